@@ -1,0 +1,154 @@
+//go:build !js
+
+package transport
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// DefaultHandshakeTimeout bounds a WebSocket dial (TCP, proxy, TLS and
+// upgrade) when WebSocketOptions.HandshakeTimeout is zero.
+const DefaultHandshakeTimeout = 15 * time.Second
+
+// DefaultReadLimit is the largest WebSocket message accepted when
+// WebSocketOptions.ReadLimit is zero.
+const DefaultReadLimit = 16 << 20
+
+// WebSocketOptions are the per-dial settings of DialWebSocket. A nil
+// *WebSocketOptions means all defaults.
+type WebSocketOptions struct {
+	// Subprotocols offered to the server, in order of preference. Nil: none.
+	Subprotocols []string
+	// Header is sent with the upgrade request (Authorization, cookies, ...).
+	// It goes only to the target, never to a proxy. An Origin header is added
+	// from Config.Origin when Header has none. Nil: none.
+	Header http.Header
+	// HandshakeTimeout bounds the whole dial. Zero: DefaultHandshakeTimeout.
+	HandshakeTimeout time.Duration
+	// EnableCompression offers permessage-deflate (no context takeover).
+	// Zero: off.
+	EnableCompression bool
+	// ReadLimit is the largest message the connection will read; a larger one
+	// fails the connection. Zero: DefaultReadLimit. Negative: no limit.
+	ReadLimit int64
+	// ReadBufferSize and WriteBufferSize are gorilla's I/O buffer sizes.
+	// Zero: 4 KiB each.
+	ReadBufferSize, WriteBufferSize int
+	// WriteBufferPool shares write buffers between idle connections. Nil: a
+	// buffer per connection.
+	WriteBufferPool websocket.BufferPool
+}
+
+// DialWebSocket opens a WebSocket to the target through the Dialer's proxy
+// with its TLS settings. On failure the error is classified (see Classify):
+// a *HandshakeError when the server or something on the way answered (or hung
+// up right after the request), a *ProxyError, a *PinError, or a TLS or network
+// error. The response is returned when there was one (its body is already
+// read into the HandshakeError).
+func (d *Dialer) DialWebSocket(ctx context.Context, o *WebSocketOptions) (*websocket.Conn, *http.Response, error) {
+	if o == nil {
+		o = &WebSocketOptions{}
+	}
+	timeout := o.HandshakeTimeout
+	if timeout <= 0 {
+		timeout = DefaultHandshakeTimeout
+	}
+	var connected, tlsDone atomic.Bool
+	scheme := d.target.WS.Scheme
+	wd := &websocket.Dialer{
+		Proxy: nil, // Tether's own tunnel below; gorilla's proxy code is never used
+		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := d.dialVia(ctx, scheme, addr)
+			if err == nil {
+				connected.Store(true)
+			}
+			return c, err
+		},
+		TLSClientConfig:   d.targetTLS(d.target.Host, []string{"http/1.1"}, &tlsDone),
+		HandshakeTimeout:  timeout,
+		Subprotocols:      o.Subprotocols,
+		EnableCompression: o.EnableCompression,
+		ReadBufferSize:    o.ReadBufferSize,
+		WriteBufferSize:   o.WriteBufferSize,
+		WriteBufferPool:   o.WriteBufferPool,
+	}
+	header := o.Header.Clone()
+	if d.cfg.Origin != "" && header.Get("Origin") == "" {
+		if header == nil {
+			header = http.Header{}
+		}
+		header.Set("Origin", d.cfg.Origin)
+	}
+	conn, resp, err := wd.DialContext(ctx, d.target.WS.String(), header)
+	if err != nil {
+		reachedServer := connected.Load() && (!d.target.Secure || tlsDone.Load())
+		return nil, resp, d.wsError(ctx, err, resp, reachedServer)
+	}
+	switch {
+	case o.ReadLimit > 0:
+		conn.SetReadLimit(o.ReadLimit)
+	case o.ReadLimit == 0:
+		conn.SetReadLimit(DefaultReadLimit)
+	}
+	return conn, resp, nil
+}
+
+// wsError turns a failed gorilla dial into a classified error.
+func (d *Dialer) wsError(ctx context.Context, err error, resp *http.Response, reachedServer bool) error {
+	url := d.target.WS.Redacted()
+	if resp != nil && errors.Is(err, websocket.ErrBadHandshake) {
+		return d.statusError("websocket", url, resp, errBadHandshakeStatus)
+	}
+	if ctx.Err() != nil {
+		return err
+	}
+	// The connection (and TLS) came up, the request went out, and the
+	// connection broke before an answer: a middlebox that kills upgrades.
+	if reachedServer && brokenConn(err) {
+		return &HandshakeError{Transport: "websocket", URL: url, Class: ClassRefused, Err: err}
+	}
+	return err
+}
+
+// statusError builds the HandshakeError of a non-success HTTP answer, reading
+// at most MaxErrorBody bytes of its body.
+func (d *Dialer) statusError(transport, url string, resp *http.Response, cause error) *HandshakeError {
+	var body []byte
+	if resp.Body != nil {
+		body, _ = io.ReadAll(io.LimitReader(resp.Body, MaxErrorBody))
+		resp.Body.Close()
+	}
+	return &HandshakeError{
+		Transport:  transport,
+		URL:        url,
+		StatusCode: resp.StatusCode,
+		Status:     resp.Status,
+		Header:     resp.Header,
+		Body:       body,
+		Class:      ClassifyStatus(resp.StatusCode, d.cfg.ForbiddenIsUnauthorized),
+		RetryAfter: RetryAfter(resp.Header, time.Now()),
+		Err:        cause,
+	}
+}
+
+// StatusError returns the classified *HandshakeError for a non-success HTTP
+// answer to a request a fallback transport made with HTTPClient. It reads at
+// most MaxErrorBody bytes of the body and closes it.
+func (d *Dialer) StatusError(transport string, resp *http.Response) *HandshakeError {
+	return d.statusError(transport, resp.Request.URL.Redacted(), resp, errBadHandshakeStatus)
+}
+
+// brokenConn reports errors that mean "the peer closed or reset".
+func brokenConn(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNABORTED)
+}
