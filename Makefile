@@ -1,7 +1,7 @@
 # Tether's build and test entry points. `make test` runs every test the project has.
 GO ?= go
 # Packages the browser (js/wasm) build imports; they must vet clean for GOOS=js GOARCH=wasm.
-WASM_PKGS ?= ./transport/...
+WASM_PKGS ?= ./transport/... ./internal/wire/...
 FUZZTIME ?= 5s
 
 .PHONY: test check fmt vet vet-wasm unit fuzz build
