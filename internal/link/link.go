@@ -1,0 +1,54 @@
+// Package link defines the seam between Tether's client session logic and
+// the transports that carry a session: a Link is one attached transport
+// connection (a WebSocket, an SSE stream plus its send POSTs, or a long-poll
+// cycle) that moves protocol frames in order. The client core owns sequence
+// numbers, acks, replay and reconnection; a Link only carries frames and
+// reports when it is dead. Native WebSocket links live in client/, SSE and
+// long-poll links in fallback/, browser links in wasm/.
+package link
+
+import (
+	"context"
+
+	"github.com/tether-sdk/tether/internal/wire"
+)
+
+// Attach says which session a new link joins.
+type Attach struct {
+	SID   string // session to resume; empty: start a new session
+	Key   string // the session's resume secret; empty with SID empty
+	Ack   uint64 // the client's recv: highest seq received in order
+	Probe bool   // WebSocket only: probe for an upgrade (see PROTOCOL.md section 10)
+}
+
+// Link is one transport connection of a session.
+//
+// Concurrency: Recv is called by one goroutine, Send by one (other)
+// goroutine; Close may be called at any time from any goroutine and makes
+// pending and later calls return.
+type Link interface {
+	// Transport is the transport's name: wire.TransportWebSocket,
+	// wire.TransportSSE or wire.TransportPoll.
+	Transport() string
+
+	// Welcome is the server's welcome that opened this link.
+	Welcome() *wire.Welcome
+
+	// Send sends frames (data, acks, pings, pongs, close, upgrade) in order.
+	// An HTTP link sends them as one POST and returns once the server
+	// answered; the frames of that answer (the server's ack) come out of
+	// Recv. An error means the link is dead.
+	Send(ctx context.Context, frames []wire.Frame) error
+
+	// Recv returns the next frame from the server, in order. Data returned
+	// is owned by the caller. An error means the link is dead (including a
+	// liveness timeout: no frame or heartbeat within the welcome's timeout).
+	Recv(ctx context.Context) (wire.Frame, error)
+
+	// Close ends the link at once. It does not end the session.
+	Close() error
+}
+
+// AckFunc returns the client's current recv, for transports that carry the
+// ack in their requests (long-poll polls, SSE reconnects).
+type AckFunc func() uint64

@@ -1,0 +1,65 @@
+package seq
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestOutboxAckAndReplay(t *testing.T) {
+	var o Outbox
+	for i := 0; i < 100; i++ {
+		m := o.Push(i%2 == 1, []byte{byte(i), 1})
+		if m.Seq != uint64(i+1) {
+			t.Fatalf("seq %d, want %d", m.Seq, i+1)
+		}
+	}
+	if o.Len() != 100 || o.Bytes() != 200 || o.Last() != 100 {
+		t.Fatalf("len %d bytes %d last %d", o.Len(), o.Bytes(), o.Last())
+	}
+	if err := o.Ack(60); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Ack(10); err != nil { // late, smaller ack: ignored
+		t.Fatal(err)
+	}
+	if o.Len() != 40 || o.Bytes() != 80 || o.Acked() != 60 {
+		t.Fatalf("after ack: len %d bytes %d acked %d", o.Len(), o.Bytes(), o.Acked())
+	}
+	got := o.From(nil, 55, 0) // from below the ack: starts at the first unacked
+	if len(got) != 40 || got[0].Seq != 61 || got[39].Seq != 100 {
+		t.Fatalf("From(55): %d msgs from %d", len(got), got[0].Seq)
+	}
+	got = o.From(nil, 90, 5) // bounded: stops once 5 bytes are reached
+	if len(got) != 3 || got[0].Seq != 90 {
+		t.Fatalf("From(90, 5 bytes): %d msgs", len(got))
+	}
+	if got := o.From(nil, 101, 0); len(got) != 0 {
+		t.Fatalf("From beyond last: %d msgs", len(got))
+	}
+	if err := o.Ack(101); !errors.Is(err, ErrAckAhead) {
+		t.Fatalf("ack ahead: %v", err)
+	}
+	if err := o.Ack(100); err != nil || o.Len() != 0 || o.Bytes() != 0 {
+		t.Fatalf("ack all: %v len %d", err, o.Len())
+	}
+	m := o.Push(false, []byte("x"))
+	if m.Seq != 101 || len(o.From(nil, 1, 0)) != 1 {
+		t.Fatal("push after full ack")
+	}
+}
+
+func TestReceiver(t *testing.T) {
+	var r Receiver
+	steps := []struct {
+		seq  uint64
+		want Verdict
+	}{{1, Deliver}, {1, Duplicate}, {3, Gap}, {2, Deliver}, {3, Deliver}, {2, Duplicate}, {10, Gap}}
+	for _, s := range steps {
+		if got := r.Accept(s.seq); got != s.want {
+			t.Fatalf("Accept(%d) = %v, want %v", s.seq, got, s.want)
+		}
+	}
+	if r.Recv() != 3 {
+		t.Fatalf("recv %d", r.Recv())
+	}
+}

@@ -1,0 +1,46 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/tether-sdk/tether/internal/wire"
+)
+
+// fail answers an error with its HTTP status and the protocol's JSON body.
+func (h *Handler) fail(w http.ResponseWriter, code, message string, retry time.Duration) {
+	e := wire.Error{Code: code, Message: message, Status: wire.StatusOf(code)}
+	if retry > 0 {
+		e.Retry = retry.Milliseconds()
+		w.Header().Set("Retry-After", strconv.Itoa(int(max(1, retry/time.Second))))
+	}
+	writeJSONError(w, e)
+}
+
+func (h *Handler) failVersion(w http.ResponseWriter) {
+	writeJSONError(w, wire.Error{Code: wire.CodeUnsupportedVersion, Status: 400,
+		Message: "this server speaks Tether protocol version " + strconv.Itoa(wire.Version), Versions: []int{wire.Version}})
+}
+
+func writeJSONError(w http.ResponseWriter, e wire.Error) {
+	body, _ := json.Marshal(e)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(e.Status)
+	w.Write(body)
+}
+
+// writeFrames answers 200 with a JSON batch of frames.
+func writeFrames(w http.ResponseWriter, frames []wire.Frame) error {
+	body, err := wire.AppendJSONBatch(nil, frames)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	_, err = w.Write(body)
+	return err
+}

@@ -1,0 +1,272 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/tether-sdk/tether/internal/seq"
+	"github.com/tether-sdk/tether/internal/wire"
+)
+
+// attachment is one transport carrying a session: a WebSocket, an SSE
+// stream, or the long-poll cycle. Its writer owns cursor, ackSent and
+// closeSent.
+type attachment struct {
+	transport  string
+	persistent bool // a live connection (websocket, sse); long-polling is not
+
+	cursor    uint64 // next seq to write
+	ackSent   uint64 // last ack written
+	closeSent bool
+
+	once    sync.Once
+	stopped chan struct{}
+	reason  string // why it stopped; "superseded" makes the writer say so
+
+	mu      sync.Mutex
+	replies []wire.Frame // answers (pongs) for the writer to send
+	failure *wire.Error  // an error for the writer to send before closing
+}
+
+// queueReply hands a reply frame to the writer.
+func (a *attachment) queueReply(f *wire.Frame) {
+	a.mu.Lock()
+	a.replies = append(a.replies, *f)
+	a.mu.Unlock()
+}
+
+// takeReplies returns and clears the queued replies.
+func (a *attachment) takeReplies() []wire.Frame {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	r := a.replies
+	a.replies = nil
+	return r
+}
+
+func newAttachment(transport string, persistent bool) *attachment {
+	return &attachment{transport: transport, persistent: persistent, stopped: make(chan struct{})}
+}
+
+// Reasons an attachment stops that its writer tells the client about.
+const (
+	reasonSuperseded = "superseded"               // another transport took over
+	reasonReplaced   = "replaced by a newer poll" // a long-poll answered empty
+)
+
+// stop ends the attachment; its writer notices through stopped.
+func (a *attachment) stop(reason string) {
+	a.once.Do(func() {
+		a.reason = reason
+		close(a.stopped)
+	})
+}
+
+// errProtocol marks client frames that break the protocol.
+var errProtocol = errors.New("protocol violation")
+
+// attachLocked makes a the session's transport, after the client said it
+// has received everything up to clientAck. A previous attachment is
+// superseded.
+func (s *Session) attachLocked(a *attachment, clientAck uint64) error {
+	if err := s.out.Ack(clientAck); err != nil {
+		return fmt.Errorf("%w: %w", errProtocol, err)
+	}
+	if old := s.att; old != nil && old != a {
+		if old.transport == wire.TransportPoll && a.transport == wire.TransportPoll {
+			old.stop(reasonReplaced)
+			a.ackSent = old.ackSent
+		} else {
+			old.stop(reasonSuperseded)
+		}
+	}
+	s.att = a
+	s.transport = a.transport
+	a.cursor = max(clientAck, s.out.Acked()) + 1
+	if a.persistent {
+		if s.expiry != nil && s.ended == nil {
+			s.expiry.Stop()
+		}
+	} else {
+		s.armExpiryLocked()
+	}
+	s.signalLocked()
+	s.h.opts.Logger.Info("transport attached", "session", s.id, "transport", a.transport, "ack", clientAck)
+	return nil
+}
+
+// touchLocked notes contact from the client outside a live connection.
+func (s *Session) touchLocked() {
+	if s.att == nil || !s.att.persistent {
+		s.armExpiryLocked()
+	}
+}
+
+// detach notes that a's connection is gone: the TTL countdown starts.
+func (s *Session) detach(a *attachment) {
+	a.stop("connection gone")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.att == a {
+		s.att = nil
+		s.armExpiryLocked()
+		s.h.opts.Logger.Info("transport detached", "session", s.id, "transport", a.transport)
+	}
+}
+
+// welcomeLocked is the welcome for an attach.
+func (s *Session) welcomeLocked(isNew, probe bool) *wire.Welcome {
+	o := &s.h.opts
+	w := &wire.Welcome{
+		V: wire.Version, SID: s.id, Resumed: !isNew, Probe: probe, Ack: s.in.Recv(),
+		HB: o.Heartbeat.Milliseconds(), Timeout: o.Timeout.Milliseconds(), TTL: o.SessionTTL.Milliseconds(),
+		Max: int64(o.MaxMessageBytes), Poll: o.PollHold.Milliseconds(), Transports: o.Transports,
+	}
+	if isNew {
+		w.Key = s.key
+	}
+	return w
+}
+
+// handleFrame applies one frame from the client. It returns the frame to
+// answer with, if any. Data waits (bounded by ctx) for room in the inbox.
+func (s *Session) handleFrame(ctx context.Context, f *wire.Frame) (*wire.Frame, error) {
+	switch f.Kind {
+	case wire.KindText, wire.KindBinary:
+		return nil, s.deliver(ctx, f)
+	case wire.KindAck, wire.KindPing, wire.KindPong:
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if err := s.out.Ack(f.Seq); err != nil {
+			return nil, fmt.Errorf("%w: %w", errProtocol, err)
+		}
+		s.signalLocked()
+		if f.Kind == wire.KindPing {
+			return &wire.Frame{Kind: wire.KindPong, Seq: s.in.Recv()}, nil
+		}
+		return nil, nil
+	case wire.KindClose:
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.ended == nil {
+			s.ended = &CloseError{Code: f.Close.Code, Reason: f.Close.Reason, ByClient: true}
+			s.closeFrame = &wire.Close{Code: wire.CloseNormal, Reason: "closed by the client"}
+			s.h.opts.Logger.Info("session closed", "session", s.id, "code", f.Close.Code, "reason", f.Close.Reason, "by", "client")
+			s.finishLocked(s.h.closeGrace())
+		}
+		return nil, nil
+	default:
+		return nil, fmt.Errorf("%w: unexpected %s frame", errProtocol, f.Kind)
+	}
+}
+
+// deliver puts a data frame into the inbox once there is room, exactly once
+// and in order. The verdict and the append happen under one lock, so a frame
+// is never counted as received without being kept.
+func (s *Session) deliver(ctx context.Context, f *wire.Frame) error {
+	for {
+		s.mu.Lock()
+		recv := s.in.Recv()
+		switch {
+		case f.Seq <= recv:
+			s.mu.Unlock()
+			return nil // duplicate: already delivered
+		case f.Seq > recv+1:
+			s.mu.Unlock()
+			return fmt.Errorf("%w: seq %d after %d (a gap)", errProtocol, f.Seq, recv)
+		case s.ended != nil:
+			s.mu.Unlock()
+			return nil // the application will not read it; the client learns of the end
+		}
+		if len(s.inbox) == 0 || s.inboxBytes+len(f.Data) <= s.h.opts.MaxBufferedBytes {
+			s.in.Accept(f.Seq)
+			data := make([]byte, len(f.Data))
+			copy(data, f.Data)
+			s.inbox = append(s.inbox, Message{Binary: f.Kind == wire.KindBinary, Data: data})
+			s.inboxBytes += len(data)
+			s.signalLocked()
+			s.mu.Unlock()
+			return nil
+		}
+		w := s.wake
+		s.mu.Unlock()
+		select {
+		case <-w:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.ctx.Done():
+		}
+	}
+}
+
+// batch is what a writer has to send to its attachment.
+type batch struct {
+	msgs      []seq.Msg
+	ack       uint64
+	ackDue    bool
+	close     *wire.Close // send after msgs, then end the attachment
+	stopped   bool        // the attachment was stopped (superseded or session gone)
+	reason    string
+	wake      <-chan struct{}
+	remaining bool // more messages wait beyond this batch
+}
+
+// nextBatch collects, for a's writer, the messages from a.cursor on (at most
+// about maxBytes), the ack if it advanced, and the close frame once every
+// message before it is out.
+func (s *Session) nextBatch(a *attachment, buf []seq.Msg, maxBytes int) batch {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := batch{wake: s.wake}
+	select {
+	case <-a.stopped:
+		b.stopped, b.reason = true, a.reason
+		return b
+	default:
+	}
+	b.msgs = s.out.From(buf, a.cursor, maxBytes)
+	b.ack = s.in.Recv()
+	b.ackDue = b.ack > a.ackSent
+	last := a.cursor - 1
+	if n := len(b.msgs); n > 0 {
+		last = b.msgs[n-1].Seq
+	}
+	b.remaining = last < s.out.Last()
+	if s.closeFrame != nil && !b.remaining && !a.closeSent {
+		b.close = s.closeFrame
+	}
+	return b
+}
+
+// wrote advances a's cursor past what b carried.
+func (a *attachment) wrote(b *batch) {
+	if n := len(b.msgs); n > 0 {
+		a.cursor = b.msgs[n-1].Seq + 1
+	}
+	if b.ackDue {
+		a.ackSent = b.ack
+	}
+	if b.close != nil {
+		a.closeSent = true
+	}
+}
+
+// frames converts a batch to wire frames (for the JSON transports).
+func (b *batch) frames(dst []wire.Frame) []wire.Frame {
+	if b.ackDue {
+		dst = append(dst, wire.Frame{Kind: wire.KindAck, Seq: b.ack})
+	}
+	for _, m := range b.msgs {
+		k := wire.KindText
+		if m.Binary {
+			k = wire.KindBinary
+		}
+		dst = append(dst, wire.Frame{Kind: k, Seq: m.Seq, Data: m.Data})
+	}
+	if b.close != nil {
+		dst = append(dst, wire.Frame{Kind: wire.KindClose, Close: b.close})
+	}
+	return dst
+}

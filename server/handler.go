@@ -1,0 +1,230 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tether-sdk/tether/internal/wire"
+)
+
+// Handler is the http.Handler of a Tether endpoint: one URL that serves
+// sessions over WebSocket, SSE and long-polling (PROTOCOL.md).
+type Handler struct {
+	opts  Options
+	serve func(*Session)
+
+	polls    atomic.Int64 // long-polls held now
+	wg       sync.WaitGroup
+	shutdown atomic.Bool
+}
+
+// NewHandler returns a Handler that calls serve, in a goroutine of its own,
+// for every new session. When serve returns, the session is closed (1000)
+// unless it was already. serve typically loops on Session.Receive; this
+// reads like a net.Conn loop and gives natural backpressure (a slow reader
+// slows its client down instead of growing a queue).
+func NewHandler(serve func(*Session), opts *Options) *Handler {
+	return &Handler{opts: opts.withDefaults(), serve: serve}
+}
+
+// Sessions returns the number of live sessions.
+func (h *Handler) Sessions() int { return h.opts.Store.Len() }
+
+// Shutdown closes every session with 1001 (going away), refuses new ones,
+// and waits for the serve functions to return or ctx to end.
+func (h *Handler) Shutdown(ctx context.Context) error {
+	h.shutdown.Store(true)
+	for _, s := range h.opts.Store.All() {
+		s.Close(wire.CloseGoingAway, "server shutting down")
+	}
+	done := make(chan struct{})
+	go func() { h.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// closeGrace is how long an ended session stays findable, so that a client
+// whose connection broke can still collect the close frame.
+func (h *Handler) closeGrace() time.Duration { return min(h.opts.SessionTTL, 10*time.Second) }
+
+// ServeHTTP dispatches on the request kind: a WebSocket upgrade, or the
+// tether query parameter (sse, poll-open, poll, send).
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !h.checkOrigin(w, r) {
+		return
+	}
+	if r.Method == http.MethodOptions {
+		w.WriteHeader(http.StatusNoContent) // CORS preflight, headers set by checkOrigin
+		return
+	}
+	if h.shutdown.Load() {
+		h.fail(w, wire.CodeInternal, "the server is shutting down", time.Second)
+		return
+	}
+	if isWebSocket(r) {
+		h.serveWebSocket(w, r)
+		return
+	}
+	mode := r.URL.Query().Get(wire.ParamMode)
+	if mode == "" {
+		h.fail(w, wire.CodeBadRequest, "not a Tether request: expected a WebSocket upgrade with subprotocol tether.v1, or the tether query parameter (see PROTOCOL.md)", 0)
+		return
+	}
+	if v := r.URL.Query().Get(wire.ParamVersion); v != strconv.Itoa(wire.Version) {
+		h.failVersion(w)
+		return
+	}
+	switch mode {
+	case wire.ModeSSE:
+		h.serveSSE(w, r)
+	case wire.ModePollOpen:
+		h.servePollOpen(w, r)
+	case wire.ModePoll:
+		h.servePoll(w, r)
+	case wire.ModeSend:
+		h.serveSend(w, r)
+	default:
+		h.fail(w, wire.CodeBadRequest, "unknown tether mode "+strconv.Quote(mode), 0)
+	}
+}
+
+func (h *Handler) enabled(transport string) bool {
+	return slices.Contains(h.opts.Transports, transport)
+}
+
+// checkOrigin enforces the origin policy and sets CORS headers for allowed
+// cross-origin browsers. It answers 403 itself when the origin is refused.
+func (h *Handler) checkOrigin(w http.ResponseWriter, r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	allowed := false
+	if h.opts.AllowedOrigins == nil {
+		allowed = sameOrigin(origin, r.Host)
+	} else {
+		allowed = slices.Contains(h.opts.AllowedOrigins, "*") || slices.Contains(h.opts.AllowedOrigins, origin)
+	}
+	if !allowed {
+		h.opts.Logger.Warn("origin refused", "origin", origin, "remote", r.RemoteAddr)
+		h.fail(w, wire.CodeForbiddenOrigin, "origin "+strconv.Quote(origin)+" is not allowed", 0)
+		return false
+	}
+	hd := w.Header()
+	hd.Set("Access-Control-Allow-Origin", origin)
+	hd.Set("Access-Control-Allow-Credentials", "true")
+	hd.Add("Vary", "Origin")
+	if r.Method == http.MethodOptions {
+		hd.Set("Access-Control-Allow-Methods", "GET, POST")
+		hd.Set("Access-Control-Allow-Headers", "Tether-Key, Content-Type, Authorization, Last-Event-ID")
+		hd.Set("Access-Control-Max-Age", "600")
+	}
+	return true
+}
+
+// sameOrigin reports whether origin's host:port is host.
+func sameOrigin(origin, host string) bool {
+	for _, p := range []string{"https://", "http://"} {
+		if len(origin) > len(p) && origin[:len(p)] == p {
+			return equalFoldASCII(origin[len(p):], host)
+		}
+	}
+	return false
+}
+
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// authenticate runs Options.Authenticate; on refusal it answers 401.
+func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (any, bool) {
+	if h.opts.Authenticate == nil {
+		return nil, true
+	}
+	v, err := h.opts.Authenticate(r)
+	if err != nil {
+		h.opts.Logger.Info("authentication refused", "remote", r.RemoteAddr, "error", err)
+		h.fail(w, wire.CodeUnauthorized, "authentication refused", 0)
+		return nil, false
+	}
+	return v, true
+}
+
+// newSession creates, stores and starts a session; nil when the store is
+// full.
+func (h *Handler) newSession(r *http.Request, auth any) *Session {
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Session{
+		h: h, id: randomToken(), key: randomToken(), auth: auth, ctx: ctx, cancel: cancel,
+		wake:   make(chan struct{}),
+		remote: RemoteInfo{Addr: r.RemoteAddr, Header: r.Header.Clone(), UserAgent: r.UserAgent()},
+	}
+	if !h.opts.Store.Add(s, h.opts.MaxSessions) {
+		cancel()
+		return nil
+	}
+	h.opts.Logger.Info("session started", "session", s.id, "remote", r.RemoteAddr)
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		defer s.Close(wire.CloseNormal, "")
+		h.serve(s)
+	}()
+	return s
+}
+
+// lookup finds the session sid whose key matches, in constant time. Unknown,
+// expired and wrong-key sessions are indistinguishable to the client.
+func (h *Handler) lookup(sid, key string) *Session {
+	if sid == "" || key == "" {
+		return nil
+	}
+	s := h.opts.Store.Get(sid)
+	if s == nil || subtle.ConstantTimeCompare([]byte(s.key), []byte(key)) != 1 {
+		return nil
+	}
+	return s
+}
+
+// requestKey returns the resume key from the header, or the query where a
+// browser cannot set headers.
+func requestKey(r *http.Request) string {
+	if k := r.Header.Get(wire.HeaderKey); k != "" {
+		return k
+	}
+	return r.URL.Query().Get(wire.ParamKey)
+}
+
+// randomToken returns 128 random bits, base64url without padding.
+func randomToken() string {
+	var b [16]byte
+	rand.Read(b[:]) // never fails (crypto/rand panics on failure since Go 1.24)
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}

@@ -1,0 +1,187 @@
+package server
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/tether-sdk/tether/internal/seq"
+	"github.com/tether-sdk/tether/internal/wire"
+)
+
+// pollBatchBytes bounds the payload of one poll answer.
+const pollBatchBytes = 512 << 10
+
+// maxSendFrames bounds the frames of one send body.
+const maxSendFrames = 1024
+
+// servePollOpen attaches a session to long-polling and answers the welcome.
+func (h *Handler) servePollOpen(w http.ResponseWriter, r *http.Request) {
+	if !h.enabled(wire.TransportPoll) {
+		h.fail(w, wire.CodeTransportDisabled, "the longpoll transport is disabled on this server", 0)
+		return
+	}
+	auth, ok := h.authenticate(w, r)
+	if !ok {
+		return
+	}
+	s, isNew, ack, ok := h.attachRequest(w, r, auth)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	if err := s.attachLocked(newAttachment(wire.TransportPoll, false), ack); err != nil {
+		s.mu.Unlock()
+		h.fail(w, wire.CodeBadRequest, err.Error(), 0)
+		return
+	}
+	welcome := s.welcomeLocked(isNew, false)
+	s.mu.Unlock()
+	writeFrames(w, []wire.Frame{{Kind: wire.KindWelcome, Welcome: welcome}})
+}
+
+// sessionOf finds the session of a poll or send request; it answers 410
+// itself.
+func (h *Handler) sessionOf(w http.ResponseWriter, r *http.Request) *Session {
+	s := h.lookup(r.URL.Query().Get(wire.ParamSID), requestKey(r))
+	if s == nil {
+		h.fail(w, wire.CodeSessionNotFound, "session not found: it expired, was closed, or never existed; start a new session", 0)
+	}
+	return s
+}
+
+// servePoll holds one long-poll until frames are pending or PollHold passes.
+func (h *Handler) servePoll(w http.ResponseWriter, r *http.Request) {
+	if !h.enabled(wire.TransportPoll) {
+		h.fail(w, wire.CodeTransportDisabled, "the longpoll transport is disabled on this server", 0)
+		return
+	}
+	s := h.sessionOf(w, r)
+	if s == nil {
+		return
+	}
+	ack, err := parseAck(r.URL.Query().Get(wire.ParamAck))
+	if err != nil {
+		h.fail(w, wire.CodeBadRequest, err.Error(), 0)
+		return
+	}
+	if n := h.polls.Add(1); n > int64(h.opts.MaxPendingPolls) {
+		h.polls.Add(-1)
+		h.fail(w, wire.CodeTooManyPolls, "too many polls held on this server", time.Second)
+		return
+	}
+	defer h.polls.Add(-1)
+
+	a := newAttachment(wire.TransportPoll, false)
+	s.mu.Lock()
+	if cur := s.att; cur != nil && cur.transport != wire.TransportPoll {
+		s.mu.Unlock()
+		// Another transport carries the session: this poller is stale.
+		writeFrames(w, []wire.Frame{{Kind: wire.KindSuperseded}})
+		return
+	}
+	if err := s.attachLocked(a, ack); err != nil {
+		s.mu.Unlock()
+		h.fail(w, wire.CodeBadRequest, err.Error(), 0)
+		return
+	}
+	s.mu.Unlock()
+
+	hold := time.NewTimer(h.opts.PollHold)
+	defer hold.Stop()
+	var buf []seq.Msg
+	for {
+		b := s.nextBatch(a, buf[:0], pollBatchBytes)
+		switch {
+		case b.stopped && b.reason == reasonSuperseded:
+			writeFrames(w, []wire.Frame{{Kind: wire.KindSuperseded}})
+			return
+		case b.stopped:
+			writeFrames(w, []wire.Frame{})
+			return
+		}
+		if frames := b.frames(nil); len(frames) > 0 {
+			s.mu.Lock()
+			a.wrote(&b)
+			s.mu.Unlock()
+			writeFrames(w, frames)
+			return
+		}
+		select {
+		case <-b.wake:
+		case <-a.stopped:
+		case <-r.Context().Done():
+			return
+		case <-hold.C:
+			writeFrames(w, []wire.Frame{})
+			return
+		}
+	}
+}
+
+// serveSend applies a batch of client frames and answers with the ack.
+func (h *Handler) serveSend(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		h.fail(w, wire.CodeBadRequest, "a send is a POST", 0)
+		return
+	}
+	s := h.sessionOf(w, r)
+	if s == nil {
+		return
+	}
+	limit := int64(h.opts.MaxMessageBytes)*6 + 64<<10
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			h.fail(w, wire.CodeMessageTooLarge, "send body larger than the server's limit", 0)
+		}
+		return
+	}
+	frames, err := wire.ParseJSONBatch(body, maxSendFrames, h.opts.MaxMessageBytes)
+	if err != nil {
+		if errors.Is(err, wire.ErrTooLarge) {
+			h.fail(w, wire.CodeMessageTooLarge, err.Error(), 0)
+		} else {
+			h.fail(w, wire.CodeBadRequest, err.Error(), 0)
+		}
+		return
+	}
+	s.mu.Lock()
+	s.touchLocked()
+	s.mu.Unlock()
+	var replies []wire.Frame
+	for i := range frames {
+		reply, err := s.handleFrame(r.Context(), &frames[i])
+		if err != nil {
+			if errors.Is(err, errProtocol) && isGap(&frames[i]) {
+				break // PROTOCOL.md 9.5: keep what came before the gap, answer the ack
+			}
+			if errors.Is(err, errProtocol) {
+				h.fail(w, wire.CodeBadRequest, err.Error(), 0)
+			}
+			return
+		}
+		if reply != nil {
+			replies = append(replies, *reply)
+		}
+	}
+	s.mu.Lock()
+	recv := s.in.Recv()
+	var closing *wire.Close
+	if s.closeFrame != nil && s.ended != nil {
+		var ce *CloseError
+		if errors.As(s.ended, &ce) && ce.ByClient {
+			closing = s.closeFrame // answer the client's close here too
+		}
+	}
+	s.mu.Unlock()
+	out := append([]wire.Frame{{Kind: wire.KindAck, Seq: recv}}, replies...)
+	if closing != nil {
+		out = append(out, wire.Frame{Kind: wire.KindClose, Close: closing})
+	}
+	writeFrames(w, out)
+}
+
+func isGap(f *wire.Frame) bool { return f.Kind == wire.KindText || f.Kind == wire.KindBinary }

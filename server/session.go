@@ -1,0 +1,227 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/tether-sdk/tether/internal/seq"
+	"github.com/tether-sdk/tether/internal/wire"
+)
+
+// Session is one client's session: an ordered, exactly-once stream of
+// messages each way that survives reconnects and transport switches. The
+// application never needs to know which transport carries it.
+//
+// Concurrency: Send, Receive, Close and the accessors may be called from any
+// goroutine. Messages from one Receive caller come out in order; Sends are
+// delivered in the order they returned.
+type Session struct {
+	h      *Handler
+	id     string
+	key    string
+	remote RemoteInfo
+	auth   any
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu         sync.Mutex
+	wake       chan struct{} // closed and replaced on every change
+	out        seq.Outbox
+	in         seq.Receiver
+	inbox      []Message
+	inboxBytes int
+	att        *attachment // the transport carrying the session; nil when detached
+	transport  string      // name of att's transport, kept after detach for Transport()
+	ended      error       // why the session ended; nil while it lives
+	closeFrame *wire.Close // the close frame to send (server close, or the answer to the client's)
+	expiry     *time.Timer
+}
+
+// RemoteInfo describes the client from the request that started the session.
+type RemoteInfo struct {
+	Addr      string      // the client's address as the server saw it (a proxy's, behind one)
+	Header    http.Header // the request's headers (cookies, user agent, forwarding headers)
+	UserAgent string
+}
+
+// ID is the session id (public; not a credential).
+func (s *Session) ID() string { return s.id }
+
+// Transport names the transport carrying the session now ("websocket",
+// "sse" or "longpoll"), or the last one while the client is away.
+func (s *Session) Transport() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.transport
+}
+
+// Remote describes the client.
+func (s *Session) Remote() RemoteInfo { return s.remote }
+
+// Auth is what Options.Authenticate returned when the session started.
+func (s *Session) Auth() any { return s.auth }
+
+// Context is canceled when the session ends.
+func (s *Session) Context() context.Context { return s.ctx }
+
+// Send queues m for the client. It returns once m is buffered; the session
+// delivers it exactly once and in order, across reconnects, while the
+// session lives. When the buffer of unacknowledged messages is full
+// (Options.MaxBufferedBytes), Send waits for the client to catch up, or for
+// ctx. Errors: ErrTooLarge, ErrInvalidText, ErrClosed (*CloseError),
+// ErrExpired, ErrShutdown, or ctx's error.
+func (s *Session) Send(ctx context.Context, m Message) error {
+	if len(m.Data) > s.h.opts.MaxMessageBytes {
+		return ErrTooLarge
+	}
+	if !m.Binary && !utf8.Valid(m.Data) {
+		return ErrInvalidText
+	}
+	for {
+		s.mu.Lock()
+		if s.ended != nil || s.closeFrame != nil {
+			err := s.endErrLocked()
+			s.mu.Unlock()
+			return err
+		}
+		if s.out.Len() == 0 || s.out.Bytes()+len(m.Data) <= s.h.opts.MaxBufferedBytes {
+			s.out.Push(m.Binary, m.Data)
+			s.signalLocked()
+			s.mu.Unlock()
+			return nil
+		}
+		w := s.wake
+		s.mu.Unlock()
+		select {
+		case <-w:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Receive returns the next message from the client, in order. After the
+// session ends, messages already received are still returned, then the
+// reason: ErrClosed (*CloseError), ErrExpired or ErrShutdown. It also returns
+// ctx's error.
+func (s *Session) Receive(ctx context.Context) (Message, error) {
+	for {
+		s.mu.Lock()
+		if len(s.inbox) > 0 {
+			m := s.inbox[0]
+			s.inbox[0] = Message{}
+			s.inbox = s.inbox[1:]
+			s.inboxBytes -= len(m.Data)
+			s.signalLocked()
+			s.mu.Unlock()
+			return m, nil
+		}
+		if s.ended != nil || s.closeFrame != nil {
+			err := s.endErrLocked()
+			s.mu.Unlock()
+			return Message{}, err
+		}
+		w := s.wake
+		s.mu.Unlock()
+		select {
+		case <-w:
+		case <-ctx.Done():
+			return Message{}, ctx.Err()
+		}
+	}
+}
+
+// Close ends the session with a WebSocket-style code (1000 normal,
+// 4000-4999 for applications) and a reason (at most 123 bytes are kept).
+// Messages already sent are delivered before the close when the client is
+// connected. Closing an ended session does nothing.
+func (s *Session) Close(code int, reason string) error {
+	if code < wire.MinCloseCode || code > wire.MaxCloseCode {
+		code = wire.CloseNormal
+	}
+	if len(reason) > 123 {
+		reason = reason[:123]
+		for !utf8.ValidString(reason) {
+			reason = reason[:len(reason)-1]
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended != nil || s.closeFrame != nil {
+		return nil
+	}
+	s.closeFrame = &wire.Close{Code: code, Reason: reason}
+	s.ended = &CloseError{Code: code, Reason: reason}
+	s.h.opts.Logger.Info("session closed", "session", s.id, "code", code, "reason", reason, "by", "server")
+	s.finishLocked(s.h.closeGrace())
+	return nil
+}
+
+// endErrLocked is the error Send and Receive return once the session ended.
+func (s *Session) endErrLocked() error {
+	if s.ended != nil {
+		return s.ended
+	}
+	return &CloseError{Code: s.closeFrame.Code, Reason: s.closeFrame.Reason}
+}
+
+// signalLocked wakes every waiter.
+func (s *Session) signalLocked() {
+	close(s.wake)
+	s.wake = make(chan struct{})
+}
+
+// finishLocked marks the session ended: waiters wake, the application's
+// context is canceled, and the session stays findable for grace (so a client
+// can still collect the close frame) before it is removed.
+func (s *Session) finishLocked(grace time.Duration) {
+	s.signalLocked()
+	s.cancel()
+	if s.expiry != nil {
+		s.expiry.Stop()
+	}
+	s.expiry = time.AfterFunc(grace, s.remove)
+}
+
+// remove drops the session from the store.
+func (s *Session) remove() {
+	s.h.opts.Store.Remove(s.id, s)
+	s.mu.Lock()
+	if s.att != nil {
+		s.att.stop("session ended")
+		s.att = nil
+	}
+	s.signalLocked()
+	s.mu.Unlock()
+}
+
+// expire ends a session whose client did not come back within the TTL.
+func (s *Session) expire() {
+	s.mu.Lock()
+	if s.att != nil && s.att.persistent {
+		s.mu.Unlock()
+		return // a live connection came back in the meantime
+	}
+	if s.ended == nil {
+		s.ended = ErrExpired
+		s.h.opts.Logger.Info("session expired", "session", s.id)
+	}
+	s.signalLocked()
+	s.cancel()
+	s.mu.Unlock()
+	s.remove()
+}
+
+// armExpiryLocked (re)starts the TTL countdown.
+func (s *Session) armExpiryLocked() {
+	if s.ended != nil {
+		return
+	}
+	if s.expiry != nil {
+		s.expiry.Stop()
+	}
+	s.expiry = time.AfterFunc(s.h.opts.SessionTTL, s.expire)
+}

@@ -1,0 +1,177 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/tether-sdk/tether/internal/seq"
+	"github.com/tether-sdk/tether/internal/sse"
+	"github.com/tether-sdk/tether/internal/wire"
+)
+
+// sseBatchBytes bounds the payload an SSE writer takes at once.
+const sseBatchBytes = 256 << 10
+
+// serveSSE attaches a session to a server-to-client event stream.
+func (h *Handler) serveSSE(w http.ResponseWriter, r *http.Request) {
+	if !h.enabled(wire.TransportSSE) {
+		h.fail(w, wire.CodeTransportDisabled, "the sse transport is disabled on this server", 0)
+		return
+	}
+	if r.Method != http.MethodGet {
+		h.fail(w, wire.CodeBadRequest, "an SSE stream is a GET", 0)
+		return
+	}
+	auth, ok := h.authenticate(w, r)
+	if !ok {
+		return
+	}
+	s, isNew, ack, ok := h.attachRequest(w, r, auth)
+	if !ok {
+		return
+	}
+	a := newAttachment(wire.TransportSSE, true)
+	s.mu.Lock()
+	if err := s.attachLocked(a, ack); err != nil {
+		s.mu.Unlock()
+		h.fail(w, wire.CodeBadRequest, err.Error(), 0)
+		return
+	}
+	welcome := s.welcomeLocked(isNew, false)
+	s.mu.Unlock()
+	defer s.detach(a)
+
+	hd := w.Header()
+	hd.Set("Content-Type", "text/event-stream")
+	hd.Set("Cache-Control", "no-cache")
+	hd.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	sw := &sseWriter{w: w, rc: rc, timeout: h.opts.Timeout}
+	if sw.frame(&wire.Frame{Kind: wire.KindWelcome, Welcome: welcome}) != nil || sw.flush() != nil {
+		return
+	}
+	hb := time.NewTicker(min(h.opts.Heartbeat, maxSSEHeartbeat))
+	defer hb.Stop()
+	var buf []seq.Msg
+	var frames []wire.Frame
+	for {
+		b := s.nextBatch(a, buf[:0], sseBatchBytes)
+		if b.stopped {
+			if b.reason == reasonSuperseded {
+				sw.frame(&wire.Frame{Kind: wire.KindSuperseded})
+				sw.flush()
+			}
+			return
+		}
+		frames = b.frames(frames[:0])
+		for i := range frames {
+			if sw.frame(&frames[i]) != nil {
+				return
+			}
+		}
+		if len(frames) > 0 {
+			if sw.flush() != nil {
+				return
+			}
+		}
+		a.wrote(&b)
+		buf = b.msgs
+		if b.close != nil {
+			return
+		}
+		if b.remaining {
+			continue
+		}
+		select {
+		case <-b.wake:
+		case <-a.stopped:
+		case <-r.Context().Done():
+			return
+		case <-hb.C:
+			sw.buf = sse.AppendComment(sw.buf, "hb")
+			if sw.flush() != nil {
+				return
+			}
+		}
+	}
+}
+
+// sseWriter encodes frames as events into a buffer and flushes it.
+type sseWriter struct {
+	w       http.ResponseWriter
+	rc      *http.ResponseController
+	timeout time.Duration
+	buf     []byte
+	js      []byte
+}
+
+func (sw *sseWriter) frame(f *wire.Frame) error {
+	var err error
+	sw.js, err = wire.AppendJSON(sw.js[:0], f)
+	if err != nil {
+		return err
+	}
+	ev := sse.Event{Data: string(sw.js)}
+	if f.Kind == wire.KindText || f.Kind == wire.KindBinary {
+		ev.ID = strconv.FormatUint(f.Seq, 10)
+	}
+	sw.buf, err = sse.AppendEvent(sw.buf, ev)
+	return err
+}
+
+func (sw *sseWriter) flush() error {
+	sw.rc.SetWriteDeadline(time.Now().Add(sw.timeout))
+	_, err := sw.w.Write(sw.buf)
+	sw.buf = sw.buf[:0]
+	if err != nil {
+		return err
+	}
+	return sw.rc.Flush()
+}
+
+// attachRequest finds or creates the session of an SSE or poll-open
+// request and reads the client's ack. It answers errors itself.
+func (h *Handler) attachRequest(w http.ResponseWriter, r *http.Request, auth any) (s *Session, isNew bool, ack uint64, ok bool) {
+	q := r.URL.Query()
+	sid := q.Get(wire.ParamSID)
+	if sid == "" {
+		if r.Header.Get(wire.HeaderLastEventID) != "" {
+			h.fail(w, wire.CodeBadRequest, "Last-Event-ID without tether_sid: a reconnecting EventSource must not start a second session", 0)
+			return nil, false, 0, false
+		}
+		if s = h.newSession(r, auth); s == nil {
+			h.fail(w, wire.CodeTooManySessions, "too many sessions", 5*time.Second)
+			return nil, false, 0, false
+		}
+		return s, true, 0, true
+	}
+	ack, err := parseAck(q.Get(wire.ParamAck))
+	if err != nil {
+		h.fail(w, wire.CodeBadRequest, err.Error(), 0)
+		return nil, false, 0, false
+	}
+	if lei := r.Header.Get(wire.HeaderLastEventID); lei != "" {
+		if n, err := strconv.ParseUint(lei, 10, 64); err == nil && n > ack {
+			ack = n
+		}
+	}
+	if s = h.lookup(sid, requestKey(r)); s == nil {
+		h.fail(w, wire.CodeSessionNotFound, "session not found: it expired, was closed, or never existed; start a new session", 0)
+		return nil, false, 0, false
+	}
+	return s, false, ack, true
+}
+
+// parseAck parses tether_ack; absent means 0.
+func parseAck(v string) (uint64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return 0, &strconv.NumError{Func: "tether_ack", Num: v, Err: err}
+	}
+	return n, nil
+}

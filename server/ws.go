@@ -1,0 +1,327 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/tether-sdk/tether/internal/seq"
+	"github.com/tether-sdk/tether/internal/wire"
+)
+
+// wsBatchBytes bounds the payload a writer takes from the outbox at once.
+const wsBatchBytes = 256 << 10
+
+func isWebSocket(r *http.Request) bool {
+	return r.Method == http.MethodGet && strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
+}
+
+func (h *Handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
+	if !h.enabled(wire.TransportWebSocket) {
+		h.fail(w, wire.CodeTransportDisabled, "the websocket transport is disabled on this server", 0)
+		return
+	}
+	if !slices.Contains(websocket.Subprotocols(r), wire.Subprotocol) {
+		h.fail(w, wire.CodeUnsupportedVersion, "WebSocket clients must offer the subprotocol "+wire.Subprotocol, 0)
+		return
+	}
+	auth, ok := h.authenticate(w, r)
+	if !ok {
+		return
+	}
+	up := websocket.Upgrader{
+		Subprotocols:    []string{wire.Subprotocol},
+		CheckOrigin:     func(*http.Request) bool { return true }, // checked by checkOrigin already
+		ReadBufferSize:  4096,
+		WriteBufferSize: 4096,
+	}
+	conn, err := up.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader answered
+	}
+	defer conn.Close()
+	conn.SetReadLimit(int64(h.opts.MaxMessageBytes) + 4096)
+	wc := &wsConn{h: h, conn: conn}
+
+	conn.SetReadDeadline(time.Now().Add(helloTimeout))
+	f, err := wc.read()
+	if err != nil {
+		wc.fail(wire.CodeBadRequest, "expected a hello frame: "+err.Error())
+		return
+	}
+	if f.Kind != wire.KindHello {
+		wc.fail(wire.CodeBadRequest, "the first frame must be a hello, got "+f.Kind.String())
+		return
+	}
+	hello := f.Hello
+	if hello.V != wire.Version {
+		wc.failFrame(wire.Error{Code: wire.CodeUnsupportedVersion, Status: 400, Message: "unsupported version", Versions: []int{wire.Version}})
+		return
+	}
+	var s *Session
+	isNew := hello.SID == ""
+	if isNew {
+		if hello.Probe {
+			wc.fail(wire.CodeBadRequest, "a probe needs a session")
+			return
+		}
+		if s = h.newSession(r, auth); s == nil {
+			wc.failRetry(wire.CodeTooManySessions, "too many sessions", 5*time.Second)
+			return
+		}
+	} else if s = h.lookup(hello.SID, hello.Key); s == nil {
+		wc.fail(wire.CodeSessionNotFound, "session not found: it expired, was closed, or never existed; start a new session")
+		return
+	}
+	a := newAttachment(wire.TransportWebSocket, true)
+	s.mu.Lock()
+	if hello.Probe {
+		// Answer the probe, but keep the fallback until the client upgrades.
+		if err := s.out.Ack(hello.Ack); err != nil {
+			s.mu.Unlock()
+			wc.fail(wire.CodeBadRequest, err.Error())
+			return
+		}
+	} else if err := s.attachLocked(a, hello.Ack); err != nil {
+		s.mu.Unlock()
+		wc.fail(wire.CodeBadRequest, err.Error())
+		return
+	}
+	welcome := s.welcomeLocked(isNew, hello.Probe)
+	s.mu.Unlock()
+	if err := wc.write(&wire.Frame{Kind: wire.KindWelcome, Welcome: welcome}); err != nil {
+		s.detach(a)
+		return
+	}
+	if hello.Probe && !wc.probe(s, a) {
+		return
+	}
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		wc.writeLoop(s, a)
+	}()
+	wc.readLoop(s, a)
+	s.detach(a)
+	<-writerDone
+}
+
+// wsConn is one server-side WebSocket. One goroutine reads, one writes.
+type wsConn struct {
+	h    *Handler
+	conn *websocket.Conn
+	hdr  []byte
+}
+
+func (wc *wsConn) read() (wire.Frame, error) {
+	mt, msg, err := wc.conn.ReadMessage()
+	if err != nil {
+		return wire.Frame{}, err
+	}
+	return wire.ParseWS(mt == websocket.BinaryMessage, msg, wc.h.opts.MaxMessageBytes)
+}
+
+func (wc *wsConn) write(f *wire.Frame) error {
+	wc.conn.SetWriteDeadline(time.Now().Add(wc.h.opts.Timeout))
+	binary, b, err := wire.AppendWS(wc.hdr[:0], f)
+	if err != nil {
+		return err
+	}
+	wc.hdr = b[:0]
+	mt := websocket.TextMessage
+	if binary {
+		mt = websocket.BinaryMessage
+	}
+	return wc.conn.WriteMessage(mt, b)
+}
+
+// writeData writes one data message: header then payload, without copying
+// the payload.
+func (wc *wsConn) writeData(m *seq.Msg) error {
+	mt, kind := websocket.TextMessage, wire.KindText
+	if m.Binary {
+		mt, kind = websocket.BinaryMessage, wire.KindBinary
+	}
+	w, err := wc.conn.NextWriter(mt)
+	if err != nil {
+		return err
+	}
+	wc.hdr = wire.AppendDataHeader(wc.hdr[:0], kind, m.Seq)
+	if _, err := w.Write(wc.hdr); err != nil {
+		return err
+	}
+	if _, err := w.Write(m.Data); err != nil {
+		return err
+	}
+	return w.Close()
+}
+
+// fail sends an error frame and closes with 4000+status.
+func (wc *wsConn) fail(code, message string) {
+	wc.failFrame(wire.Error{Code: code, Message: message, Status: wire.StatusOf(code)})
+}
+
+func (wc *wsConn) failRetry(code, message string, retry time.Duration) {
+	wc.failFrame(wire.Error{Code: code, Message: message, Status: wire.StatusOf(code), Retry: retry.Milliseconds()})
+}
+
+func (wc *wsConn) failFrame(e wire.Error) {
+	wc.write(&wire.Frame{Kind: wire.KindError, Error: &e})
+	wc.closeWith(wire.CloseErrorBase+e.Status, e.Code)
+}
+
+func (wc *wsConn) closeWith(code int, reason string) {
+	msg := websocket.FormatCloseMessage(code, reason)
+	wc.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+}
+
+// probe serves a probe WebSocket until the client upgrades (true) or the
+// probe ends (false). Pings are answered so the client can prove data
+// round-trips; the fallback stays active meanwhile.
+func (wc *wsConn) probe(s *Session, a *attachment) bool {
+	for {
+		wc.conn.SetReadDeadline(time.Now().Add(wc.h.opts.Timeout))
+		f, err := wc.read()
+		if err != nil {
+			return false
+		}
+		if f.Kind == wire.KindUpgrade {
+			s.mu.Lock()
+			err := s.attachLocked(a, f.Seq)
+			s.mu.Unlock()
+			if err != nil {
+				wc.fail(wire.CodeBadRequest, err.Error())
+				return false
+			}
+			return true
+		}
+		reply, err := s.handleFrame(s.ctx, &f)
+		if err != nil {
+			wc.fail(wire.CodeBadRequest, err.Error())
+			return false
+		}
+		if reply != nil && wc.write(reply) != nil {
+			return false
+		}
+	}
+}
+
+// readLoop applies the client's frames until the connection fails or the
+// attachment stops.
+func (wc *wsConn) readLoop(s *Session, a *attachment) {
+	for {
+		wc.conn.SetReadDeadline(time.Now().Add(wc.h.opts.Timeout))
+		f, err := wc.read()
+		if err != nil {
+			var fe *wire.FormatError
+			switch {
+			case errors.Is(err, wire.ErrTooLarge) || errors.Is(err, websocket.ErrReadLimit):
+				wc.h.opts.Logger.Warn("message too large", "session", s.id)
+				a.stop("message too large")
+				wc.failLater(a, wire.CodeMessageTooLarge, "message larger than the server's limit")
+			case errors.As(err, &fe):
+				a.stop("malformed frame")
+				wc.failLater(a, wire.CodeBadRequest, err.Error())
+			}
+			a.stop("read: " + err.Error())
+			return
+		}
+		reply, err := s.handleFrame(s.ctx, &f)
+		if err != nil {
+			a.stop("protocol")
+			wc.failLater(a, wire.CodeBadRequest, err.Error())
+			return
+		}
+		if reply != nil {
+			a.queueReply(reply)
+			s.mu.Lock()
+			s.signalLocked()
+			s.mu.Unlock()
+		}
+	}
+}
+
+// failLater records an error for the writer to send before it closes.
+func (wc *wsConn) failLater(a *attachment, code, message string) {
+	a.mu.Lock()
+	a.failure = &wire.Error{Code: code, Message: message, Status: wire.StatusOf(code)}
+	a.mu.Unlock()
+}
+
+// writeLoop writes everything the session has for the client, acks, pings
+// and the close frame, until the attachment stops.
+func (wc *wsConn) writeLoop(s *Session, a *attachment) {
+	ping := time.NewTicker(wc.h.opts.Heartbeat)
+	defer ping.Stop()
+	var buf []seq.Msg
+	for {
+		for _, r := range a.takeReplies() {
+			if wc.write(&r) != nil {
+				a.stop("write failed")
+				return
+			}
+		}
+		b := s.nextBatch(a, buf[:0], wsBatchBytes)
+		if b.stopped {
+			wc.finish(s, a, b.reason)
+			return
+		}
+		for i := range b.msgs {
+			if err := wc.writeData(&b.msgs[i]); err != nil {
+				a.stop("write failed")
+				return
+			}
+		}
+		if b.ackDue {
+			if wc.write(&wire.Frame{Kind: wire.KindAck, Seq: b.ack}) != nil {
+				a.stop("write failed")
+				return
+			}
+		}
+		if b.close != nil {
+			wc.write(&wire.Frame{Kind: wire.KindClose, Close: b.close})
+			wc.closeWith(b.close.Code, b.close.Reason)
+			a.wrote(&b)
+			a.stop("closed")
+			return
+		}
+		a.wrote(&b)
+		buf = b.msgs
+		if b.remaining {
+			continue
+		}
+		select {
+		case <-b.wake:
+		case <-a.stopped:
+		case <-ping.C:
+			s.mu.Lock()
+			recv := s.in.Recv()
+			s.mu.Unlock()
+			if wc.write(&wire.Frame{Kind: wire.KindPing, Seq: recv}) != nil {
+				a.stop("write failed")
+				return
+			}
+		}
+	}
+}
+
+// finish ends the connection of a stopped attachment, telling the client
+// why when it can act on it.
+func (wc *wsConn) finish(s *Session, a *attachment, reason string) {
+	a.mu.Lock()
+	failure := a.failure
+	a.mu.Unlock()
+	switch {
+	case failure != nil:
+		wc.failFrame(*failure)
+	case reason == reasonSuperseded:
+		wc.write(&wire.Frame{Kind: wire.KindSuperseded})
+		wc.closeWith(wire.CloseSuperseded, "superseded by another transport")
+	case reason == "session ended":
+		wc.closeWith(wire.CloseGoingAway, "session ended")
+	}
+	wc.conn.Close() // unblocks the reader
+}
