@@ -121,7 +121,9 @@ func wsReadData(t *testing.T, c *websocket.Conn) wire.Frame {
 	}
 }
 
-func text(seq uint64, s string) wire.Frame { return wire.Frame{Kind: wire.KindText, Seq: seq, Data: []byte(s)} }
+func text(seq uint64, s string) wire.Frame {
+	return wire.Frame{Kind: wire.KindText, Seq: seq, Data: []byte(s)}
+}
 
 // get issues a GET with the key header and decodes a JSON batch answer.
 func (r *rig) get(q url.Values, key string) (int, []wire.Frame, wire.Error) {
@@ -243,3 +245,5 @@ func msgs(n int) []string {
 	}
 	return out
 }
+
+func stringsReader(s string) *bytes.Reader { return bytes.NewReader([]byte(s)) }
