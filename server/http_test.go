@@ -149,7 +149,9 @@ func TestHTTPRefusals(t *testing.T) {
 		{"unknown session", func() (int, []wire.Frame, wire.Error) {
 			return r.get(q(wire.ParamMode, wire.ModePoll, wire.ParamSID, "forged"), key)
 		}, 410, wire.CodeSessionNotFound},
-		{"no key", func() (int, []wire.Frame, wire.Error) { return r.get(q(wire.ParamMode, wire.ModePoll, wire.ParamSID, sid), "") }, 410, wire.CodeSessionNotFound},
+		{"no key", func() (int, []wire.Frame, wire.Error) {
+			return r.get(q(wire.ParamMode, wire.ModePoll, wire.ParamSID, sid), "")
+		}, 410, wire.CodeSessionNotFound},
 		{"too large", func() (int, []wire.Frame, wire.Error) {
 			return r.post(q(wire.ParamMode, wire.ModeSend, wire.ParamSID, sid), key, text(1, "longer than eight"))
 		}, 413, wire.CodeMessageTooLarge},
