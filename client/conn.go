@@ -1,0 +1,276 @@
+package client
+
+import (
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/tether-sdk/tether/internal/link"
+	"github.com/tether-sdk/tether/internal/seq"
+	"github.com/tether-sdk/tether/internal/wire"
+)
+
+// conn is a link in use, with the writer's position in the outbox.
+type conn struct {
+	l       link.Link
+	cursor  uint64 // writer: next seq to send
+	ackSent uint64 // writer: last ack sent
+	upgrade *wire.Frame
+
+	mu      sync.Mutex
+	replies []wire.Frame // pongs for the writer
+
+	once sync.Once
+	dead chan struct{}
+	err  error
+}
+
+func newConn(l link.Link) *conn { return &conn{l: l, dead: make(chan struct{})} }
+
+// fail marks the link dead (once) and closes it.
+func (cn *conn) fail(err error) {
+	cn.once.Do(func() {
+		cn.err = err
+		close(cn.dead)
+		cn.l.Close()
+	})
+}
+
+var errSuperseded = errors.New("tether: the server moved the session to another connection")
+
+// errAckInterval paces acks on SSE, which cost a POST each.
+const sseAckInterval = 250 * time.Millisecond
+
+// adopt makes cn the session's transport after its welcome, and starts its
+// reader and writer.
+func (c *Client) adopt(cn *conn, reason string, elapsed time.Duration, from string) {
+	c.mu.Lock()
+	resumed := false
+	if w := cn.l.Welcome(); w != nil {
+		resumed = w.Resumed
+		if !w.Resumed {
+			c.sid, c.key = w.SID, w.Key
+		}
+		if err := c.out.Ack(w.Ack); err != nil {
+			c.mu.Unlock()
+			cn.fail(&ProtocolError{Reason: "the welcome acknowledges messages never sent", Err: err})
+			c.watch(cn)
+			return
+		}
+		if w.Max > 0 {
+			c.maxMsg = min(c.o.MaxMessageBytes, int(w.Max))
+		}
+	}
+	cn.cursor = c.out.Acked() + 1
+	if c.o.Raw {
+		cn.cursor = c.out.Acked() + 1
+	}
+	c.cur = cn
+	c.state = StateConnected
+	c.lastGood = cn.l.Transport()
+	c.connectedAt = time.Now()
+	c.signalLocked()
+	c.mu.Unlock()
+	if from == "" {
+		c.ev.emit(ConnectedEvent{Transport: cn.l.Transport(), Reason: reason, Resumed: resumed, Elapsed: elapsed})
+	} else {
+		c.ev.emit(TransportChangedEvent{From: from, To: cn.l.Transport(), Reason: reason})
+	}
+	c.o.Logger.Info("connected", "transport", cn.l.Transport(), "reason", reason, "resumed", resumed)
+	c.watch(cn)
+}
+
+// watch starts cn's reader and writer.
+func (c *Client) watch(cn *conn) {
+	c.wg.Add(2)
+	go func() { defer c.wg.Done(); c.readLoop(cn) }()
+	go func() { defer c.wg.Done(); c.writeLoop(cn) }()
+}
+
+func (c *Client) readLoop(cn *conn) {
+	for {
+		f, err := cn.l.Recv(c.ctx)
+		if err != nil {
+			cn.fail(err)
+			return
+		}
+		switch f.Kind {
+		case wire.KindText, wire.KindBinary:
+			if err := c.deliver(cn, &f); err != nil {
+				cn.fail(err)
+				return
+			}
+		case wire.KindAck, wire.KindPing, wire.KindPong:
+			c.mu.Lock()
+			err := c.out.Ack(f.Seq)
+			c.signalLocked()
+			recv := c.in.Recv()
+			c.mu.Unlock()
+			if err != nil {
+				cn.fail(&ProtocolError{Reason: "ack of a message never sent", Err: err})
+				return
+			}
+			if f.Kind == wire.KindPing {
+				cn.mu.Lock()
+				cn.replies = append(cn.replies, wire.Frame{Kind: wire.KindPong, Seq: recv})
+				cn.mu.Unlock()
+				c.mu.Lock()
+				c.signalLocked()
+				c.mu.Unlock()
+			}
+		case wire.KindClose:
+			c.mu.Lock()
+			ours := c.closing
+			c.mu.Unlock()
+			if ours {
+				c.finish(nil) // the server's answer to our close
+			} else {
+				c.finish(&CloseError{Code: f.Close.Code, Reason: f.Close.Reason})
+			}
+			cn.fail(ErrClosed)
+			return
+		case wire.KindSuperseded:
+			cn.fail(errSuperseded)
+			return
+		case wire.KindWelcome:
+			// An SSE link re-attached by itself: nothing to do.
+		default:
+			cn.fail(&ProtocolError{Reason: "unexpected " + f.Kind.String() + " frame from the server"})
+			return
+		}
+	}
+}
+
+// deliver puts a data frame into the inbox once there is room: exactly once
+// and in order in session mode, as it comes in Raw mode.
+func (c *Client) deliver(cn *conn, f *wire.Frame) error {
+	for {
+		c.mu.Lock()
+		if !c.o.Raw {
+			recv := c.in.Recv()
+			switch {
+			case f.Seq <= recv:
+				c.mu.Unlock()
+				return nil
+			case f.Seq > recv+1:
+				c.mu.Unlock()
+				return &ProtocolError{Reason: "the server skipped a sequence number"}
+			}
+		}
+		if c.closed != nil {
+			c.mu.Unlock()
+			return ErrClosed
+		}
+		if len(c.inbox) == 0 || c.inboxBytes+len(f.Data) <= c.o.MaxQueuedBytes {
+			if !c.o.Raw {
+				c.in.Accept(f.Seq)
+			}
+			data := make([]byte, len(f.Data))
+			copy(data, f.Data)
+			c.inbox = append(c.inbox, Message{Binary: f.Kind == wire.KindBinary, Data: data})
+			c.inboxBytes += len(data)
+			c.signalLocked()
+			c.mu.Unlock()
+			return nil
+		}
+		w := c.wake
+		c.mu.Unlock()
+		select {
+		case <-w:
+		case <-cn.dead:
+			return cn.err
+		}
+	}
+}
+
+// writeLoop sends what the session has for the server on cn: an upgrade
+// frame first when cn came from a probe, pongs, acks, data from cn.cursor,
+// and the close frame after the queue when closing.
+func (c *Client) writeLoop(cn *conn) {
+	var buf []seq.Msg
+	var frames []wire.Frame
+	isSSE := cn.l.Transport() == wire.TransportSSE
+	isPoll := cn.l.Transport() == wire.TransportPoll
+	var lastAck time.Time
+	var ackTimer *time.Timer
+	defer func() {
+		if ackTimer != nil {
+			ackTimer.Stop()
+		}
+	}()
+	closeSent := false
+	for {
+		frames = frames[:0]
+		if cn.upgrade != nil {
+			frames = append(frames, *cn.upgrade)
+			cn.upgrade = nil
+		}
+		cn.mu.Lock()
+		frames = append(frames, cn.replies...)
+		cn.replies = cn.replies[:0]
+		cn.mu.Unlock()
+
+		c.mu.Lock()
+		if c.cur != cn || c.closed != nil {
+			c.mu.Unlock()
+			return
+		}
+		buf = c.out.From(buf[:0], cn.cursor, 64<<10)
+		recv := c.in.Recv()
+		ackDue := !c.o.Raw && !isPoll && recv > cn.ackSent
+		sendClose := c.closing && !closeSent && len(buf) == 0 && c.out.Last() < cn.cursor
+		w := c.wake
+		c.mu.Unlock()
+
+		if ackDue && isSSE && len(buf) == 0 && time.Since(lastAck) < sseAckInterval {
+			// Pace acks on SSE (each one is a POST): try again shortly.
+			ackDue = false
+			if ackTimer == nil {
+				ackTimer = time.AfterFunc(sseAckInterval, func() {
+					c.mu.Lock()
+					c.signalLocked()
+					c.mu.Unlock()
+				})
+			} else {
+				ackTimer.Reset(sseAckInterval)
+			}
+		}
+		if ackDue {
+			frames = append(frames, wire.Frame{Kind: wire.KindAck, Seq: recv})
+		}
+		for _, m := range buf {
+			frames = append(frames, wire.Frame{Kind: messageKind(m.Binary), Seq: m.Seq, Data: m.Data})
+		}
+		if sendClose {
+			frames = append(frames, wire.Frame{Kind: wire.KindClose, Close: &wire.Close{Code: wire.CloseNormal, Reason: "client closed"}})
+		}
+		if len(frames) == 0 {
+			select {
+			case <-w:
+			case <-cn.dead:
+				return
+			}
+			continue
+		}
+		if err := cn.l.Send(c.ctx, frames); err != nil {
+			cn.fail(err)
+			return
+		}
+		if ackDue {
+			cn.ackSent = recv
+			lastAck = time.Now()
+		}
+		if n := len(buf); n > 0 {
+			cn.cursor = buf[n-1].Seq + 1
+			if c.o.Raw {
+				c.mu.Lock()
+				c.out.Ack(buf[n-1].Seq) // written is all a plain WebSocket promises
+				c.signalLocked()
+				c.mu.Unlock()
+			}
+		}
+		if sendClose {
+			closeSent = true
+		}
+	}
+}

@@ -1,0 +1,192 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/tether-sdk/tether/internal/link"
+	"github.com/tether-sdk/tether/internal/wire"
+	"github.com/tether-sdk/tether/transport"
+)
+
+// order returns the transports to try: the one that last worked first (it
+// is remembered for the client's life), then the rest in the configured
+// order.
+func (c *Client) order() []string {
+	c.mu.Lock()
+	last := c.lastGood
+	c.mu.Unlock()
+	order := slices.Clone(c.o.Transports)
+	if i := slices.Index(order, last); i > 0 {
+		order = append([]string{last}, slices.Delete(order, i, i+1)...)
+	}
+	return order
+}
+
+type dialResult struct {
+	transport string
+	l         link.Link
+	err       error
+	elapsed   time.Duration
+}
+
+// connect negotiates a transport: it starts the first; a refusal starts the
+// next at once, silence past SlowTimeout starts the next in parallel, and the
+// first to complete its welcome (a data round trip) wins. A permanent failure
+// ends the negotiation at once. When the server no longer knows the session,
+// the loss is reported and a new session is negotiated.
+func (c *Client) connect(ctx context.Context) (*conn, string, error) {
+	cn, reason, err := c.negotiate(ctx)
+	var se *link.ServerError
+	if err != nil && errors.As(err, &se) && se.Answer.Code == wire.CodeSessionNotFound && c.hasSession() {
+		c.sessionLost(err)
+		cn, reason, err = c.negotiate(ctx)
+	}
+	return cn, reason, err
+}
+
+func (c *Client) hasSession() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sid != ""
+}
+
+// sessionLost reports the messages that could not be guaranteed and resets
+// the session state for a new session.
+func (c *Client) sessionLost(cause error) {
+	c.mu.Lock()
+	var lost []Message
+	for _, m := range c.out.Unacked() {
+		lost = append(lost, Message{Binary: m.Binary, Data: m.Data})
+	}
+	c.out = seqOutbox()
+	c.in = seqReceiver()
+	c.sid, c.key = "", ""
+	c.signalLocked()
+	c.mu.Unlock()
+	c.o.Logger.Warn("session lost", "unacknowledged", len(lost), "cause", cause)
+	c.ev.emit(SessionLostEvent{Unacknowledged: lost, Cause: cause})
+}
+
+func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
+	order := c.order()
+	header, err := c.headers(ctx)
+	if err != nil {
+		return nil, "", fmt.Errorf("tether: HeaderFunc: %w", err)
+	}
+	c.mu.Lock()
+	attach := link.Attach{SID: c.sid, Key: c.key, Ack: c.in.Recv()}
+	c.mu.Unlock()
+
+	dctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make(chan dialResult, len(order))
+	start := time.Now()
+	launch := func(tr string) {
+		go func() {
+			t0 := time.Now()
+			l, err := c.links.DialLink(dctx, tr, header, attach)
+			results <- dialResult{transport: tr, l: l, err: err, elapsed: time.Since(t0)}
+		}()
+	}
+	launch(order[0])
+	started, pending := 1, 1
+	slow := time.NewTimer(c.o.SlowTimeout)
+	defer slow.Stop()
+	var attempts []Attempt
+	// Losers that complete after the winner are closed in the background.
+	drain := func(n int) {
+		go func() {
+			for i := 0; i < n; i++ {
+				if r := <-results; r.l != nil {
+					r.l.Close()
+				}
+			}
+		}()
+	}
+	for {
+		select {
+		case r := <-results:
+			pending--
+			if r.err == nil {
+				cancel()
+				drain(pending)
+				return newConn(r.l), reasonFor(r.transport, attempts, time.Since(start)), nil
+			}
+			attempts = append(attempts, Attempt{Transport: r.transport, Elapsed: r.elapsed, Err: r.err})
+			c.o.Logger.Info("transport failed", "transport", r.transport, "error", r.err)
+			if permanent(r.err) || ctx.Err() != nil {
+				cancel()
+				drain(pending)
+				if ctx.Err() != nil {
+					return nil, "", ctx.Err()
+				}
+				return nil, "", r.err
+			}
+			if started < len(order) {
+				launch(order[started])
+				started++
+				pending++
+				slow.Reset(c.o.SlowTimeout)
+			} else if pending == 0 {
+				return nil, "", &ConnectError{Attempts: attempts}
+			}
+		case <-slow.C:
+			if started < len(order) {
+				c.o.Logger.Info("transport slow, starting the next in parallel", "slow", order[started-1], "next", order[started])
+				launch(order[started])
+				started++
+				pending++
+				slow.Reset(c.o.SlowTimeout)
+			}
+		case <-ctx.Done():
+			cancel()
+			drain(pending)
+			return nil, "", ctx.Err()
+		}
+	}
+}
+
+// reasonFor explains why a transport was chosen.
+func reasonFor(tr string, failed []Attempt, elapsed time.Duration) string {
+	if len(failed) == 0 {
+		return fmt.Sprintf("%s answered in %v", tr, elapsed.Round(time.Millisecond))
+	}
+	s := ""
+	for _, a := range failed {
+		s += fmt.Sprintf("%s failed (%s); ", a.Transport, shortCause(a.Err))
+	}
+	return s + tr + " works"
+}
+
+// shortCause is a short description of a transport failure.
+func shortCause(err error) string {
+	var he *transport.HandshakeError
+	switch {
+	case errors.As(err, &he) && he.StatusCode != 0:
+		return fmt.Sprintf("%s %s", transport.Classify(err), he.Status)
+	case errors.As(err, &he):
+		return fmt.Sprintf("%s: %v", transport.Classify(err), he.Err)
+	}
+	return err.Error()
+}
+
+// permanent reports failures that retrying or another transport cannot fix.
+func permanent(err error) bool {
+	var pe *ProtocolError
+	var se *link.ServerError
+	if errors.As(err, &pe) {
+		return true
+	}
+	if errors.As(err, &se) && (se.Answer.Code == wire.CodeUnsupportedVersion || se.Answer.Code == wire.CodeUnauthorized || se.Answer.Code == wire.CodeForbiddenOrigin) {
+		return true
+	}
+	switch transport.Classify(err) {
+	case transport.ClassTLS, transport.ClassConfig, transport.ClassUnauthorized:
+		return true
+	}
+	return false
+}

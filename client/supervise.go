@@ -1,0 +1,230 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	"github.com/tether-sdk/tether/internal/link"
+	"github.com/tether-sdk/tether/internal/wire"
+	"github.com/tether-sdk/tether/transport"
+)
+
+// newBackoff returns the reconnect schedule: exponential from initial to
+// max, never giving up (MaxAttempts is counted separately), and without its
+// own randomization: jitter applies in full on top (fullJitter).
+func newBackoff(initial, max time.Duration) *backoff.ExponentialBackOff {
+	b := backoff.NewExponentialBackOff()
+	b.InitialInterval = initial
+	b.MaxInterval = max
+	b.Multiplier = 2
+	b.RandomizationFactor = 0
+	b.MaxElapsedTime = 0
+	b.Reset()
+	return b
+}
+
+// fullJitter picks a delay uniformly in [0, d] (AWS's "full jitter"), which
+// spreads reconnect storms best.
+func fullJitter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	return rand.N(d + 1)
+}
+
+// supervise waits for the current link to die and reconnects, with backoff,
+// until the client closes or a permanent error; while on a fallback it
+// probes WebSocket.
+func (c *Client) supervise() {
+	defer c.wg.Done()
+	bo := newBackoff(c.o.InitialBackoff, c.o.MaxBackoff)
+	for {
+		cn := c.current()
+		if cn == nil {
+			return
+		}
+		probeCtx, stopProbe := context.WithCancel(c.ctx)
+		if c.shouldProbe(cn) {
+			c.wg.Add(1)
+			go func() { defer c.wg.Done(); c.probeLoop(probeCtx, cn) }()
+		}
+		select {
+		case <-cn.dead:
+		case <-c.ctx.Done():
+		}
+		stopProbe()
+		if c.ctx.Err() != nil {
+			return
+		}
+		if c.current() != cn {
+			continue // a probe moved the session to a new link
+		}
+		c.mu.Lock()
+		if c.closing || c.closed != nil {
+			c.mu.Unlock()
+			c.finish(nil)
+			return
+		}
+		healthy := time.Since(c.connectedAt) >= c.o.HealthyAfter
+		c.state = StateReconnecting
+		c.signalLocked()
+		c.mu.Unlock()
+		cause := cn.err
+		c.ev.emit(DisconnectedEvent{Transport: cn.l.Transport(), Cause: cause})
+		c.o.Logger.Info("disconnected", "transport", cn.l.Transport(), "cause", cause)
+		if healthy {
+			bo.Reset()
+		}
+		if !c.reconnect(bo, cause, errors.Is(cause, errSuperseded)) {
+			return
+		}
+	}
+}
+
+func (c *Client) current() *conn {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed != nil {
+		return nil
+	}
+	return c.cur
+}
+
+// reconnect retries until connected (true) or the client ends (false).
+func (c *Client) reconnect(bo *backoff.ExponentialBackOff, cause error, now bool) bool {
+	var retryAfter time.Duration
+	for attempt := 1; ; attempt++ {
+		if c.o.MaxAttempts > 0 && attempt > c.o.MaxAttempts {
+			c.finish(cause)
+			return false
+		}
+		delay := fullJitter(bo.NextBackOff())
+		if now && attempt == 1 {
+			delay = 0
+		}
+		delay = max(delay, retryAfter)
+		c.ev.emit(ReconnectingEvent{Attempt: attempt, Delay: delay, Cause: cause})
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-c.poke:
+			t.Stop()
+			bo.Reset()
+		case <-c.ctx.Done():
+			t.Stop()
+			return false
+		}
+		c.ev.emit(ConnectingEvent{Attempt: attempt})
+		start := time.Now()
+		cn, reason, err := c.connect(c.ctx)
+		if err == nil {
+			c.adopt(cn, reason, time.Since(start), "")
+			return true
+		}
+		if c.ctx.Err() != nil {
+			return false
+		}
+		if permanent(err) && !c.refresh(err) {
+			c.finish(err)
+			return false
+		}
+		cause, retryAfter = err, 0
+		var he *transport.HandshakeError
+		if errors.As(err, &he) {
+			retryAfter = he.RetryAfter
+		}
+	}
+}
+
+// refresh asks the application for new credentials after a refusal.
+func (c *Client) refresh(err error) bool {
+	if c.o.RefreshCredentials == nil || transport.Classify(err) != transport.ClassUnauthorized {
+		return false
+	}
+	return c.o.RefreshCredentials(c.ctx, err) == nil
+}
+
+// shouldProbe: on a fallback, with WebSocket allowed, probe it.
+func (c *Client) shouldProbe(cn *conn) bool {
+	return !c.o.Raw && c.o.ProbeInterval > 0 && cn.l.Transport() != wire.TransportWebSocket &&
+		contains(c.o.Transports, wire.TransportWebSocket)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// probeLoop tries WebSocket in the background, with jittered backoff, and
+// moves the session to it once a probe round-trips.
+func (c *Client) probeLoop(ctx context.Context, from *conn) {
+	bo := newBackoff(c.o.ProbeInterval, DefaultMaxProbeBackoff)
+	for {
+		t := time.NewTimer(c.o.ProbeInterval/2 + fullJitter(bo.NextBackOff()))
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return
+		}
+		l, err := c.probe(ctx)
+		if err != nil {
+			c.o.Logger.Info("websocket probe failed", "error", err)
+			if permanent(err) {
+				return
+			}
+			continue
+		}
+		c.mu.Lock()
+		if c.cur != from || c.closed != nil || c.closing {
+			c.mu.Unlock()
+			l.Close()
+			return
+		}
+		recv := c.in.Recv()
+		c.mu.Unlock()
+		cn := newConn(l)
+		cn.upgrade = &wire.Frame{Kind: wire.KindUpgrade, Seq: recv}
+		c.adopt(cn, "websocket probe round-tripped", 0, from.l.Transport())
+		from.fail(errSuperseded)
+		return
+	}
+}
+
+// probe opens a probe WebSocket and proves a data round trip on it.
+func (c *Client) probe(ctx context.Context) (link.Link, error) {
+	header, err := c.headers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	a := link.Attach{SID: c.sid, Key: c.key, Ack: c.in.Recv(), Probe: true}
+	c.mu.Unlock()
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	l, err := c.links.DialLink(pctx, wire.TransportWebSocket, header, a)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.Send(pctx, []wire.Frame{{Kind: wire.KindPing, Seq: a.Ack}}); err != nil {
+		l.Close()
+		return nil, err
+	}
+	for {
+		f, err := l.Recv(pctx)
+		if err != nil {
+			l.Close()
+			return nil, err
+		}
+		if f.Kind == wire.KindPong {
+			return l, nil
+		}
+	}
+}

@@ -1,0 +1,224 @@
+//go:build !js
+
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/tether-sdk/tether/internal/link"
+	"github.com/tether-sdk/tether/internal/wire"
+	"github.com/tether-sdk/tether/transport"
+)
+
+// wsLink is a session link over a native WebSocket (gorilla, through the
+// transport package's dialer). In raw mode it carries plain messages: data
+// frames map to WebSocket messages without a header, and liveness uses
+// WebSocket ping/pong.
+type wsLink struct {
+	conn    *websocket.Conn
+	welcome *wire.Welcome
+	raw     bool
+	max     int
+	timeout time.Duration
+
+	wmu   sync.Mutex // one writer at a time (Send, and pings in raw mode)
+	hdr   []byte
+	once  sync.Once
+	done  chan struct{}
+	pings *time.Ticker
+}
+
+// dialWS opens a WebSocket and, in session mode, says hello and waits for
+// the welcome (a data round trip). header is sent with the upgrade.
+func dialWS(ctx context.Context, d *transport.Dialer, o *Options, header http.Header, a link.Attach) (*wsLink, error) {
+	wo := &transport.WebSocketOptions{
+		Header:            header,
+		EnableCompression: o.EnableCompression,
+		ReadLimit:         int64(o.maxMessage()) + 4096,
+	}
+	if !o.Raw {
+		wo.Subprotocols = []string{wire.Subprotocol}
+	}
+	conn, _, err := d.DialWebSocket(ctx, wo)
+	if err != nil {
+		return nil, err
+	}
+	l := &wsLink{conn: conn, raw: o.Raw, max: o.maxMessage(), done: make(chan struct{})}
+	if o.Raw {
+		l.timeout = o.rawPingInterval() * 2
+		conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(l.timeout)) })
+		conn.SetReadDeadline(time.Now().Add(l.timeout))
+		l.pings = time.NewTicker(o.rawPingInterval())
+		go l.pingLoop()
+		return l, nil
+	}
+	if conn.Subprotocol() != wire.Subprotocol {
+		conn.Close()
+		return nil, &ProtocolError{Reason: fmt.Sprintf("the server at %s does not speak %s (it chose subprotocol %q); use Options.Raw for a plain WebSocket server",
+			d.Target().WS.Redacted(), wire.Subprotocol, conn.Subprotocol())}
+	}
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	hello := wire.Frame{Kind: wire.KindHello, Hello: &wire.Hello{V: wire.Version, SID: a.SID, Key: a.Key, Ack: a.Ack, Probe: a.Probe}}
+	if err := l.write(&hello); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	conn.SetReadDeadline(time.Now().Add(transport.DefaultHandshakeTimeout))
+	f, err := l.read()
+	if err != nil {
+		conn.Close()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("tether: waiting for the welcome: %w", err)
+	}
+	switch f.Kind {
+	case wire.KindWelcome:
+	case wire.KindError:
+		conn.Close()
+		return nil, &link.ServerError{Transport: wire.TransportWebSocket, Answer: *f.Error}
+	default:
+		conn.Close()
+		return nil, &ProtocolError{Reason: "the server answered the hello with a " + f.Kind.String() + " frame"}
+	}
+	l.welcome = f.Welcome
+	l.timeout = time.Duration(f.Welcome.Timeout) * time.Millisecond
+	if l.timeout <= 0 {
+		l.timeout = 45 * time.Second
+	}
+	if f.Welcome.Max > 0 {
+		l.max = int(f.Welcome.Max)
+	}
+	return l, nil
+}
+
+func (l *wsLink) Transport() string      { return wire.TransportWebSocket }
+func (l *wsLink) Welcome() *wire.Welcome { return l.welcome }
+
+func (l *wsLink) Send(ctx context.Context, frames []wire.Frame) error {
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	l.conn.SetWriteDeadline(time.Now().Add(max(l.timeout, 10*time.Second)))
+	for i := range frames {
+		if err := l.writeLocked(&frames[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l *wsLink) write(f *wire.Frame) error {
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	return l.writeLocked(f)
+}
+
+// writeLocked writes one frame; data payloads are written after their
+// header without a copy.
+func (l *wsLink) writeLocked(f *wire.Frame) error {
+	if f.Kind == wire.KindText || f.Kind == wire.KindBinary {
+		mt := websocket.TextMessage
+		if f.Kind == wire.KindBinary {
+			mt = websocket.BinaryMessage
+		}
+		if l.raw {
+			return l.conn.WriteMessage(mt, f.Data)
+		}
+		w, err := l.conn.NextWriter(mt)
+		if err != nil {
+			return err
+		}
+		l.hdr = wire.AppendDataHeader(l.hdr[:0], f.Kind, f.Seq)
+		if _, err := w.Write(l.hdr); err != nil {
+			return err
+		}
+		if _, err := w.Write(f.Data); err != nil {
+			return err
+		}
+		return w.Close()
+	}
+	if l.raw {
+		if f.Kind == wire.KindClose {
+			return l.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(f.Close.Code, f.Close.Reason), time.Now().Add(time.Second))
+		}
+		return nil // acks and pings have no meaning on a plain WebSocket
+	}
+	bin, b, err := wire.AppendWS(l.hdr[:0], f)
+	if err != nil {
+		return err
+	}
+	l.hdr = b[:0]
+	mt := websocket.TextMessage
+	if bin {
+		mt = websocket.BinaryMessage
+	}
+	return l.conn.WriteMessage(mt, b)
+}
+
+func (l *wsLink) Recv(ctx context.Context) (wire.Frame, error) {
+	if !l.raw {
+		l.conn.SetReadDeadline(time.Now().Add(l.timeout))
+	}
+	stop := context.AfterFunc(ctx, func() { l.conn.SetReadDeadline(time.Unix(1, 0)) })
+	defer stop()
+	f, err := l.read()
+	if err != nil && ctx.Err() != nil {
+		return f, ctx.Err()
+	}
+	return f, err
+}
+
+func (l *wsLink) read() (wire.Frame, error) {
+	mt, msg, err := l.conn.ReadMessage()
+	if err != nil {
+		var ce *websocket.CloseError
+		if errors.As(err, &ce) && ce.Code >= wire.CloseErrorBase+400 && ce.Code < wire.CloseErrorBase+600 {
+			return wire.Frame{}, &link.ServerError{Transport: wire.TransportWebSocket,
+				Answer: wire.Error{Code: ce.Text, Message: "closed by the server", Status: ce.Code - wire.CloseErrorBase}, Err: err}
+		}
+		return wire.Frame{}, err
+	}
+	if l.raw {
+		k := wire.KindText
+		if mt == websocket.BinaryMessage {
+			k = wire.KindBinary
+		}
+		return wire.Frame{Kind: k, Data: msg}, nil
+	}
+	f, err := wire.ParseWS(mt == websocket.BinaryMessage, msg, l.max)
+	if err != nil {
+		return f, &ProtocolError{Reason: "bad frame from the server", Err: err}
+	}
+	if f.Kind == wire.KindError {
+		return f, &link.ServerError{Transport: wire.TransportWebSocket, Answer: *f.Error}
+	}
+	return f, nil
+}
+
+// pingLoop keeps a raw WebSocket alive and detects a dead peer: a missing
+// pong lets the read deadline expire.
+func (l *wsLink) pingLoop() {
+	defer l.pings.Stop()
+	for {
+		select {
+		case <-l.done:
+			return
+		case <-l.pings.C:
+			if l.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(5*time.Second)) != nil {
+				return
+			}
+		}
+	}
+}
+
+func (l *wsLink) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return l.conn.Close()
+}

@@ -1,0 +1,100 @@
+//go:build !js
+
+package fallback
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/tether-sdk/tether/internal/link"
+	"github.com/tether-sdk/tether/internal/wire"
+	"github.com/tether-sdk/tether/transport"
+)
+
+// ErrNoFirstEvent is the cause of the *transport.HandshakeError (class
+// ClassRefused) with which DialSSE fails when no welcome event arrived within
+// Options.FirstEventTimeout: something on the way, typically a proxy, buffers
+// the event stream, so SSE cannot work on this network. Long-polling, whose
+// answers are complete bodies, usually still does.
+var ErrNoFirstEvent = errors.New("fallback: no first SSE event in time: a proxy on the way buffers event streams")
+
+// errClosed is what calls on a closed link return.
+func errClosed(transportName string) error {
+	return fmt.Errorf("fallback: %s link closed: %w", transportName, net.ErrClosed)
+}
+
+// errSilent is a link's liveness failure: no sign of life for d.
+func errSilent(transportName, what string, d time.Duration) error {
+	return fmt.Errorf("fallback: %s: %s within %v: the connection is dead: %w", transportName, what, d, os.ErrDeadlineExceeded)
+}
+
+// malformedf is a protocol violation by the server.
+func malformedf(transportName, format string, args ...any) error {
+	return fmt.Errorf("fallback: %s: %s: %w", transportName, fmt.Sprintf(format, args...), wire.ErrMalformed)
+}
+
+// notTether is the error of an attach answered with success but not with
+// Tether (a captive portal, a misrouted request): the way to the server does
+// not work for this transport.
+func (r *requester) notTether(resp *http.Response, cause error) error {
+	return &transport.HandshakeError{
+		Transport:  r.name,
+		URL:        resp.Request.URL.Redacted(),
+		StatusCode: resp.StatusCode,
+		Status:     resp.Status,
+		Header:     resp.Header,
+		Class:      transport.ClassRefused,
+		Err:        cause,
+	}
+}
+
+// answerError turns a non-2xx answer into the Dialer's classified
+// *transport.HandshakeError, wrapped in a *link.ServerError when the body is
+// a Tether error object. It reads (a bounded part of) the body and closes it.
+func (r *requester) answerError(resp *http.Response) error {
+	he := r.dialer.StatusError(r.name, resp)
+	if e, ok := parseErrorObject(he.Body); ok {
+		return &link.ServerError{Transport: r.name, Answer: *e, Err: he}
+	}
+	return he
+}
+
+// frameError is the error of an error frame e that arrived in a successful
+// answer (an SSE event, or a poll answer from a lenient server).
+func (r *requester) frameError(resp *http.Response, e *wire.Error) error {
+	status := e.Status
+	if status == 0 {
+		status = wire.StatusOf(e.Code)
+	}
+	if status == 0 {
+		status = http.StatusInternalServerError // unknown code: handled like internal
+	}
+	he := &transport.HandshakeError{
+		Transport:  r.name,
+		URL:        resp.Request.URL.Redacted(),
+		StatusCode: resp.StatusCode,
+		Status:     resp.Status,
+		Class:      transport.ClassifyStatus(status, false),
+		Err:        fmt.Errorf("error frame %q", e.Code),
+	}
+	return &link.ServerError{Transport: r.name, Answer: *e, Err: he}
+}
+
+// parseErrorObject parses an error answer's body as a Tether error object,
+// with the wire package's strict checks (it is an error frame's object).
+func parseErrorObject(body []byte) (*wire.Error, bool) {
+	if len(body) == 0 {
+		return nil, false
+	}
+	b := make([]byte, 0, len(body)+6)
+	b = append(append(append(b, `["e",`...), body...), ']')
+	f, err := wire.ParseJSON(b, 0)
+	if err != nil {
+		return nil, false
+	}
+	return f.Error, true
+}

@@ -1,0 +1,278 @@
+//go:build !js
+
+package fallback
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tether-sdk/tether/internal/link"
+	"github.com/tether-sdk/tether/internal/wire"
+	"github.com/tether-sdk/tether/transport"
+)
+
+// Body limits of PROTOCOL.md section 14.
+const (
+	maxBodyFrames  = 1024     // frames in one send body
+	bodySlack      = 64 << 10 // bytes on top of 6 x max in a body or an answer
+	maxPayloadCap  = 1 << 30  // bound on a welcome's max, to keep the arithmetic safe
+	maxBatchFrames = 1 << 16  // frames accepted in one answer (servers send at most 1024)
+)
+
+// bodyLimit is the largest send body or answer for payloads of up to max
+// bytes: 6 x max + 64 KiB, room for one payload in the worst JSON escaping.
+func bodyLimit(max int64) int64 {
+	return 6*min(max, maxPayloadCap) + bodySlack
+}
+
+// requester makes the HTTP requests of one link: one URL, one session.
+type requester struct {
+	name     string // wire.TransportSSE or wire.TransportPoll
+	dialer   *transport.Dialer
+	client   *http.Client
+	header   func() http.Header
+	log      *slog.Logger
+	base     url.URL // the target's HTTP URL
+	appQuery string  // its raw query, Tether's parameters removed
+
+	// Session, set by the attach; not changed once the link is running.
+	sid, key string
+	max      int64         // payload bound: Options.MaxMessage, then the welcome's max
+	timeout  time.Duration // the welcome's timeout: bounds a send's answer
+}
+
+func newRequester(c *config, name string, a link.Attach) *requester {
+	t := c.dialer.Target()
+	return &requester{
+		name:     name,
+		dialer:   c.dialer,
+		client:   c.dialer.HTTPClient(),
+		header:   c.header,
+		log:      c.log,
+		base:     *t.HTTP,
+		appQuery: stripTetherParams(t.HTTP.RawQuery),
+		sid:      a.SID,
+		key:      a.Key,
+		max:      c.max,
+		timeout:  defaultTimeout,
+	}
+}
+
+// welcomed takes the session's parameters from the welcome w of a new
+// session or a resume.
+func (r *requester) welcomed(w *wire.Welcome) {
+	r.sid = w.SID
+	if w.Key != "" {
+		r.key = w.Key
+	}
+	if w.Max > 0 {
+		r.max = min(w.Max, maxPayloadCap)
+	}
+	r.timeout = millis(w.Timeout, defaultTimeout)
+}
+
+// millis converts a welcome's milliseconds, def when 0.
+func millis(ms int64, def time.Duration) time.Duration {
+	if ms <= 0 {
+		return def
+	}
+	return time.Duration(min(ms, int64(24*time.Hour/time.Millisecond))) * time.Millisecond
+}
+
+// tetherParams are the query parameters this package sets; any the
+// application's URL carries are dropped (tether_key above all: the key
+// never goes in the URL).
+var tetherParams = map[string]bool{
+	wire.ParamMode: true, wire.ParamVersion: true, wire.ParamSID: true,
+	wire.ParamAck: true, wire.ParamKey: true,
+}
+
+// stripTetherParams returns the raw query q without Tether's parameters,
+// the application's own left byte for byte as they were.
+func stripTetherParams(q string) string {
+	if q == "" {
+		return ""
+	}
+	keep := make([]string, 0, strings.Count(q, "&")+1)
+	for _, part := range strings.Split(q, "&") {
+		name, _, _ := strings.Cut(part, "=")
+		if n, err := url.QueryUnescape(name); err == nil && tetherParams[n] {
+			continue
+		}
+		keep = append(keep, part)
+	}
+	return strings.Join(keep, "&")
+}
+
+// url returns the URL of a request of the given mode. withAck adds
+// tether_ack=ack; the session id is added once there is one.
+func (r *requester) url(mode string, withAck bool, ack uint64) string {
+	var q strings.Builder
+	q.WriteString(r.appQuery)
+	add := func(name, value string) {
+		if q.Len() > 0 {
+			q.WriteByte('&')
+		}
+		q.WriteString(name)
+		q.WriteByte('=')
+		q.WriteString(url.QueryEscape(value))
+	}
+	add(wire.ParamMode, mode)
+	add(wire.ParamVersion, strconv.Itoa(wire.Version))
+	if r.sid != "" {
+		add(wire.ParamSID, r.sid)
+	}
+	if withAck {
+		add(wire.ParamAck, strconv.FormatUint(ack, 10))
+	}
+	u := r.base
+	u.RawQuery = q.String()
+	u.ForceQuery = false
+	return u.String()
+}
+
+// newRequest builds a request with the application's headers and the key.
+func (r *requester) newRequest(ctx context.Context, method, mode string, withAck bool, ack uint64, body []byte) (*http.Request, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, r.url(mode, withAck, ack), rd)
+	if err != nil {
+		return nil, fmt.Errorf("fallback: %s: %w", r.name, err)
+	}
+	if r.header != nil {
+		for k, vs := range r.header() {
+			req.Header[k] = append([]string(nil), vs...)
+		}
+	}
+	req.Header.Del(wire.HeaderKey)
+	if r.key != "" {
+		req.Header.Set(wire.HeaderKey, r.key)
+	}
+	switch {
+	case mode == wire.ModeSSE:
+		req.Header.Set("Accept", "text/event-stream")
+		req.Header.Set("Cache-Control", "no-cache")
+	case method == http.MethodGet:
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("Cache-Control", "no-cache")
+	default:
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req, nil
+}
+
+// do sends req. A non-2xx answer is an error (answerError). When req's
+// context has ended, the error is its cause.
+func (r *requester) do(req *http.Request) (*http.Response, error) {
+	resp, err := r.client.Do(req)
+	if err != nil {
+		if cause := context.Cause(req.Context()); cause != nil {
+			return nil, cause
+		}
+		return nil, fmt.Errorf("fallback: %s: %w", r.name, err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, r.answerError(resp)
+	}
+	return resp, nil
+}
+
+// roundTrip makes a request whose answer is one JSON batch and returns the
+// answer with its body read, up to the body limit, and closed.
+func (r *requester) roundTrip(ctx context.Context, method, mode string, withAck bool, ack uint64, body []byte) (*http.Response, []byte, error) {
+	req, err := r.newRequest(ctx, method, mode, withAck, ack, body)
+	if err != nil {
+		return nil, nil, err
+	}
+	resp, err := r.do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	limit := bodyLimit(r.max)
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	switch {
+	case err != nil:
+		if cause := context.Cause(ctx); cause != nil {
+			return nil, nil, cause
+		}
+		return nil, nil, fmt.Errorf("fallback: %s: reading the %s answer: %w", r.name, mode, err)
+	case int64(len(b)) > limit:
+		return nil, nil, fmt.Errorf("fallback: %s: the %s answer is over %d bytes: %w", r.name, mode, limit, wire.ErrTooLarge)
+	}
+	return resp, b, nil
+}
+
+// parseBatch parses an answer's frames, the payloads bounded by max.
+func (r *requester) parseBatch(mode string, body []byte) ([]wire.Frame, error) {
+	frames, err := wire.ParseJSONBatch(body, maxBatchFrames, int(r.max))
+	if err != nil {
+		return nil, fmt.Errorf("fallback: %s: the %s answer: %w", r.name, mode, err)
+	}
+	return frames, nil
+}
+
+// send POSTs frames in as many bodies as the body limits require, one after
+// another, and returns the frames of the answers (also those that came
+// before a failure).
+func (r *requester) send(ctx context.Context, frames []wire.Frame) ([]wire.Frame, error) {
+	var answers []wire.Frame
+	limit := bodyLimit(r.max)
+	var body []byte
+	for i := 0; i < len(frames); {
+		body = append(body[:0], '[')
+		for n := 0; i < len(frames) && n < maxBodyFrames; i, n = i+1, n+1 {
+			mark := len(body)
+			if n > 0 {
+				body = append(body, ',')
+			}
+			var err error
+			if body, err = wire.AppendJSON(body, &frames[i]); err != nil {
+				return answers, fmt.Errorf("fallback: %s: cannot send frame %d: %w", r.name, i, err)
+			}
+			if n > 0 && int64(len(body))+1 > limit {
+				body = body[:mark] // the next body starts with this frame
+				break
+			}
+		}
+		body = append(body, ']')
+		got, err := r.post(ctx, body)
+		answers = append(answers, got...)
+		if err != nil {
+			return answers, err
+		}
+	}
+	return answers, nil
+}
+
+// post sends one send body and returns the answer's frames.
+func (r *requester) post(ctx context.Context, body []byte) ([]wire.Frame, error) {
+	ctx, cancel := context.WithTimeoutCause(ctx, r.timeout, errSilent(r.name, "no answer to a send", r.timeout))
+	defer cancel()
+	_, b, err := r.roundTrip(ctx, http.MethodPost, wire.ModeSend, false, 0, body)
+	if err != nil {
+		return nil, err
+	}
+	frames, err := r.parseBatch(wire.ModeSend, b)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range frames {
+		switch f.Kind {
+		case wire.KindAck, wire.KindPong, wire.KindClose:
+		default:
+			return nil, malformedf(r.name, "a %s frame in a send answer", f.Kind)
+		}
+	}
+	return frames, nil
+}

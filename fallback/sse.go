@@ -1,0 +1,242 @@
+//go:build !js
+
+package fallback
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/http/httptrace"
+	"sync/atomic"
+	"time"
+
+	"github.com/tether-sdk/tether/internal/link"
+	"github.com/tether-sdk/tether/internal/sse"
+	"github.com/tether-sdk/tether/internal/wire"
+	"github.com/tether-sdk/tether/transport"
+)
+
+// sseLink is an SSE stream (server to client) plus send POSTs.
+type sseLink struct {
+	base
+	// stream carries the frames the reader goroutine parsed; it is closed
+	// when the stream ends, after streamErr is set.
+	stream    chan wire.Frame
+	streamErr error
+}
+
+// DialSSE attaches to a session (a new one when a.SID is empty) over
+// Server-Sent Events: GET ?tether=sse, then it waits for the welcome event.
+//
+// ctx bounds the dial only, not the link. A non-2xx answer is a classified
+// *transport.HandshakeError, in a *link.ServerError when it carries a Tether
+// error object (for example wire.CodeSessionNotFound on a resume). No
+// welcome within Options.FirstEventTimeout of the request being written is a
+// HandshakeError of class ClassRefused wrapping ErrNoFirstEvent.
+func DialSSE(ctx context.Context, o *Options, a link.Attach) (link.Link, error) {
+	c, err := o.resolve(false)
+	if err != nil {
+		return nil, err
+	}
+	if a.Probe {
+		return nil, fmt.Errorf("fallback: sse: probes are WebSocket only")
+	}
+	r := newRequester(c, wire.TransportSSE, a)
+
+	// The stream request lives as long as the link: life becomes the link's
+	// context. Until the welcome, ctx and the first-event timer may end it
+	// too; phase makes "welcome arrived", "timer fired" and "dial failed"
+	// exclusive.
+	life, die := context.WithCancelCause(context.Background())
+	stopDial := context.AfterFunc(ctx, func() { die(context.Cause(ctx)) })
+	const waiting, welcomed, timedOut, failed = 0, 1, 2, 3
+	var phase atomic.Int32
+	timer := time.AfterFunc(time.Hour, func() {
+		if phase.CompareAndSwap(waiting, timedOut) {
+			die(ErrNoFirstEvent)
+		}
+	})
+	timer.Stop()
+	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { timer.Reset(c.firstEvent) }}
+	fail := func(resp *http.Response, err error) (link.Link, error) {
+		if phase.Swap(failed) == timedOut {
+			he := &transport.HandshakeError{
+				Transport: r.name, URL: r.base.Redacted(), Class: transport.ClassRefused, Err: ErrNoFirstEvent,
+			}
+			if resp != nil {
+				he.StatusCode, he.Status, he.Header = resp.StatusCode, resp.Status, resp.Header
+			}
+			err = he
+		}
+		timer.Stop()
+		stopDial()
+		die(err)
+		if resp != nil {
+			resp.Body.Close()
+		}
+		r.log.Debug("tether: sse attach failed", "sid", a.SID, "err", err)
+		return nil, err
+	}
+
+	req, err := r.newRequest(httptrace.WithClientTrace(life, trace), http.MethodGet, wire.ModeSSE, a.SID != "", a.Ack, nil)
+	if err != nil {
+		return fail(nil, err)
+	}
+	resp, err := r.do(req)
+	if err != nil {
+		return fail(nil, err)
+	}
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "text/event-stream" {
+		return fail(resp, r.notTether(resp, fmt.Errorf("the answer is %q, not an event stream", resp.Header.Get("Content-Type"))))
+	}
+	w, err := r.readWelcome(resp, a, life)
+	if err != nil {
+		return fail(resp, err)
+	}
+	if !phase.CompareAndSwap(waiting, welcomed) {
+		return fail(resp, ErrNoFirstEvent)
+	}
+	timer.Stop()
+	if !stopDial() {
+		return fail(resp, context.Cause(ctx))
+	}
+	r.welcomed(w)
+
+	l := &sseLink{base: newBase(r, w, life, die), stream: make(chan wire.Frame, 16)}
+	timeout := millis(w.Timeout, defaultTimeout)
+	watchdog := time.AfterFunc(timeout, func() { l.die(errSilent(r.name, "no bytes from the stream", timeout)) })
+	limit := int(bodyLimit(r.max))
+	rd := sse.NewReader(&aliveReader{r: resp.Body, t: watchdog, d: timeout}, &sse.Options{MaxLineBytes: limit, MaxEventBytes: limit})
+	l.spawn(func() { l.readLoop(resp, rd, watchdog) })
+	r.log.Debug("tether: sse attached", "sid", w.SID, "resumed", w.Resumed, "ack", w.Ack)
+	return l, nil
+}
+
+// readWelcome reads the stream's first event, which must be the welcome.
+func (r *requester) readWelcome(resp *http.Response, a link.Attach, life context.Context) (*wire.Welcome, error) {
+	ev, err := readFirstEvent(resp.Body, int(bodyLimit(r.max)))
+	if err != nil {
+		if cause := context.Cause(life); cause != nil {
+			return nil, cause
+		}
+		return nil, r.notTether(resp, fmt.Errorf("no welcome event: %w", err))
+	}
+	f, err := wire.ParseJSON([]byte(ev.Data), int(r.max))
+	if err != nil {
+		return nil, r.notTether(resp, err)
+	}
+	return r.checkWelcome(resp, f, a)
+}
+
+// checkWelcome checks that the first frame f of an attach is a welcome that
+// fits the attach.
+func (r *requester) checkWelcome(resp *http.Response, f wire.Frame, a link.Attach) (*wire.Welcome, error) {
+	if f.Kind == wire.KindError {
+		return nil, r.frameError(resp, f.Error)
+	}
+	var why string
+	switch w := f.Welcome; {
+	case f.Kind != wire.KindWelcome:
+		why = "the first frame is " + f.Kind.String() + ", not a welcome"
+	case w.V != wire.Version:
+		why = fmt.Sprintf("the welcome is for version %d", w.V)
+	case a.SID != "" && w.SID != a.SID:
+		why = "the welcome is for another session"
+	case a.SID == "" && w.Key == "":
+		why = "the welcome of a new session has no key"
+	}
+	if why != "" {
+		return nil, r.notTether(resp, malformedf(r.name, "%s", why))
+	}
+	return f.Welcome, nil
+}
+
+// Recv returns the next frame: from the stream, or from a send answer. An
+// error frame on the stream is returned as a *link.ServerError. The stream
+// ending, a read or parse failure, silence for the welcome's timeout, or a
+// failed Send make Recv return an error once the frames before it are taken:
+// the link is dead. If ctx ends first, Recv returns ctx.Err() and the link
+// stays usable.
+func (l *sseLink) Recv(ctx context.Context) (wire.Frame, error) {
+	for {
+		if l.isClosed() {
+			return wire.Frame{}, l.closedE
+		}
+		if f, ok := l.answers.pop(); ok {
+			return f, nil
+		}
+		select {
+		case f, ok := <-l.stream:
+			if !ok {
+				return wire.Frame{}, l.streamErr
+			}
+			return f, nil
+		case <-l.answers.ready:
+		case <-ctx.Done():
+			return wire.Frame{}, ctx.Err()
+		case <-l.closed:
+		}
+	}
+}
+
+// readLoop reads the stream until it ends or the link dies, then records why
+// and closes l.stream.
+func (l *sseLink) readLoop(resp *http.Response, rd *sse.Reader, watchdog *time.Timer) {
+	err := l.readEvents(resp, rd)
+	watchdog.Stop()
+	resp.Body.Close()
+	if cause := context.Cause(l.ctx); cause != nil {
+		err = cause // the read failed because the link died: say why it did
+	}
+	l.r.log.Debug("tether: sse stream ended", "sid", l.r.sid, "err", err)
+	l.streamErr = err
+	close(l.stream)
+}
+
+func (l *sseLink) readEvents(resp *http.Response, rd *sse.Reader) error {
+	for {
+		ev, err := rd.Next()
+		switch {
+		case err == io.EOF || err == io.ErrUnexpectedEOF:
+			return fmt.Errorf("fallback: sse: the server ended the stream: %w", err)
+		case err != nil:
+			return fmt.Errorf("fallback: sse: reading the stream: %w", err)
+		case ev.Type != sse.DefaultType:
+			continue // not Tether's; later revisions may add event types
+		}
+		f, err := wire.ParseJSON([]byte(ev.Data), int(l.r.max))
+		if err != nil {
+			return fmt.Errorf("fallback: sse: event: %w", err)
+		}
+		switch f.Kind {
+		case wire.KindText, wire.KindBinary, wire.KindAck, wire.KindClose, wire.KindSuperseded:
+		case wire.KindError:
+			return l.r.frameError(resp, f.Error)
+		default:
+			return malformedf(l.r.name, "a %s frame on the stream", f.Kind)
+		}
+		select {
+		case l.stream <- f:
+		case <-l.ctx.Done():
+			return context.Cause(l.ctx)
+		}
+	}
+}
+
+// aliveReader resets the liveness watchdog whenever bytes arrive: any byte,
+// a heartbeat comment too, proves the connection alive.
+type aliveReader struct {
+	r io.Reader
+	t *time.Timer
+	d time.Duration
+}
+
+func (a *aliveReader) Read(p []byte) (int, error) {
+	n, err := a.r.Read(p)
+	if n > 0 {
+		a.t.Reset(a.d)
+	}
+	return n, err
+}

@@ -1,0 +1,241 @@
+//go:build !js
+
+package fallback
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tether-sdk/tether/internal/hostile"
+	"github.com/tether-sdk/tether/internal/link"
+	"github.com/tether-sdk/tether/internal/sse"
+	"github.com/tether-sdk/tether/internal/wire"
+	"github.com/tether-sdk/tether/transport"
+)
+
+// bufferingProxy puts a hostile.Buffering reverse proxy in front of the fake
+// and returns a Dialer for the Tether URL through it.
+func bufferingProxy(t *testing.T, f *fake) *transport.Dialer {
+	t.Helper()
+	p, err := hostile.NewBuffering(f.srv.URL, hostile.BufferingOptions{BackendTLS: &tls.Config{RootCAs: f.ca.Pool()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return f.dialer(t, p.URL()+"/rt?"+appQuery, nil)
+}
+
+// TestSSEBufferingProxy: behind a proxy that buffers responses the welcome
+// never comes, and DialSSE gives up after FirstEventTimeout with a
+// HandshakeError of class refused wrapping ErrNoFirstEvent; long-polling
+// through the same proxy works, which is what the client falls back to.
+func TestSSEBufferingProxy(t *testing.T) {
+	f := newFake(t)
+	d := bufferingProxy(t, f)
+	o := options(d, &core{})
+	o.FirstEventTimeout = 200 * time.Millisecond
+	start := time.Now()
+	_, err := DialSSE(testCtx(t), o, link.Attach{})
+	if !errors.Is(err, ErrNoFirstEvent) {
+		t.Fatalf("DialSSE through a buffering proxy: %v, want ErrNoFirstEvent", err)
+	}
+	var he *transport.HandshakeError
+	if !errors.As(err, &he) || he.Transport != wire.TransportSSE || transport.Classify(err) != transport.ClassRefused {
+		t.Errorf("error %#v: want a HandshakeError for sse of class refused", err)
+	}
+	if el := time.Since(start); el > 5*time.Second {
+		t.Errorf("gave up after %v", el)
+	}
+	if len(f.modeRequests(wire.ModeSSE)) != 1 {
+		t.Errorf("the server did not see the SSE attach")
+	}
+
+	c := &core{}
+	f.addText("through the proxy")
+	l := dial(t, DialPoll, options(d, c), link.Attach{})
+	if got := describe(recv(t, l, c, 1)); got != "m1:through the proxy" {
+		t.Errorf("long-poll through the buffering proxy: %q", got)
+	}
+}
+
+// TestSSEDialContext: the caller's ctx bounds the wait for the welcome, and
+// its end is not mistaken for a buffering proxy.
+func TestSSEDialContext(t *testing.T) {
+	f := newFake(t)
+	o := options(bufferingProxy(t, f), &core{})
+	o.FirstEventTimeout = time.Hour
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	_, err := DialSSE(ctx, o, link.Attach{})
+	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrNoFirstEvent) {
+		t.Fatalf("error %v, want the ctx's deadline", err)
+	}
+}
+
+// TestSSELiveness: heartbeat comments keep a stream alive past the
+// welcome's timeout; a stream silent for that long kills the link.
+func TestSSELiveness(t *testing.T) {
+	cases := []struct {
+		name   string
+		set    func(f *fake)
+		frames string
+		dead   bool
+	}{
+		{"silent", func(f *fake) { f.silentSSE = true }, "", true},
+		// 30 heartbeats 20 ms apart span twice the 300 ms timeout.
+		{"heartbeats", func(f *fake) { f.hb, f.hbThenFrame = 20*time.Millisecond, 30 }, "m1:after heartbeats", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(t)
+			f.set(func(f *fake) { f.welcome.Timeout = 300; tc.set(f) })
+			c := &core{}
+			l := dial(t, DialSSE, options(f.dialer(t, f.url(), nil), c), link.Attach{})
+			if !tc.dead {
+				if got := describe(recv(t, l, c, 1)); got != tc.frames {
+					t.Errorf("got %q, want %q", got, tc.frames)
+				}
+				return
+			}
+			start := time.Now()
+			_, err := l.Recv(testCtx(t))
+			if !errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Fatalf("Recv on a silent stream: %v, want a liveness timeout", err)
+			}
+			if el := time.Since(start); el < 250*time.Millisecond {
+				t.Errorf("declared dead after %v, before the 300 ms timeout", el)
+			}
+			if err := l.Send(testCtx(t), texts("x")); err == nil {
+				t.Error("Send on a dead link succeeded")
+			}
+		})
+	}
+}
+
+// TestSSEStreamEnds: whatever ends the stream, Recv first hands out every
+// frame before it, then reports the link dead with a telling error.
+func TestSSEStreamEnds(t *testing.T) {
+	errFrame := wire.Frame{Kind: wire.KindError, Error: &wire.Error{Code: wire.CodeSessionNotFound, Message: "gone", Status: 410}}
+	cases := []struct {
+		name   string
+		tail   []wire.Frame
+		frames string
+		check  func(t *testing.T, err error)
+	}{
+		{"eof", nil, "m1:a m2:b", func(t *testing.T, err error) {
+			if !errors.Is(err, io.EOF) {
+				t.Errorf("error %v, want io.EOF", err)
+			}
+		}},
+		{"superseded", []wire.Frame{{Kind: wire.KindSuperseded}}, "m1:a m2:b s", func(t *testing.T, err error) {
+			if !errors.Is(err, io.EOF) {
+				t.Errorf("error %v, want io.EOF", err)
+			}
+		}},
+		{"error event", []wire.Frame{errFrame}, "m1:a m2:b", func(t *testing.T, err error) {
+			var se *link.ServerError
+			var he *transport.HandshakeError
+			if !errors.As(err, &se) || se.Answer.Code != wire.CodeSessionNotFound || !errors.As(err, &he) {
+				t.Errorf("error %v, want a ServerError session_not_found", err)
+			}
+		}},
+		{"frame not allowed", []wire.Frame{{Kind: wire.KindPong, Seq: 1}}, "m1:a m2:b", func(t *testing.T, err error) {
+			if !errors.Is(err, wire.ErrMalformed) {
+				t.Errorf("error %v, want ErrMalformed", err)
+			}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(t)
+			f.addText("a", "b")
+			f.set(func(f *fake) { f.tail, f.endSSE = tc.tail, true })
+			l := dial(t, DialSSE, options(f.dialer(t, f.url(), nil), &core{}), link.Attach{})
+			frames, err := recvErr(t, l)
+			if got := describe(frames); got != tc.frames {
+				t.Errorf("frames %q, want %q", got, tc.frames)
+			}
+			tc.check(t, err)
+		})
+	}
+}
+
+// TestSSEFirstEvent: the welcome may follow a byte order mark, comments and
+// any line endings; anything but a welcome as the first event is not
+// Tether (class refused).
+func TestSSEFirstEvent(t *testing.T) {
+	cases := []struct {
+		name, junk string
+		ok         bool
+	}{
+		{"plain", "", true},
+		{"bom and comments", "\xEF\xBB\xBF:hello\r\n\r\n:hb\n\n", true},
+		{"lone CRs", ":x\r\r", true},
+		{"id without data", "id: 7\n\n", true},
+		{"data first", "data: [\"m\",1,\"x\"]\n\n", false},
+		{"garbage", "data: <html>\n\n", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(t)
+			f.addText("after")
+			f.set(func(f *fake) { f.sseJunk = tc.junk })
+			c := &core{}
+			l, err := DialSSE(testCtx(t), options(f.dialer(t, f.url(), nil), c), link.Attach{})
+			if !tc.ok {
+				if err == nil || transport.Classify(err) != transport.ClassRefused {
+					t.Fatalf("error %v, want a refusal", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			if got := describe(recv(t, l, c, 1)); got != "m1:after" {
+				t.Errorf("got %q", got)
+			}
+		})
+	}
+}
+
+// TestReadFirstEvent: readFirstEvent stops right after the first event, so
+// that the stream's reader starts at the next byte.
+func TestReadFirstEvent(t *testing.T) {
+	cases := []struct {
+		in, data, rest string
+	}{
+		{"data: w\n\nid: 1\n", "w", "id: 1\n"},
+		// The LF of the final CRLF is not waited for: the stream's reader
+		// sees it as a blank line, which dispatches nothing.
+		{"data: w\r\n\r\nnext", "w", "\nnext"},
+		{"data: w\r\rnext", "w", "next"},
+		{":c\n\ndata: a\ndata: b\n\n", "a\nb", ""},
+		{"\xEF\xBB\xBFdata: w\n\n", "w", ""},
+	}
+	for _, tc := range cases {
+		r := strings.NewReader(tc.in)
+		ev, err := readFirstEvent(r, 1024)
+		if err != nil || ev.Data != tc.data {
+			t.Errorf("%q: event %q, %v; want %q", tc.in, ev.Data, err, tc.data)
+			continue
+		}
+		rest, _ := io.ReadAll(r)
+		if string(rest) != tc.rest {
+			t.Errorf("%q: left %q, want %q", tc.in, rest, tc.rest)
+		}
+	}
+	if _, err := readFirstEvent(strings.NewReader("data: w\n"), 1024); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("cut before the blank line: %v", err)
+	}
+	if _, err := readFirstEvent(bytes.NewReader(bytes.Repeat([]byte("x"), 100)), 10); !errors.Is(err, sse.ErrTooLarge) {
+		t.Errorf("over the limit: %v", err)
+	}
+}
