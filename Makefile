@@ -1,7 +1,7 @@
 # Tether's build and test entry points. `make test` runs every test the project has.
 GO ?= go
 # Packages the browser (js/wasm) build imports; they must vet clean for GOOS=js GOARCH=wasm.
-WASM_PKGS ?= ./transport/... ./internal/wire/...
+WASM_PKGS ?= ./transport/... ./internal/wire/... ./internal/seq/... ./internal/link/... ./client/...
 FUZZTIME ?= 5s
 
 .PHONY: test check fmt vet vet-wasm unit fuzz build
@@ -22,6 +22,7 @@ vet:
 	$(GO) vet ./...
 
 vet-wasm:
+	GOOS=js GOARCH=wasm $(GO) build $(WASM_PKGS)
 	GOOS=js GOARCH=wasm $(GO) vet $(WASM_PKGS)
 
 unit:
