@@ -1,0 +1,66 @@
+// Package client is Tether's public client API: a connection to a Tether
+// server that survives hostile networks.
+//
+//	c, err := client.Dial(ctx, "wss://feed.example.com/live", nil)
+//	if err != nil {
+//		return err // a *ConnectError lists every transport tried and why it failed
+//	}
+//	defer c.Close()
+//	c.Send(ctx, client.Text("hello"))
+//	m, err := c.Receive(ctx)
+//
+// # What it does for you
+//
+// Dial tries WebSocket, then Server-Sent Events, then HTTPS long-polling
+// (Options.Transports). An upgrade refused by the network (a reverse proxy
+// that strips it, a 400/403/405, a reset right after the request) moves to
+// the next transport at once, so a fallback costs about one round trip; a
+// transport that stays silent past Options.SlowTimeout (2.5 s) has the next
+// one started in parallel, and the first to complete a data round trip
+// wins. SSE whose first event does not arrive within Options.FirstEventWait
+// (a buffering proxy) gives way to long-polling. While on a fallback, the
+// client probes WebSocket in the background and moves back when a probe
+// round-trips, without losing or repeating a message.
+//
+// When a connection breaks, the client reconnects with exponential backoff
+// and full jitter (Options.InitialBackoff, MaxBackoff, MaxAttempts; forever
+// by default), honours Retry-After, resets after a healthy connection, and
+// retries at once when told the network is back (Reconnect). The session
+// resumes: messages sent while disconnected wait in a bounded queue and go
+// out in order; messages from the server that were not acknowledged are
+// replayed; duplicates are dropped. If the server forgot the session (it
+// expired, or the server lost its state), a SessionLostEvent lists the
+// messages that could not be guaranteed; nothing is dropped silently.
+//
+// Permanent failures stop at once with their error: a TLS or pin failure, a
+// bad URL or setting, a server that does not speak Tether, and refused
+// credentials unless Options.RefreshCredentials says to retry.
+//
+// Every transport dials through package transport, so the same CAs, pins,
+// client certificates and proxy (from the environment or Options.Dial)
+// apply to all of them.
+//
+// # Receive, not a handler
+//
+// Messages are pulled with Receive rather than pushed to a callback: a loop
+// on Receive keeps them in order, and a slow reader slows the server down
+// through the bounded inbox instead of growing a queue. The mobile bindings
+// and the browser build turn this into callbacks with one goroutine, so
+// callbacks there are in order and never concurrent. Connection events, in
+// contrast, are pushed (Options.OnEvent): they are rare, ordered, and
+// delivered by one goroutine, never under the client's lock.
+//
+// # Raw mode
+//
+// Options.Raw talks to any plain WebSocket server: messages pass through
+// unchanged; proxies, TLS, pins, reconnect and WebSocket ping/pong
+// heartbeats still apply, but there is no fallback transport and no resume.
+//
+// # Browser (js/wasm)
+//
+// The package builds for GOOS=js GOARCH=wasm. There, TLS, certificates,
+// pins and proxies belong to the browser (Options.Dial holds only the URL
+// rules), and the browser's WebSocket, EventSource and fetch are plugged in
+// through Options.LinkDialer by the wasm package, reusing this package's
+// session logic unchanged.
+package client
