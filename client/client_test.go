@@ -318,3 +318,29 @@ func TestCloseEndsEverything(t *testing.T) {
 	}
 	ev.waitFor(t, 0, "closed", func(e Event) bool { _, ok := e.(ClosedEvent); return ok })
 }
+
+func TestRefreshCredentialsRetries(t *testing.T) {
+	r := newRig(t, echo, &server.Options{Authenticate: func(r *http.Request) (any, error) {
+		if r.Header.Get("Authorization") != "Bearer fresh" {
+			return nil, errors.New("stale token")
+		}
+		return "user", nil
+	}}, nil)
+	var token atomic.Value
+	token.Store("stale")
+	refreshed := 0
+	o := r.opts(newEvents())
+	o.HeaderFunc = func(context.Context) (http.Header, error) {
+		return http.Header{"Authorization": {"Bearer " + token.Load().(string)}}, nil
+	}
+	o.RefreshCredentials = func(_ context.Context, refusal error) error {
+		refreshed++
+		token.Store("fresh")
+		return nil
+	}
+	c := mustDial(t, r.url(), o)
+	if refreshed != 1 {
+		t.Fatalf("refreshed %d times", refreshed)
+	}
+	roundTrip(t, c, "auth", 5)
+}

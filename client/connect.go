@@ -45,6 +45,9 @@ func (c *Client) connect(ctx context.Context) (*conn, string, error) {
 		c.sessionLost(err)
 		cn, reason, err = c.negotiate(ctx)
 	}
+	for i := 0; i < 3 && err != nil && c.refresh(err); i++ {
+		cn, reason, err = c.negotiate(ctx) // new credentials: try again
+	}
 	return cn, reason, err
 }
 

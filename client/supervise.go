@@ -127,15 +127,11 @@ func (c *Client) reconnect(bo *backoff.ExponentialBackOff, cause error, now bool
 		if c.ctx.Err() != nil {
 			return false
 		}
-		if permanent(err) && !c.refresh(err) {
+		if permanent(err) {
 			c.finish(err)
 			return false
 		}
-		cause, retryAfter = err, 0
-		var he *transport.HandshakeError
-		if errors.As(err, &he) {
-			retryAfter = he.RetryAfter
-		}
+		cause, retryAfter = err, retryAfterOf(err)
 	}
 }
 
@@ -145,6 +141,28 @@ func (c *Client) refresh(err error) bool {
 		return false
 	}
 	return c.o.RefreshCredentials(c.ctx, err) == nil
+}
+
+// unauthorized reports a refusal of the credentials.
+func unauthorized(err error) bool {
+	var se *link.ServerError
+	return transport.Classify(err) == transport.ClassUnauthorized ||
+		errors.As(err, &se) && se.Answer.Code == wire.CodeUnauthorized
+}
+
+// retryAfterOf is the server's requested delay, from a Retry-After header
+// or an error answer's retry.
+func retryAfterOf(err error) time.Duration {
+	var he *transport.HandshakeError
+	var se *link.ServerError
+	d := time.Duration(0)
+	if errors.As(err, &he) {
+		d = he.RetryAfter
+	}
+	if errors.As(err, &se) && se.Answer.Retry > 0 {
+		d = max(d, time.Duration(se.Answer.Retry)*time.Millisecond)
+	}
+	return d
 }
 
 // shouldProbe: on a fallback, with WebSocket allowed, probe it.

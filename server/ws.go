@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -212,6 +213,16 @@ func (wc *wsConn) probe(s *Session, a *attachment) bool {
 // readLoop applies the client's frames until the connection fails or the
 // attachment stops.
 func (wc *wsConn) readLoop(s *Session, a *attachment) {
+	// Waiting for room in the inbox ends with the attachment.
+	ctx, cancel := context.WithCancel(s.ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-a.stopped:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	for {
 		wc.conn.SetReadDeadline(time.Now().Add(wc.h.opts.Timeout))
 		f, err := wc.read()
@@ -229,7 +240,7 @@ func (wc *wsConn) readLoop(s *Session, a *attachment) {
 			a.stop("read: " + err.Error())
 			return
 		}
-		reply, err := s.handleFrame(s.ctx, &f)
+		reply, err := s.handleFrame(ctx, &f)
 		if err != nil {
 			a.stop("protocol")
 			wc.failLater(a, wire.CodeBadRequest, err.Error())
@@ -269,6 +280,7 @@ func (wc *wsConn) writeLoop(s *Session, a *attachment) {
 			wc.finish(s, a, b.reason)
 			return
 		}
+		wc.conn.SetWriteDeadline(time.Now().Add(wc.h.opts.Timeout))
 		for i := range b.msgs {
 			if err := wc.writeData(&b.msgs[i]); err != nil {
 				a.stop("write failed")
