@@ -6,9 +6,11 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/wire"
@@ -106,7 +108,7 @@ func TestSendFailureKillsLink(t *testing.T) {
 			f := newFake(t)
 			l := dial(t, tr.dial, options(f.dialer(t, f.url(), nil), &core{}), link.Attach{})
 			f.set(func(f *fake) {
-				f.fail[wire.ModeSend] = failure{413, `{"code":"message_too_large","message":"too big","status":413}`}
+				f.fail[wire.ModeSend] = failure{status: 413, body: `{"code":"message_too_large","message":"too big","status":413}`}
 			})
 			err := l.Send(testCtx(t), texts("x"))
 			var se *link.ServerError
@@ -115,6 +117,31 @@ func TestSendFailureKillsLink(t *testing.T) {
 			}
 			if _, rerr := l.Recv(testCtx(t)); !errors.As(rerr, &se) {
 				t.Errorf("Recv after a failed Send: %v, want the send's error", rerr)
+			}
+		})
+	}
+}
+
+// TestSendNoAnswer: a send whose answer does not come within the welcome's
+// timeout after the body was written fails, and the link is dead.
+func TestSendNoAnswer(t *testing.T) {
+	for _, tr := range dialers {
+		t.Run(tr.name, func(t *testing.T) {
+			f := newFake(t)
+			hold := make(chan struct{})
+			defer close(hold)
+			f.set(func(f *fake) { f.welcome.Timeout, f.hb, f.holdSend = 200, 20*time.Millisecond, hold })
+			l := dial(t, tr.dial, options(f.dialer(t, f.url(), nil), &core{}), link.Attach{})
+			start := time.Now()
+			err := l.Send(testCtx(t), texts("into the void"))
+			if !errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Fatalf("Send: %v, want a timeout", err)
+			}
+			if el := time.Since(start); el < 190*time.Millisecond {
+				t.Errorf("gave up after %v, before the 200 ms timeout", el)
+			}
+			if _, rerr := l.Recv(testCtx(t)); !errors.Is(rerr, os.ErrDeadlineExceeded) {
+				t.Errorf("Recv after the failed Send: %v", rerr)
 			}
 		})
 	}

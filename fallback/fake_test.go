@@ -82,6 +82,7 @@ const appQuery = "room=42&x=a%20b&tetherish=1"
 type failure struct {
 	status int
 	body   string // sent as application/json when it starts with "{", else as text/html
+	times  int    // answer this many requests so, then serve normally; 0: all
 }
 
 // seen is one request the fake received.
@@ -122,6 +123,7 @@ type fake struct {
 	holdSend    chan struct{}           // if not nil, sends are answered once it is closed
 	onSend      func(body []wire.Frame) // called with each send body
 	mutePolls   bool                    // polls are never answered
+	editWelcome func(w *wire.Welcome)   // if not nil, changes every welcome
 	arrived     chan seen               // if not nil, gets every request (without blocking)
 }
 
@@ -252,6 +254,13 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		accept: r.Header.Get("Accept"), contentType: r.Header.Get("Content-Type"), ack: q.Get(wire.ParamAck),
 	})
 	fl, failing := f.fail[mode]
+	if failing && fl.times > 0 {
+		if fl.times--; fl.times == 0 {
+			delete(f.fail, mode)
+		} else {
+			f.fail[mode] = fl
+		}
+	}
 	if f.arrived != nil {
 		select {
 		case f.arrived <- f.reqs[len(f.reqs)-1]:
@@ -264,12 +273,12 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if q.Get(wire.ParamVersion) != "1" {
-		writeFailure(w, failure{400, `{"code":"bad_request","message":"tether_v","status":400}`})
+		writeFailure(w, failure{status: 400, body: `{"code":"bad_request","message":"tether_v","status":400}`})
 		return
 	}
 	if sid := q.Get(wire.ParamSID); sid != "" || mode == wire.ModePoll || mode == wire.ModeSend {
 		if sid != f.sid || r.Header.Get(wire.HeaderKey) != f.key {
-			writeFailure(w, failure{410, `{"code":"session_not_found","message":"no such session","status":410}`})
+			writeFailure(w, failure{status: 410, body: `{"code":"session_not_found","message":"no such session","status":410}`})
 			return
 		}
 	}
@@ -285,7 +294,7 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case mode == wire.ModeSend && r.Method == http.MethodPost:
 		f.serveSend(w, r)
 	default:
-		writeFailure(w, failure{400, `{"code":"bad_request","message":"mode","status":400}`})
+		writeFailure(w, failure{status: 400, body: `{"code":"bad_request","message":"mode","status":400}`})
 	}
 }
 
@@ -296,6 +305,9 @@ func writeFailure(w http.ResponseWriter, fl failure) {
 		w.Header().Set("Content-Type", "text/html")
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	if fl.status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", "1")
+	}
 	w.WriteHeader(fl.status)
 	w.Write([]byte(fl.body))
 }
@@ -309,6 +321,9 @@ func (f *fake) welcomeFrame(resumed bool) []byte {
 	wl.SID, wl.Resumed = f.sid, resumed
 	if !resumed {
 		wl.Key = f.key
+	}
+	if f.editWelcome != nil {
+		f.editWelcome(&wl)
 	}
 	b, err := wire.AppendJSON(nil, &wire.Frame{Kind: wire.KindWelcome, Welcome: &wl})
 	if err != nil {
@@ -467,7 +482,7 @@ func (f *fake) serveSend(w http.ResponseWriter, r *http.Request) {
 	}
 	frames, err := wire.ParseJSONBatch(body, 1024, 0)
 	if err != nil {
-		writeFailure(w, failure{400, `{"code":"bad_request","message":"body","status":400}`})
+		writeFailure(w, failure{status: 400, body: `{"code":"bad_request","message":"body","status":400}`})
 		return
 	}
 	f.mu.Lock()

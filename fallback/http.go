@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
@@ -172,13 +173,18 @@ func (r *requester) newRequest(ctx context.Context, method, mode string, withAck
 }
 
 // do sends req. A non-2xx answer is an error (answerError). When req's
-// context has ended, the error is its cause.
+// context has ended, the error is its cause, even if an answer came: closing
+// the connection (TLS close_notify first) can make the server answer before
+// the socket is gone, and that answer is a reaction to our leaving.
 func (r *requester) do(req *http.Request) (*http.Response, error) {
 	resp, err := r.client.Do(req)
-	if err != nil {
-		if cause := context.Cause(req.Context()); cause != nil {
-			return nil, cause
+	if cause := context.Cause(req.Context()); cause != nil {
+		if err == nil {
+			resp.Body.Close()
 		}
+		return nil, cause
+	}
+	if err != nil {
 		return nil, fmt.Errorf("fallback: %s: %w", r.name, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
@@ -201,11 +207,10 @@ func (r *requester) roundTrip(ctx context.Context, method, mode string, withAck 
 	defer resp.Body.Close()
 	limit := bodyLimit(r.max)
 	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	switch {
+	switch cause := context.Cause(ctx); {
+	case cause != nil: // as in do: past the deadline, no answer counts
+		return nil, nil, cause
 	case err != nil:
-		if cause := context.Cause(ctx); cause != nil {
-			return nil, nil, cause
-		}
 		return nil, nil, fmt.Errorf("fallback: %s: reading the %s answer: %w", r.name, mode, err)
 	case int64(len(b)) > limit:
 		return nil, nil, fmt.Errorf("fallback: %s: the %s answer is over %d bytes: %w", r.name, mode, limit, wire.ErrTooLarge)
@@ -255,10 +260,20 @@ func (r *requester) send(ctx context.Context, frames []wire.Frame) ([]wire.Frame
 	return answers, nil
 }
 
-// post sends one send body and returns the answer's frames.
+// post sends one send body and returns the answer's frames. Once the body
+// is written, the answer must come within the welcome's timeout. Writing it
+// is not bounded here (a large body on a slow link takes its time); a dead
+// network shows on the receiving side, whose failure ends the link and so
+// this request.
 func (r *requester) post(ctx context.Context, body []byte) ([]wire.Frame, error) {
-	ctx, cancel := context.WithTimeoutCause(ctx, r.timeout, errSilent(r.name, "no answer to a send", r.timeout))
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	timer := time.AfterFunc(time.Hour, func() { cancel(errSilent(r.name, "no answer to a send", r.timeout)) })
+	timer.Stop()
+	defer timer.Stop()
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { timer.Reset(r.timeout) },
+	})
 	_, b, err := r.roundTrip(ctx, http.MethodPost, wire.ModeSend, false, 0, body)
 	if err != nil {
 		return nil, err

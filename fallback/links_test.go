@@ -256,12 +256,12 @@ func TestErrorAnswers(t *testing.T) {
 		status int
 		class  transport.Class
 	}{
-		{"session_not_found", failure{410, `{"code":"session_not_found","message":"no such session","status":410}`}, wire.CodeSessionNotFound, 410, transport.ClassRefused},
-		{"unauthorized", failure{401, `{"code":"unauthorized","message":"token expired","status":401}`}, wire.CodeUnauthorized, 401, transport.ClassUnauthorized},
-		{"internal", failure{500, `{"code":"internal","message":"internal error","status":500}` + "\n"}, wire.CodeInternal, 500, transport.ClassServer},
-		{"bare 500", failure{500, "<h1>oops</h1>"}, "", 500, transport.ClassServer},
-		{"not JSON error", failure{502, `{"error":"bad gateway"}`}, "", 502, transport.ClassServer},
-		{"captive portal", failure{200, "<html>log in to the hotel wifi</html>"}, "", 200, transport.ClassRefused},
+		{"session_not_found", failure{status: 410, body: `{"code":"session_not_found","message":"no such session","status":410}`}, wire.CodeSessionNotFound, 410, transport.ClassRefused},
+		{"unauthorized", failure{status: 401, body: `{"code":"unauthorized","message":"token expired","status":401}`}, wire.CodeUnauthorized, 401, transport.ClassUnauthorized},
+		{"internal", failure{status: 500, body: `{"code":"internal","message":"internal error","status":500}` + "\n"}, wire.CodeInternal, 500, transport.ClassServer},
+		{"bare 500", failure{status: 500, body: "<h1>oops</h1>"}, "", 500, transport.ClassServer},
+		{"not JSON error", failure{status: 502, body: `{"error":"bad gateway"}`}, "", 502, transport.ClassServer},
+		{"captive portal", failure{status: 200, body: "<html>log in to the hotel wifi</html>"}, "", 200, transport.ClassRefused},
 	}
 	for _, tr := range dialers {
 		for _, tc := range cases {
@@ -350,4 +350,44 @@ func TestOptionsRequired(t *testing.T) {
 	if n := len(f.requests()); n != 0 {
 		t.Errorf("%d requests made", n)
 	}
+}
+
+// TestWelcomeChecked: an attach answered with a welcome that does not fit
+// it (another version, another session, a new session without a key) is
+// not Tether as this client speaks it: class refused, the reason wrapped.
+func TestWelcomeChecked(t *testing.T) {
+	cases := []struct {
+		name string
+		edit func(w *wire.Welcome)
+		a    func(f *fake) link.Attach
+	}{
+		{"version 2", func(w *wire.Welcome) { w.V = 2 }, func(*fake) link.Attach { return link.Attach{} }},
+		{"new session without key", func(w *wire.Welcome) { w.Key = "" }, func(*fake) link.Attach { return link.Attach{} }},
+		{"another session", func(w *wire.Welcome) { w.SID = "other" }, func(f *fake) link.Attach {
+			return link.Attach{SID: f.sid, Key: f.key}
+		}},
+	}
+	for _, tr := range dialers {
+		for _, tc := range cases {
+			t.Run(tr.name+"/"+tc.name, func(t *testing.T) {
+				f := newFake(t)
+				f.set(func(f *fake) { f.editWelcome = tc.edit })
+				_, err := tr.dial(testCtx(t), options(f.dialer(t, f.url(), nil), &core{}), tc.a(f))
+				if !errors.Is(err, wire.ErrMalformed) || transport.Classify(err) != transport.ClassRefused {
+					t.Errorf("error %v, want a refusal wrapping ErrMalformed", err)
+				}
+			})
+		}
+	}
+	t.Run("sse error event first", func(t *testing.T) {
+		f := newFake(t)
+		f.set(func(f *fake) {
+			f.sseJunk = "data: [\"e\",{\"code\":\"session_not_found\",\"message\":\"gone\"}]\n\n"
+		})
+		_, err := DialSSE(testCtx(t), options(f.dialer(t, f.url(), nil), &core{}), link.Attach{SID: f.sid, Key: f.key})
+		var se *link.ServerError
+		if !errors.As(err, &se) || se.Answer.Code != wire.CodeSessionNotFound || transport.Classify(err) != transport.ClassRefused {
+			t.Errorf("error %v, want a ServerError session_not_found (410: refused)", err)
+		}
+	})
 }

@@ -189,11 +189,11 @@ func (l *pollLink) pollOnce(ack uint64) ([]wire.Frame, error) {
 
 // retry says whether a failed poll is tried again, and after how long. A
 // link that died or got no answer in time is not; nor is a 4xx answer other
-// than 429, or an error frame. Everything else (a cut connection, a
-// truncated or garbled answer, a 5xx from the server or a proxy) is, a few
-// times.
+// than 429 (too_many_polls: waited out), an error frame, or a payload over
+// max (no cut makes one). Everything else (a cut connection, a truncated or
+// garbled answer, a 5xx from the server or a proxy) is, a few times.
 func (l *pollLink) retry(err error, attempt int) (time.Duration, bool) {
-	if l.ctx.Err() != nil || errors.Is(err, l.silent) || attempt >= len(pollRetryDelays) {
+	if l.ctx.Err() != nil || errors.Is(err, l.silent) || errors.Is(err, wire.ErrTooLarge) || attempt >= len(pollRetryDelays) {
 		return 0, false
 	}
 	wait := pollRetryDelays[attempt]

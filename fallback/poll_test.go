@@ -113,9 +113,9 @@ func TestPollErrorAnswers(t *testing.T) {
 		status int
 		polls  int
 	}{
-		{"session_not_found", failure{410, `{"code":"session_not_found","message":"no such session","status":410}`}, wire.CodeSessionNotFound, 410, 1},
-		{"bad_request", failure{400, `{"code":"bad_request","message":"tether_ack","status":400}`}, wire.CodeBadRequest, 400, 1},
-		{"internal", failure{500, `{"code":"internal","message":"internal error","status":500}`}, wire.CodeInternal, 500, 1 + len(pollRetryDelays)},
+		{"session_not_found", failure{status: 410, body: `{"code":"session_not_found","message":"no such session","status":410}`}, wire.CodeSessionNotFound, 410, 1},
+		{"bad_request", failure{status: 400, body: `{"code":"bad_request","message":"tether_ack","status":400}`}, wire.CodeBadRequest, 400, 1},
+		{"internal", failure{status: 500, body: `{"code":"internal","message":"internal error","status":500}`}, wire.CodeInternal, 500, 1 + len(pollRetryDelays)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -135,6 +135,28 @@ func TestPollErrorAnswers(t *testing.T) {
 				t.Errorf("second Recv: %v, want the same error", err2)
 			}
 		})
+	}
+}
+
+// TestPollTooManyPolls: a 429 too_many_polls is waited out (Retry-After)
+// and the poll made again; the session is fine.
+func TestPollTooManyPolls(t *testing.T) {
+	f := newFake(t)
+	f.addText("patience")
+	c := &core{}
+	l := dial(t, DialPoll, options(f.dialer(t, f.url(), nil), c), link.Attach{})
+	f.set(func(f *fake) {
+		f.fail[wire.ModePoll] = failure{status: 429, body: `{"code":"too_many_polls","message":"poll rate limit","status":429,"retry":1000}`, times: 1}
+	})
+	start := time.Now()
+	if got := describe(recv(t, l, c, 1)); got != "m1:patience" {
+		t.Errorf("frames %q", got)
+	}
+	if el := time.Since(start); el < time.Second {
+		t.Errorf("polled again after %v, before Retry-After", el)
+	}
+	if got := pollAcks(f); got != "0,0" {
+		t.Errorf("poll acks %s, want 0,0", got)
 	}
 }
 

@@ -106,10 +106,11 @@ func DialSSE(ctx context.Context, o *Options, a link.Attach) (link.Link, error) 
 
 	l := &sseLink{base: newBase(r, w, life, die), stream: make(chan wire.Frame, 16)}
 	timeout := millis(w.Timeout, defaultTimeout)
-	watchdog := time.AfterFunc(timeout, func() { l.die(errSilent(r.name, "no bytes from the stream", timeout)) })
+	alive := &aliveReader{r: resp.Body, d: timeout}
+	alive.t = time.AfterFunc(timeout, func() { l.die(errSilent(r.name, "no bytes from the stream", timeout)) })
 	limit := int(bodyLimit(r.max))
-	rd := sse.NewReader(&aliveReader{r: resp.Body, t: watchdog, d: timeout}, &sse.Options{MaxLineBytes: limit, MaxEventBytes: limit})
-	l.spawn(func() { l.readLoop(resp, rd, watchdog) })
+	rd := sse.NewReader(alive, &sse.Options{MaxLineBytes: limit, MaxEventBytes: limit})
+	l.spawn(func() { l.readLoop(resp, rd, alive) })
 	r.log.Debug("tether: sse attached", "sid", w.SID, "resumed", w.Resumed, "ack", w.Ack)
 	return l, nil
 }
@@ -183,9 +184,9 @@ func (l *sseLink) Recv(ctx context.Context) (wire.Frame, error) {
 
 // readLoop reads the stream until it ends or the link dies, then records why
 // and closes l.stream.
-func (l *sseLink) readLoop(resp *http.Response, rd *sse.Reader, watchdog *time.Timer) {
-	err := l.readEvents(resp, rd)
-	watchdog.Stop()
+func (l *sseLink) readLoop(resp *http.Response, rd *sse.Reader, alive *aliveReader) {
+	err := l.readEvents(resp, rd, alive)
+	alive.t.Stop()
 	resp.Body.Close()
 	if cause := context.Cause(l.ctx); cause != nil {
 		err = cause // the read failed because the link died: say why it did
@@ -195,7 +196,7 @@ func (l *sseLink) readLoop(resp *http.Response, rd *sse.Reader, watchdog *time.T
 	close(l.stream)
 }
 
-func (l *sseLink) readEvents(resp *http.Response, rd *sse.Reader) error {
+func (l *sseLink) readEvents(resp *http.Response, rd *sse.Reader, alive *aliveReader) error {
 	for {
 		ev, err := rd.Next()
 		switch {
@@ -219,6 +220,15 @@ func (l *sseLink) readEvents(resp *http.Response, rd *sse.Reader) error {
 		}
 		select {
 		case l.stream <- f:
+			continue
+		default:
+		}
+		// Recv is behind. Nothing is read meanwhile, and that silence is
+		// not the connection's: pause the watchdog.
+		alive.t.Stop()
+		select {
+		case l.stream <- f:
+			alive.t.Reset(alive.d)
 		case <-l.ctx.Done():
 			return context.Cause(l.ctx)
 		}
@@ -229,8 +239,8 @@ func (l *sseLink) readEvents(resp *http.Response, rd *sse.Reader) error {
 // a heartbeat comment too, proves the connection alive.
 type aliveReader struct {
 	r io.Reader
-	t *time.Timer
-	d time.Duration
+	t *time.Timer   // the watchdog: kills the link when it fires
+	d time.Duration // the welcome's timeout
 }
 
 func (a *aliveReader) Read(p []byte) (int, error) {

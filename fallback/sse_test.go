@@ -119,6 +119,31 @@ func TestSSELiveness(t *testing.T) {
 	}
 }
 
+// TestSSESlowConsumer: while Recv is not called the reader stops reading,
+// and that silence does not count against the stream: a consumer away for
+// twice the timeout still gets every frame.
+func TestSSESlowConsumer(t *testing.T) {
+	f := newFake(t)
+	f.set(func(f *fake) { f.welcome.Timeout, f.hb = 200, 20*time.Millisecond })
+	n := 40
+	for i := range n {
+		f.addText("m" + itoa(uint64(i+1)))
+	}
+	c := &core{}
+	l := dial(t, DialSSE, options(f.dialer(t, f.url(), nil), c), link.Attach{})
+	stream := l.(*sseLink).stream
+	// Wait until the reader is blocked on a full channel, then stay away.
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for len(stream) < cap(stream) {
+		<-tick.C
+	}
+	<-time.After(400 * time.Millisecond) // the stimulus: a consumer away for 2 x timeout
+	if got := recv(t, l, c, n); got[n-1].Seq != uint64(n) {
+		t.Errorf("last frame %s", describe(got[n-1:]))
+	}
+}
+
 // TestSSEStreamEnds: whatever ends the stream, Recv first hands out every
 // frame before it, then reports the link dead with a telling error.
 func TestSSEStreamEnds(t *testing.T) {

@@ -168,7 +168,11 @@ func (e *HandshakeError) Error() string {
 	}
 	switch e.Class {
 	case ClassRefused:
-		b.WriteString(" (the upgrade was refused or stripped on the way: a proxy or load balancer that does not pass WebSockets)")
+		if e.Transport == "websocket" {
+			b.WriteString(" (the upgrade was refused or stripped on the way: a proxy or load balancer that does not pass WebSockets)")
+		} else {
+			b.WriteString(" (something on the way answered instead of the server, or held the answer back)")
+		}
 	case ClassUnauthorized:
 		b.WriteString(" (the server refused the credentials)")
 	case ClassServer:

@@ -17,7 +17,7 @@ import (
 type Attach struct {
 	SID   string // session to resume; empty: start a new session
 	Key   string // the session's resume secret; empty with SID empty
-	Ack   uint64 // the client's recv: highest seq received in order
+	Ack   uint64 // the client's recv when attaching (later requests use an AckFunc)
 	Probe bool   // WebSocket only: probe for an upgrade (see PROTOCOL.md section 10)
 }
 
@@ -35,17 +35,23 @@ type Link interface {
 	Welcome() *wire.Welcome
 
 	// Send sends frames (data, acks, pings, pongs, close, upgrade) in order.
-	// An HTTP link sends them as one POST and returns once the server
-	// answered; the frames of that answer (the server's ack) come out of
-	// Recv. An error means the link is dead.
+	// An HTTP link sends them as one or more POSTs, in order, and returns
+	// once the server answered; the frames of those answers (the server's
+	// ack) come out of Recv. An error caused by ctx ending leaves the link
+	// usable; any other error means the link is dead.
 	Send(ctx context.Context, frames []wire.Frame) error
 
 	// Recv returns the next frame from the server, in order. Data returned
-	// is owned by the caller. An error means the link is dead (including a
+	// is owned by the caller. An error frame from the server comes back as a
+	// *ServerError. After a close or superseded frame, Recv ends with an
+	// error once the frames before it are taken, while Send stays usable
+	// (to answer a close) until Close. An error caused by ctx ending leaves
+	// the link usable; any other error means the link is dead (including a
 	// liveness timeout: no frame or heartbeat within the welcome's timeout).
 	Recv(ctx context.Context) (wire.Frame, error)
 
-	// Close ends the link at once. It does not end the session.
+	// Close ends the link at once; later calls return errors matching
+	// net.ErrClosed. It does not end the session.
 	Close() error
 }
 
