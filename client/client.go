@@ -236,9 +236,9 @@ func (c *Client) Close() error {
 	c.signalLocked()
 	cur := c.cur
 	c.mu.Unlock()
-	if cur != nil && !c.o.Raw {
+	if cur != nil {
 		// The writer sends the close frame once the queue is out; the
-		// server answers, or the link ends.
+		// server answers (a WebSocket close in Raw mode), or the link ends.
 		t := time.NewTimer(2 * time.Second)
 		select {
 		case <-cur.dead:
@@ -306,6 +306,9 @@ func (c *Client) headers(ctx context.Context) (http.Header, error) {
 	h := c.o.Header.Clone()
 	if h == nil {
 		h = http.Header{}
+	}
+	if origin := c.origin(); origin != "" && h.Get("Origin") == "" {
+		h.Set("Origin", origin) // on every transport, so origin checks agree
 	}
 	if c.o.HeaderFunc != nil {
 		extra, err := c.o.HeaderFunc(ctx)

@@ -40,8 +40,7 @@ type dialResult struct {
 // the loss is reported and a new session is negotiated.
 func (c *Client) connect(ctx context.Context) (*conn, string, error) {
 	cn, reason, err := c.negotiate(ctx)
-	var se *link.ServerError
-	if err != nil && errors.As(err, &se) && se.Answer.Code == wire.CodeSessionNotFound && c.hasSession() {
+	if err != nil && sessionGone(err) && c.hasSession() {
 		c.sessionLost(err)
 		cn, reason, err = c.negotiate(ctx)
 	}
@@ -49,6 +48,13 @@ func (c *Client) connect(ctx context.Context) (*conn, string, error) {
 		cn, reason, err = c.negotiate(ctx) // new credentials: try again
 	}
 	return cn, reason, err
+}
+
+// sessionGone reports the server's answer that it no longer knows the
+// session: every transport would say the same, so it ends a negotiation.
+func sessionGone(err error) bool {
+	var se *link.ServerError
+	return errors.As(err, &se) && se.Answer.Code == wire.CodeSessionNotFound
 }
 
 func (c *Client) hasSession() bool {
@@ -121,7 +127,7 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 			}
 			attempts = append(attempts, Attempt{Transport: r.transport, Elapsed: r.elapsed, Err: r.err})
 			c.o.Logger.Info("transport failed", "transport", r.transport, "error", r.err)
-			if permanent(r.err) || ctx.Err() != nil {
+			if permanent(r.err) || sessionGone(r.err) || ctx.Err() != nil {
 				cancel()
 				drain(pending)
 				if ctx.Err() != nil {

@@ -21,3 +21,6 @@ func newLinkDialer(rawURL string, o *Options, c *Client) (LinkDialer, error) {
 	}
 	return o.LinkDialer, nil
 }
+
+// origin is empty: the browser sets the Origin header itself.
+func (c *Client) origin() string { return "" }

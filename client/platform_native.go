@@ -57,3 +57,11 @@ func (n *nativeLinks) DialLink(ctx context.Context, tr string, header http.Heade
 }
 
 func (n *nativeLinks) close() { n.d.HTTPClient().CloseIdleConnections() }
+
+// origin is the page origin from the URL rules, sent as the Origin header.
+func (c *Client) origin() string {
+	if c.o.Dial == nil {
+		return ""
+	}
+	return c.o.Dial.Origin
+}

@@ -4,6 +4,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -47,7 +48,7 @@ func dialWS(ctx context.Context, d *transport.Dialer, o *Options, header http.He
 	}
 	conn, _, err := d.DialWebSocket(ctx, wo)
 	if err != nil {
-		return nil, err
+		return nil, withErrorAnswer(err)
 	}
 	l := &wsLink{conn: conn, raw: o.Raw, max: o.maxMessage(), done: make(chan struct{})}
 	if o.Raw {
@@ -221,4 +222,19 @@ func (l *wsLink) pingLoop() {
 func (l *wsLink) Close() error {
 	l.once.Do(func() { close(l.done) })
 	return l.conn.Close()
+}
+
+// withErrorAnswer wraps a refused upgrade whose body is a Tether error
+// object in a *link.ServerError, as the HTTP transports do, so the client
+// acts on the code (session_not_found, too_many_sessions, ...).
+func withErrorAnswer(err error) error {
+	var he *transport.HandshakeError
+	if !errors.As(err, &he) || len(he.Body) == 0 {
+		return err
+	}
+	var e wire.Error
+	if json.Unmarshal(he.Body, &e) != nil || e.Code == "" || wire.StatusOf(e.Code) == 0 {
+		return err
+	}
+	return &link.ServerError{Transport: wire.TransportWebSocket, Answer: e, Err: err}
 }

@@ -1,0 +1,68 @@
+// Command client is a Tether chat client: each line of stdin goes to the
+// room, each message from the room is printed. It survives proxies that
+// block WebSockets (falling back to SSE or long-polling), dropped
+// connections and server restarts, without losing or repeating a line.
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+
+	"github.com/tether-sdk/tether/client"
+	"github.com/tether-sdk/tether/transport"
+)
+
+func main() {
+	url := flag.String("url", "ws://127.0.0.1:8080/chat", "chat server URL (wss:// for remote hosts)")
+	name := flag.String("name", "anonymous", "your name in the room")
+	cacert := flag.String("cacert", "", "PEM file of an extra CA to trust (e.g. a self-signed server's)")
+	flag.Parse()
+
+	opts := &client.Options{
+		Dial: &transport.Config{}, // system roots, proxy from HTTPS_PROXY & co.
+		OnEvent: func(e client.Event) {
+			switch ev := e.(type) {
+			case client.ConnectedEvent:
+				log.Printf("connected over %s: %s", ev.Transport, ev.Reason)
+			case client.TransportChangedEvent:
+				log.Printf("moved from %s to %s: %s", ev.From, ev.To, ev.Reason)
+			case client.DisconnectedEvent:
+				log.Printf("connection lost (%v); reconnecting", ev.Cause)
+			}
+		},
+	}
+	if *cacert != "" {
+		opts.Dial.CAFiles = []string{*cacert}
+	}
+	ctx := context.Background()
+	c, err := client.Dial(ctx, *url, opts)
+	if err != nil {
+		log.Fatal(err) // says which transports were tried and why each failed
+	}
+
+	go func() {
+		for {
+			m, err := c.Receive(ctx)
+			if err != nil {
+				if err != client.ErrClosed { // not our own Close: say why
+					log.Print(err)
+				}
+				return
+			}
+			fmt.Println(string(m.Data))
+		}
+	}()
+
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		if err := c.Send(ctx, client.Text(*name+": "+in.Text())); err != nil {
+			log.Fatal(err)
+		}
+	}
+	c.Flush(ctx) // wait until the server has every line
+	c.Close()
+}
