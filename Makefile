@@ -4,9 +4,9 @@ GO ?= go
 WASM_PKGS ?= ./transport/... ./internal/wire/... ./internal/seq/... ./internal/link/... ./client/...
 FUZZTIME ?= 5s
 
-.PHONY: test check fmt vet vet-wasm unit fuzz build
+.PHONY: test check fmt vet vet-wasm unit fuzz build integration
 
-test: check unit fuzz
+test: check unit fuzz integration
 	@echo "make test: all checks passed"
 
 check: fmt vet vet-wasm build
@@ -37,3 +37,23 @@ fuzz:
 	    $(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) $$pkg; \
 	  done; \
 	done
+
+# The hostile-network suite (integration/): real nginx, tinyproxy, squid and Node's ws on loopback, the real client,
+# server/ as the backend. setup.sh installs what is missing (apt, npm); a component that cannot be installed fails the
+# run. The tests carry the build tag `integration`, so a plain `go test ./...` leaves them out. Writes
+# integration/RESULTS.md.
+integration:
+	bash integration/setup.sh
+	$(GO) vet -tags integration ./integration/...
+	$(GO) test -tags integration -race -count=1 -timeout 10m ./integration/...
+
+# Side-by-side benchmarks (issue 7): Tether against gorilla/websocket, coder/websocket and
+# Socket.IO, and against the machine's AES-GCM limit. bench/ is a module of its own (its
+# comparison-only dependencies stay out of go.mod); bench/node holds Socket.IO. Prints the
+# table and writes BENCHMARKS.md; about 5 minutes on 2 cores. BENCHFLAGS=-quick: short runs
+# for developing the harness.
+.PHONY: bench
+bench:
+	cd bench && $(GO) build -o bin/ ./cmd/benchserver ./cmd/benchrun
+	cd bench/node && { [ -d node_modules ] || npm ci --no-audit --no-fund; }
+	cd bench && bin/benchrun run -out ../BENCHMARKS.md $(BENCHFLAGS)

@@ -50,6 +50,13 @@ func (c *Client) connect(ctx context.Context) (*conn, string, error) {
 	return cn, reason, err
 }
 
+// proxyAuth reports a proxy that wants (other) credentials: every transport
+// goes through the same proxy, so the others would fail the same way.
+func proxyAuth(err error) bool {
+	var pe *transport.ProxyError
+	return errors.As(err, &pe) && pe.AuthRequired()
+}
+
 // sessionGone reports the server's answer that it no longer knows the
 // session: every transport would say the same, so it ends a negotiation.
 func sessionGone(err error) bool {
@@ -127,7 +134,7 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 			}
 			attempts = append(attempts, Attempt{Transport: r.transport, Elapsed: r.elapsed, Err: r.err})
 			c.o.Logger.Info("transport failed", "transport", r.transport, "error", r.err)
-			if permanent(r.err) || sessionGone(r.err) || ctx.Err() != nil {
+			if permanent(r.err) || sessionGone(r.err) || proxyAuth(r.err) || ctx.Err() != nil {
 				cancel()
 				drain(pending)
 				if ctx.Err() != nil {
