@@ -1,0 +1,36 @@
+// Command benchrun is Tether's benchmark harness (make bench).
+//
+//	benchrun run [flags]
+//
+// starts the benchmark servers (bench/cmd/benchserver, the Socket.IO server
+// in bench/node) pinned with taskset, runs every row of issue 7 as a client
+// process of its own, prints a table and writes BENCHMARKS.md. The other
+// subcommands are those client processes; each prints one JSON line:
+//
+//	benchrun echo    -base URL -certs DIR -lib L [-transport T] -mode pipelined|pingpong
+//	benchrun push    -base URL -certs DIR -lib L [-transport T] [-size N]
+//	benchrun connect -base URL -certs DIR -scenario ws|sse|longpoll|refused|hole
+//	benchrun mem     -base URL -certs DIR -lib tether|gorilla -n 5000
+//	benchrun aes
+package main
+
+import (
+	"log"
+	"os"
+)
+
+func main() {
+	log.SetFlags(0)
+	log.SetPrefix("benchrun: ")
+	if len(os.Args) < 2 {
+		log.Fatal("usage: benchrun run|echo|push|connect|mem|aes [flags]")
+	}
+	cmds := map[string]func([]string){
+		"run": runAll, "echo": runEcho, "push": runPush, "connect": runConnect, "mem": runMem, "aes": runAES,
+	}
+	f, ok := cmds[os.Args[1]]
+	if !ok {
+		log.Fatalf("unknown command %q", os.Args[1])
+	}
+	f(os.Args[2:])
+}

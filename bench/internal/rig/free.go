@@ -1,0 +1,5 @@
+package rig
+
+import "runtime/debug"
+
+func debugFreeOSMemory() { debug.FreeOSMemory() }
