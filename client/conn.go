@@ -38,7 +38,7 @@ func (cn *conn) fail(err error) {
 
 var errSuperseded = errors.New("tether: the server moved the session to another connection")
 
-// errAckInterval paces acks on SSE, which cost a POST each.
+// sseAckInterval paces acks on SSE, which cost a POST each.
 const sseAckInterval = 250 * time.Millisecond
 
 // adopt makes cn the session's transport after its welcome, and starts its
@@ -62,9 +62,6 @@ func (c *Client) adopt(cn *conn, reason string, elapsed time.Duration, from stri
 		}
 	}
 	cn.cursor = c.out.Acked() + 1
-	if c.o.Raw {
-		cn.cursor = c.out.Acked() + 1
-	}
 	c.cur = cn
 	c.state = StateConnected
 	c.lastGood = cn.l.Transport()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tether-sdk/tether/internal/link"
+	"github.com/tether-sdk/tether/internal/seq"
 	"github.com/tether-sdk/tether/internal/wire"
 	"github.com/tether-sdk/tether/transport"
 )
@@ -78,8 +79,8 @@ func (c *Client) sessionLost(cause error) {
 	for _, m := range c.out.Unacked() {
 		lost = append(lost, Message{Binary: m.Binary, Data: m.Data})
 	}
-	c.out = seqOutbox()
-	c.in = seqReceiver()
+	c.out = seq.Outbox{}
+	c.in = seq.Receiver{}
 	c.sid, c.key = "", ""
 	c.signalLocked()
 	c.mu.Unlock()

@@ -5,7 +5,6 @@ package client
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"net"
 	"net/http"
 	"sync"
@@ -266,8 +265,6 @@ func mustDial(t *testing.T, url string, o *Options) *Client {
 	t.Cleanup(func() { c.Close() })
 	return c
 }
-
-var errAny = errors.New("any")
 
 // tlsTo is a client TLS config trusting the rig's CA (for proxies in front).
 func (r *rig) tlsTo() *tls.Config { return &tls.Config{RootCAs: r.ca.Pool()} }

@@ -82,7 +82,7 @@ func (s *Session) Send(ctx context.Context, m Message) error {
 	}
 	for {
 		s.mu.Lock()
-		if s.ended != nil || s.closeFrame != nil {
+		if s.ended != nil {
 			err := s.endErrLocked()
 			s.mu.Unlock()
 			return err
@@ -119,7 +119,7 @@ func (s *Session) Receive(ctx context.Context) (Message, error) {
 			s.mu.Unlock()
 			return m, nil
 		}
-		if s.ended != nil || s.closeFrame != nil {
+		if s.ended != nil {
 			err := s.endErrLocked()
 			s.mu.Unlock()
 			return Message{}, err
@@ -150,7 +150,7 @@ func (s *Session) Close(code int, reason string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.ended != nil || s.closeFrame != nil {
+	if s.ended != nil {
 		return nil
 	}
 	s.closeFrame = &wire.Close{Code: code, Reason: reason}
@@ -161,12 +161,7 @@ func (s *Session) Close(code int, reason string) error {
 }
 
 // endErrLocked is the error Send and Receive return once the session ended.
-func (s *Session) endErrLocked() error {
-	if s.ended != nil {
-		return s.ended
-	}
-	return &CloseError{Code: s.closeFrame.Code, Reason: s.closeFrame.Reason}
-}
+func (s *Session) endErrLocked() error { return s.ended }
 
 // signalLocked wakes every waiter.
 func (s *Session) signalLocked() {

@@ -231,10 +231,8 @@ func (wc *wsConn) readLoop(s *Session, a *attachment) {
 			switch {
 			case errors.Is(err, wire.ErrTooLarge) || errors.Is(err, websocket.ErrReadLimit):
 				wc.h.opts.Logger.Warn("message too large", "session", s.id)
-				a.stop("message too large")
 				wc.failLater(a, wire.CodeMessageTooLarge, "message larger than the server's limit")
 			case errors.As(err, &fe):
-				a.stop("malformed frame")
 				wc.failLater(a, wire.CodeBadRequest, err.Error())
 			}
 			a.stop("read: " + err.Error())
@@ -242,8 +240,8 @@ func (wc *wsConn) readLoop(s *Session, a *attachment) {
 		}
 		reply, err := s.handleFrame(ctx, &f)
 		if err != nil {
-			a.stop("protocol")
 			wc.failLater(a, wire.CodeBadRequest, err.Error())
+			a.stop("protocol")
 			return
 		}
 		if reply != nil {
@@ -255,7 +253,8 @@ func (wc *wsConn) readLoop(s *Session, a *attachment) {
 	}
 }
 
-// failLater records an error for the writer to send before it closes.
+// failLater records an error for the writer to send before it closes; call
+// it before stopping a, so the writer sees it.
 func (wc *wsConn) failLater(a *attachment, code, message string) {
 	a.mu.Lock()
 	a.failure = &wire.Error{Code: code, Message: message, Status: wire.StatusOf(code)}
