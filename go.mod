@@ -3,11 +3,9 @@ module github.com/tether-sdk/tether
 go 1.26.0
 
 require (
+	github.com/cenkalti/backoff/v4 v4.3.0
 	github.com/gorilla/websocket v1.5.3
 	golang.org/x/net v0.62.0
 )
 
-require (
-	github.com/cenkalti/backoff/v4 v4.3.0 // indirect
-	golang.org/x/text v0.43.0 // indirect
-)
+require golang.org/x/text v0.43.0 // indirect
