@@ -3,7 +3,6 @@ package hostile_test
 import (
 	"bytes"
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"io"
 	"log"
@@ -112,8 +111,6 @@ func (p pki) cert() *tls.Certificate {
 }
 
 func (p pki) clientTLS() *tls.Config { return &tls.Config{RootCAs: p.ca.Pool()} }
-
-func (p pki) pool() *x509.CertPool { return p.ca.Pool() }
 
 // newTLSServer starts an HTTPS test server with the PKI leaf.
 func newTLSServer(t *testing.T, h http.Handler) *httptest.Server {
