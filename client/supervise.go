@@ -137,7 +137,7 @@ func (c *Client) reconnect(bo *backoff.ExponentialBackOff, cause error, now bool
 
 // refresh asks the application for new credentials after a refusal.
 func (c *Client) refresh(err error) bool {
-	if c.o.RefreshCredentials == nil || transport.Classify(err) != transport.ClassUnauthorized {
+	if c.o.RefreshCredentials == nil || !unauthorized(err) {
 		return false
 	}
 	return c.o.RefreshCredentials(c.ctx, err) == nil
