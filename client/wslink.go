@@ -95,7 +95,7 @@ func dialWS(ctx context.Context, d *transport.Dialer, o *Options, header http.He
 		l.timeout = 45 * time.Second
 	}
 	if f.Welcome.Max > 0 {
-		l.max = int(f.Welcome.Max)
+		l.max = int(min(f.Welcome.Max, int64(l.max))) // the server may lower the bound, never raise it
 	}
 	return l, nil
 }

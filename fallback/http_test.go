@@ -109,27 +109,30 @@ func TestSendSplits(t *testing.T) {
 	}
 }
 
-// TestWelcomeMaxBoundsPayloads: once welcomed, payloads are bounded by the
-// welcome's max, not by Options.MaxMessage: a message over MaxMessage but
-// within max arrives, one over max kills the link with ErrTooLarge.
-func TestWelcomeMaxBoundsPayloads(t *testing.T) {
+// TestPayloadBoundIsTheSmallerMax: once welcomed, payloads are bounded by
+// the smaller of Options.MaxMessage and the welcome's max. A welcome cannot
+// raise the client's own bound (issue 10: a server announcing max = 1 GiB
+// made the client read gigabytes), but it can lower it.
+func TestPayloadBoundIsTheSmallerMax(t *testing.T) {
 	cases := []struct {
-		name string
-		size int
-		ok   bool
+		name     string
+		own, max int
+		size     int
+		ok       bool
 	}{
-		{"within max", 3000, true},
-		{"over max", 5000, false},
+		{"within both", 4000, 8000, 3000, true},
+		{"over own, within the welcome's max", 1000, 4000, 3000, false},
+		{"within own, over the welcome's max", 4000, 1000, 3000, false},
 	}
 	for _, tr := range dialers {
 		for _, tc := range cases {
 			t.Run(tr.name+"/"+tc.name, func(t *testing.T) {
 				f := newFake(t)
-				f.set(func(f *fake) { f.welcome.Max = 4000 })
+				f.set(func(f *fake) { f.welcome.Max = int64(tc.max) })
 				f.addText(strings.Repeat("é", tc.size/2)) // 2 bytes each
 				c := &core{}
 				o := options(f.dialer(t, f.url(), nil), c)
-				o.MaxMessage = 1000
+				o.MaxMessage = tc.own
 				l := dial(t, tr.dial, o, link.Attach{})
 				f1, err := l.Recv(testCtx(t))
 				switch {

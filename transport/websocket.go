@@ -4,6 +4,7 @@ package transport
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -54,6 +55,12 @@ type WebSocketOptions struct {
 // up right after the request), a *ProxyError, a *PinError, or a TLS or network
 // error. The response is returned when there was one (its body is already
 // read into the HandshakeError).
+//
+// It reads at most MaxHandshakeAnswer bytes of the answer to the upgrade; a
+// longer one fails with a *LimitError. Once the WebSocket is open,
+// WebSocketOptions.ReadLimit bounds each message. The connection's
+// UnderlyingConn is a wrapper whose NetConn method returns the *tls.Conn (or
+// the TCP connection of a ws:// target).
 func (d *Dialer) DialWebSocket(ctx context.Context, o *WebSocketOptions) (*websocket.Conn, *http.Response, error) {
 	if o == nil {
 		o = &WebSocketOptions{}
@@ -63,17 +70,36 @@ func (d *Dialer) DialWebSocket(ctx context.Context, o *WebSocketOptions) (*webso
 		timeout = DefaultHandshakeTimeout
 	}
 	var connected, tlsDone atomic.Bool
+	var capped *handshakeConn // the dialled connection, its reads capped until the upgrade completes
 	scheme := d.target.WS.Scheme
+	tlsConfig := d.targetTLS(d.target.Host, []string{"http/1.1"}, &tlsDone)
 	wd := &websocket.Dialer{
 		Proxy: nil, // Tether's own tunnel below; gorilla's proxy code is never used
 		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			c, err := d.dialVia(ctx, scheme, addr)
-			if err == nil {
-				connected.Store(true)
+			if err != nil {
+				return nil, err
 			}
-			return c, err
+			connected.Store(true)
+			capped = newHandshakeConn(c, MaxHandshakeAnswer)
+			return capped, nil
 		},
-		TLSClientConfig:   d.targetTLS(d.target.Host, []string{"http/1.1"}, &tlsDone),
+		// TLS is done here rather than by gorilla so that the cap counts
+		// the answer's bytes, not TLS records and certificates.
+		NetDialTLSContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := d.dialVia(ctx, scheme, addr)
+			if err != nil {
+				return nil, err
+			}
+			connected.Store(true)
+			tc := tls.Client(c, tlsConfig)
+			if err := tc.HandshakeContext(ctx); err != nil {
+				c.Close()
+				return nil, err
+			}
+			capped = newHandshakeConn(tc, MaxHandshakeAnswer)
+			return capped, nil
+		},
 		HandshakeTimeout:  timeout,
 		Subprotocols:      o.Subprotocols,
 		EnableCompression: o.EnableCompression,
@@ -89,10 +115,19 @@ func (d *Dialer) DialWebSocket(ctx context.Context, o *WebSocketOptions) (*webso
 		header.Set("Origin", d.cfg.Origin)
 	}
 	conn, resp, err := wd.DialContext(ctx, d.target.WS.String(), header)
+	if err != nil && capped != nil && capped.hit {
+		return nil, resp, &LimitError{
+			Transport: "websocket",
+			What:      "the server's answer to the upgrade (status line and headers)",
+			Limit:     MaxHandshakeAnswer,
+			Err:       err,
+		}
+	}
 	if err != nil {
 		reachedServer := connected.Load() && (!d.target.Secure || tlsDone.Load())
 		return nil, resp, d.wsError(ctx, err, resp, reachedServer)
 	}
+	capped.lift()
 	switch {
 	case o.ReadLimit > 0:
 		conn.SetReadLimit(o.ReadLimit)
