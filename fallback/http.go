@@ -235,6 +235,9 @@ func (r *requester) roundTrip(ctx context.Context, method, mode string, withAck 
 func (r *requester) parseBatch(mode string, body []byte) ([]wire.Frame, error) {
 	frames, err := wire.ParseJSONBatch(body, maxBatchFrames, int(r.max))
 	if err != nil {
+		if lerr := r.payloadError("in the "+mode+" answer", err); lerr != err {
+			return nil, lerr
+		}
 		return nil, fmt.Errorf("fallback: %s: the %s answer: %w", r.name, mode, err)
 	}
 	return frames, nil

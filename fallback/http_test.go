@@ -9,6 +9,7 @@ import (
 
 	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/wire"
+	"github.com/tether-sdk/tether/transport"
 )
 
 // TestStripTetherParams: Tether's own parameters are dropped from the
@@ -119,10 +120,11 @@ func TestPayloadBoundIsTheSmallerMax(t *testing.T) {
 		own, max int
 		size     int
 		ok       bool
+		why      string // in the error
 	}{
-		{"within both", 4000, 8000, 3000, true},
-		{"over own, within the welcome's max", 1000, 4000, 3000, false},
-		{"within own, over the welcome's max", 4000, 1000, 3000, false},
+		{"within both", 4000, 8000, 3000, true, ""},
+		{"over own, within the welcome's max", 1000, 4000, 3000, false, "raise client.Options.MaxMessageBytes"},
+		{"within own, over the welcome's max", 4000, 1000, 3000, false, "the server's max (1000 bytes, below the client's 4000), and the server broke it"},
 	}
 	for _, tr := range dialers {
 		for _, tc := range cases {
@@ -138,8 +140,10 @@ func TestPayloadBoundIsTheSmallerMax(t *testing.T) {
 				switch {
 				case tc.ok && (err != nil || len(f1.Data) != tc.size):
 					t.Errorf("Recv: %d bytes, %v; want %d bytes", len(f1.Data), err, tc.size)
-				case !tc.ok && !errors.Is(err, wire.ErrTooLarge):
-					t.Errorf("Recv: %v, want ErrTooLarge", err)
+				case !tc.ok && (!errors.Is(err, wire.ErrTooLarge) || !errors.Is(err, transport.ErrLimit)):
+					t.Errorf("Recv: %v, want a LimitError matching wire.ErrTooLarge", err)
+				case !tc.ok && !strings.Contains(err.Error(), tc.why):
+					t.Errorf("Recv: %v; want it to say %q", err, tc.why)
 				}
 			})
 		}

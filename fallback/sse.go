@@ -215,6 +215,9 @@ func (l *sseLink) readEvents(resp *http.Response, rd *sse.Reader, alive *aliveRe
 		}
 		f, err := wire.ParseJSON([]byte(ev.Data), int(l.r.max))
 		if err != nil {
+			if lerr := l.r.payloadError("on the event stream", err); lerr != err {
+				return lerr
+			}
 			return fmt.Errorf("fallback: sse: event: %w", err)
 		}
 		switch f.Kind {

@@ -187,3 +187,41 @@ func brokenConn(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNABORTED)
 }
+
+// ReadMessage reads the next message from c, as c.ReadMessage does, but
+// holds at most limit bytes of it: gorilla's read limit (SetReadLimit,
+// WebSocketOptions.ReadLimit) counts the bytes on the wire, so with
+// compression on, a small message can inflate without bound. A message over
+// limit bytes once decompressed, or over the wire limit, is a *LimitError
+// (the latter wrapping websocket.ErrReadLimit); the connection is then
+// unusable and should be closed. limit should be the connection's read
+// limit; <= 0 means no bound.
+func ReadMessage(c *websocket.Conn, limit int64) (messageType int, p []byte, err error) {
+	tooLarge := func(cause error) error {
+		return &LimitError{
+			Transport: "websocket",
+			What:      "a message",
+			Limit:     limit,
+			Fix:       "the bound follows the client's largest message: to take larger ones from a trusted server, raise client.Options.MaxMessageBytes (WebSocketOptions.ReadLimit)",
+			Err:       cause,
+		}
+	}
+	mt, r, err := c.NextReader()
+	if err == nil {
+		if limit <= 0 {
+			p, err = io.ReadAll(r)
+		} else {
+			p, err = io.ReadAll(io.LimitReader(r, limit+1))
+			if err == nil && int64(len(p)) > limit {
+				return mt, nil, tooLarge(websocket.ErrReadLimit)
+			}
+		}
+	}
+	if errors.Is(err, websocket.ErrReadLimit) && limit > 0 {
+		return mt, nil, tooLarge(err) // over the wire limit, before decompression
+	}
+	if err != nil {
+		return mt, nil, err
+	}
+	return mt, p, nil
+}
