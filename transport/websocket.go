@@ -39,7 +39,9 @@ type WebSocketOptions struct {
 	// Zero: off.
 	EnableCompression bool
 	// ReadLimit is the largest message the connection will read; a larger one
-	// fails the connection. Zero: DefaultReadLimit. Negative: no limit.
+	// fails the connection. It counts the bytes on the wire: with
+	// compression, read with ReadMessage to bound a message after
+	// decompression too. Zero: DefaultReadLimit. Negative: no limit.
 	ReadLimit int64
 	// ReadBufferSize and WriteBufferSize are gorilla's I/O buffer sizes.
 	// Zero: 4 KiB each.

@@ -7,22 +7,11 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 )
 
-// rssMeasured: on Linux the suite measures the child's memory, and fails
-// when it cannot.
+// rssMeasured: on Linux the suite measures the child's peak RSS (ru_maxrss,
+// in KiB, through testdata/rusage), and fails when it cannot.
 const rssMeasured = true
-
-// peakRSS is the peak resident set of an exited child, in bytes (Linux
-// reports ru_maxrss in KiB).
-func peakRSS(ps *os.ProcessState) (int64, bool) {
-	ru, ok := ps.SysUsage().(*syscall.Rusage)
-	if !ok {
-		return 0, false
-	}
-	return ru.Maxrss * 1024, true
-}
 
 // currentRSS is the resident set of a running process, in bytes, from
 // /proc/PID/status.

@@ -2,13 +2,9 @@
 
 package main
 
-import "os"
-
 // rssMeasured: ru_maxrss has other units elsewhere (bytes on macOS) and no
 // /proc; there the suite checks the bytes and the messages only.
 const rssMeasured = false
-
-func peakRSS(*os.ProcessState) (int64, bool) { return 0, false }
 
 func currentRSS(int) (int64, bool) { return 0, false }
 

@@ -53,6 +53,10 @@ type hostileRun struct {
 
 func TestHostileServers(t *testing.T) {
 	bin := plainTether(t)
+	var spawner string
+	if rssMeasured {
+		spawner = goBuild(t, "./testdata/rusage", "rusage")
+	}
 	cases := []struct {
 		name       string
 		script     script
@@ -79,7 +83,7 @@ func TestHostileServers(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			h := startHostile(t, tc.script)
-			r := runHostile(t, bin, tc.disconnects, "connect", "-v", "--count", "1", "--timeout", "60s",
+			r := runHostile(t, spawner, bin, tc.disconnects, "connect", "-v", "--count", "1", "--timeout", "60s",
 				"--transports", tc.transports, h.url())
 			h.stop()
 			written := h.written()
@@ -118,6 +122,23 @@ func TestHostileServers(t *testing.T) {
 	}
 }
 
+// goBuild builds the package at pkg into a binary called name in a
+// temporary directory.
+func goBuild(t *testing.T, pkg, name string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), name)
+	gobin := "go"
+	if p := filepath.Join(os.Getenv("GOROOT"), "bin", "go"); os.Getenv("GOROOT") != "" {
+		if _, err := os.Stat(p); err == nil {
+			gobin = p
+		}
+	}
+	if out, err := exec.Command(gobin, "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
+	}
+	return bin
+}
+
 // plainTether returns a tether binary built without the race detector (whose
 // shadow memory would swamp the RSS figures).
 func plainTether(t *testing.T) string {
@@ -125,25 +146,29 @@ func plainTether(t *testing.T) string {
 	if !raceEnabled {
 		return tetherBin
 	}
-	bin := filepath.Join(t.TempDir(), "tether")
-	gobin := "go"
-	if p := filepath.Join(os.Getenv("GOROOT"), "bin", "go"); os.Getenv("GOROOT") != "" {
-		if _, err := os.Stat(p); err == nil {
-			gobin = p
-		}
-	}
-	if out, err := exec.Command(gobin, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	return goBuild(t, ".", "tether")
 }
 
-// runHostile runs bin with args and no stdin. With disconnects > 0 it
+
+// runHostile runs bin with args and no stdin, under spawner (testdata/rusage)
+// where RSS is measured, so that the child's ru_maxrss is its own and not
+// this test process's (see testdata/rusage/main.go). With disconnects > 0 it
 // interrupts the child once stderr has logged that many disconnects. A
 // watchdog kills the child above killRSS, and a guard after hangGuard.
-func runHostile(t *testing.T, bin string, disconnects int, args ...string) hostileRun {
+func runHostile(t *testing.T, spawner, bin string, disconnects int, args ...string) hostileRun {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
+	var report *os.File
+	if rssMeasured {
+		cmd = exec.Command(spawner, append([]string{bin}, args...)...)
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		cmd.ExtraFiles = []*os.File{w}
+		report = r
+	}
 	cmd.Env = cleanEnv()
 	cmd.Stdin = strings.NewReader("")
 	var stdout bytes.Buffer
@@ -155,10 +180,43 @@ func runHostile(t *testing.T, bin string, disconnects int, args ...string) hosti
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	if len(cmd.ExtraFiles) > 0 {
+		cmd.ExtraFiles[0].Close() // the spawner holds its end
+	}
+
+	// The command's pid and, at its end, its peak RSS in KiB, from the
+	// spawner; without one the command is the child itself.
+	var pid, maxrss atomic.Int64
+	started := make(chan struct{})
+	reportDone := make(chan struct{})
+	if report == nil {
+		pid.Store(int64(cmd.Process.Pid))
+		close(started)
+		close(reportDone)
+	} else {
+		go func() {
+			defer close(reportDone)
+			sc := bufio.NewScanner(report)
+			for sc.Scan() {
+				var n int64
+				if _, err := fmt.Sscanf(sc.Text(), "pid %d", &n); err == nil {
+					pid.Store(n)
+					close(started)
+				} else if _, err := fmt.Sscanf(sc.Text(), "maxrss %d", &n); err == nil {
+					maxrss.Store(n)
+				}
+			}
+		}()
+	}
+	signal := func(s os.Signal) {
+		if p, err := os.FindProcess(int(pid.Load())); err == nil && pid.Load() > 0 {
+			p.Signal(s)
+		}
+	}
+
 	var run hostileRun
 	var killed, hung atomic.Bool
 	exited := make(chan struct{})
-
 	var mu sync.Mutex
 	var stderr strings.Builder
 	seen := make(chan struct{}, 1024)
@@ -186,10 +244,19 @@ func runHostile(t *testing.T, bin string, disconnects int, args ...string) hosti
 					return
 				}
 			}
-			cmd.Process.Signal(os.Interrupt)
+			select {
+			case <-started:
+				signal(os.Interrupt)
+			case <-exited:
+			}
 		}()
 	}
 	go func() {
+		select {
+		case <-started:
+		case <-exited:
+			return
+		}
 		tick := time.NewTicker(10 * time.Millisecond)
 		defer tick.Stop()
 		for {
@@ -197,19 +264,20 @@ func runHostile(t *testing.T, bin string, disconnects int, args ...string) hosti
 			case <-exited:
 				return
 			case <-tick.C:
-				if rss, ok := currentRSS(cmd.Process.Pid); ok && rss > killRSS {
+				if rss, ok := currentRSS(int(pid.Load())); ok && rss > killRSS {
 					killed.Store(true)
-					cmd.Process.Kill()
+					signal(os.Kill)
 					return
 				}
 			}
 		}
 	}()
-	guard := time.AfterFunc(hangGuard, func() { hung.Store(true); cmd.Process.Kill() })
+	guard := time.AfterFunc(hangGuard, func() { hung.Store(true); signal(os.Kill) })
 	<-stderrDone
 	err = cmd.Wait()
 	close(exited)
 	guard.Stop()
+	<-reportDone
 
 	run.stdout, run.stderr = stdout.String(), stderr.String()
 	var ee *exec.ExitError
@@ -220,10 +288,9 @@ func runHostile(t *testing.T, bin string, disconnects int, args ...string) hosti
 		t.Fatalf("tether %s: %v", strings.Join(args, " "), err)
 	}
 	run.killed, run.hung = killed.Load(), hung.Load()
-	if peak, ok := peakRSS(cmd.ProcessState); ok {
-		run.peak = peak
-	} else if rssMeasured {
-		t.Fatal("no rusage for the child: cannot measure its peak RSS")
+	run.peak = maxrss.Load() * 1024 // KiB on Linux, the only place it is measured
+	if rssMeasured && run.peak == 0 {
+		t.Fatalf("no rusage for the child: cannot measure its peak RSS\n%s", run.result)
 	}
 	if strings.Contains(run.stderr, "panic:") || strings.Contains(run.stderr, "goroutine ") {
 		t.Fatalf("a stack trace on stderr:\n%s", run.result)
