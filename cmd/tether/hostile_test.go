@@ -149,7 +149,6 @@ func plainTether(t *testing.T) string {
 	return goBuild(t, ".", "tether")
 }
 
-
 // runHostile runs bin with args and no stdin, under spawner (testdata/rusage)
 // where RSS is measured, so that the child's ru_maxrss is its own and not
 // this test process's (see testdata/rusage/main.go). With disconnects > 0 it
