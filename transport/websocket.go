@@ -129,7 +129,9 @@ func (d *Dialer) DialWebSocket(ctx context.Context, o *WebSocketOptions) (*webso
 		reachedServer := connected.Load() && (!d.target.Secure || tlsDone.Load())
 		return nil, resp, d.wsError(ctx, err, resp, reachedServer)
 	}
-	capped.lift()
+	if capped != nil {
+		capped.lift()
+	}
 	switch {
 	case o.ReadLimit > 0:
 		conn.SetReadLimit(o.ReadLimit)
