@@ -85,8 +85,17 @@ type Options struct {
 	// Zero: DefaultMaxQueuedBytes (4 MiB).
 	MaxQueuedBytes int
 
-	// MaxMessageBytes is the largest message sent or received (the server's
-	// limit applies too). Zero: DefaultMaxMessageBytes (1 MiB).
+	// MaxMessageBytes is the largest message sent or received. The server's
+	// max (in its welcome) can lower it for the session, never raise it: a
+	// server cannot make the client read more than this allows. It also sets
+	// the bounds on what the client reads from the network: a WebSocket
+	// message at MaxMessageBytes + 4 KiB (after decompression), an SSE line
+	// or event and a long-poll or send answer at 6 x MaxMessageBytes +
+	// 64 KiB (one message in the worst JSON escaping). A server that sends
+	// more gets its connection dropped with a *transport.LimitError (see
+	// DisconnectedEvent); the fixed bounds (64 KiB of handshake answer or
+	// response header, 1 KiB of an error body) are in package transport.
+	// Zero: DefaultMaxMessageBytes (1 MiB).
 	MaxMessageBytes int
 
 	// EnableCompression offers permessage-deflate on WebSocket. Zero: off.

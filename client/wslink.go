@@ -35,13 +35,18 @@ type wsLink struct {
 	pings *time.Ticker
 }
 
+// wsOverhead is what a WebSocket message holds beyond its payload: the frame
+// header and the control objects (PROTOCOL.md 14: the read limit is max +
+// 4096).
+const wsOverhead = 4096
+
 // dialWS opens a WebSocket and, in session mode, says hello and waits for
 // the welcome (a data round trip). header is sent with the upgrade.
 func dialWS(ctx context.Context, d *transport.Dialer, o *Options, header http.Header, a link.Attach) (*wsLink, error) {
 	wo := &transport.WebSocketOptions{
 		Header:            header,
 		EnableCompression: o.EnableCompression,
-		ReadLimit:         int64(o.maxMessage()) + 4096,
+		ReadLimit:         int64(o.maxMessage()) + wsOverhead,
 	}
 	if !o.Raw {
 		wo.Subprotocols = []string{wire.Subprotocol}
@@ -95,7 +100,7 @@ func dialWS(ctx context.Context, d *transport.Dialer, o *Options, header http.He
 		l.timeout = 45 * time.Second
 	}
 	if f.Welcome.Max > 0 {
-		l.max = int(f.Welcome.Max)
+		l.max = int(min(f.Welcome.Max, int64(l.max))) // the server may lower the bound, never raise it
 	}
 	return l, nil
 }
@@ -177,7 +182,7 @@ func (l *wsLink) Recv(ctx context.Context) (wire.Frame, error) {
 }
 
 func (l *wsLink) read() (wire.Frame, error) {
-	mt, msg, err := l.conn.ReadMessage()
+	mt, msg, err := transport.ReadMessage(l.conn, int64(l.max)+wsOverhead)
 	if err != nil {
 		var ce *websocket.CloseError
 		if errors.As(err, &ce) && ce.Code >= wire.CloseErrorBase+400 && ce.Code < wire.CloseErrorBase+600 {

@@ -58,6 +58,21 @@
 // that is not Tether (a captive portal's page) is a HandshakeError of class
 // ClassRefused. Every other failure wraps its cause.
 //
+// # Limits
+//
+// Nothing the server sends is read without a bound, and the bounds follow
+// the client's own Options.MaxMessage, never the server's word: the
+// welcome's max can only lower them. Let max be the smaller of the two. A
+// payload is at most max bytes; a poll, poll-open or send answer, an SSE
+// line and an SSE event at most 6 x max + 64 KiB (an answer whose
+// Content-Length says more is refused before its body is read); the
+// status line and headers of any answer at most transport.MaxResponseHeader
+// (64 KiB); an error answer's body is read up to transport.MaxErrorBody
+// (1 KiB). Past a bound the link fails with a *transport.LimitError that
+// says what exceeded which bound and which option raises it (it matches
+// wire.ErrTooLarge where a payload or answer was too large), and the
+// connection is dropped.
+//
 // # Lifetime
 //
 // Close is idempotent: it cancels every outstanding request, makes pending

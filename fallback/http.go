@@ -24,12 +24,13 @@ import (
 const (
 	maxBodyFrames  = 1024     // frames in one send body
 	bodySlack      = 64 << 10 // bytes on top of 6 x max in a body or an answer
-	maxPayloadCap  = 1 << 30  // bound on a welcome's max, to keep the arithmetic safe
+	maxPayloadCap  = 1 << 30  // bound on max in bodyLimit, to keep the arithmetic safe
 	maxBatchFrames = 1 << 16  // frames accepted in one answer (servers send at most 1024)
 )
 
-// bodyLimit is the largest send body or answer for payloads of up to max
-// bytes: 6 x max + 64 KiB, room for one payload in the worst JSON escaping.
+// bodyLimit is the largest send body, answer, SSE line or SSE event for
+// payloads of up to max bytes: 6 x max + 64 KiB, room for one payload in the
+// worst JSON escaping.
 func bodyLimit(max int64) int64 {
 	return 6*min(max, maxPayloadCap) + bodySlack
 }
@@ -46,7 +47,8 @@ type requester struct {
 
 	// Session, set by the attach; not changed once the link is running.
 	sid, key string
-	max      int64         // payload bound: Options.MaxMessage, then the welcome's max
+	own      int64         // Options.MaxMessage: the client's payload bound, never exceeded
+	max      int64         // payload bound: own, then the smaller of own and the welcome's max
 	timeout  time.Duration // the welcome's timeout: bounds a send's answer
 }
 
@@ -62,20 +64,23 @@ func newRequester(c *config, name string, a link.Attach) *requester {
 		appQuery: stripTetherParams(t.HTTP.RawQuery),
 		sid:      a.SID,
 		key:      a.Key,
+		own:      c.max,
 		max:      c.max,
 		timeout:  defaultTimeout,
 	}
 }
 
 // welcomed takes the session's parameters from the welcome w of a new
-// session or a resume.
+// session or a resume. The welcome's max can lower the payload bound, never
+// raise it above the client's own: a server cannot make the client read
+// more than Options.MaxMessage allows.
 func (r *requester) welcomed(w *wire.Welcome) {
 	r.sid = w.SID
 	if w.Key != "" {
 		r.key = w.Key
 	}
 	if w.Max > 0 {
-		r.max = min(w.Max, maxPayloadCap)
+		r.max = min(w.Max, r.own)
 	}
 	r.timeout = millis(w.Timeout, defaultTimeout)
 }
@@ -185,6 +190,9 @@ func (r *requester) do(req *http.Request) (*http.Response, error) {
 		return nil, cause
 	}
 	if err != nil {
+		if lerr := r.dialer.HTTPError(r.name, err); lerr != err {
+			return nil, lerr
+		}
 		return nil, fmt.Errorf("fallback: %s: %w", r.name, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
@@ -194,7 +202,9 @@ func (r *requester) do(req *http.Request) (*http.Response, error) {
 }
 
 // roundTrip makes a request whose answer is one JSON batch and returns the
-// answer with its body read, up to the body limit, and closed.
+// answer with its body read, up to the body limit, and closed. An answer
+// over the limit is a *transport.LimitError (matching wire.ErrTooLarge),
+// at once when its Content-Length says so.
 func (r *requester) roundTrip(ctx context.Context, method, mode string, withAck bool, ack uint64, body []byte) (*http.Response, []byte, error) {
 	req, err := r.newRequest(ctx, method, mode, withAck, ack, body)
 	if err != nil {
@@ -206,6 +216,9 @@ func (r *requester) roundTrip(ctx context.Context, method, mode string, withAck 
 	}
 	defer resp.Body.Close()
 	limit := bodyLimit(r.max)
+	if resp.ContentLength > limit {
+		return nil, nil, r.tooLarge("the "+mode+" answer (by its Content-Length)", limit, wire.ErrTooLarge)
+	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	switch cause := context.Cause(ctx); {
 	case cause != nil: // as in do: past the deadline, no answer counts
@@ -213,7 +226,7 @@ func (r *requester) roundTrip(ctx context.Context, method, mode string, withAck 
 	case err != nil:
 		return nil, nil, fmt.Errorf("fallback: %s: reading the %s answer: %w", r.name, mode, err)
 	case int64(len(b)) > limit:
-		return nil, nil, fmt.Errorf("fallback: %s: the %s answer is over %d bytes: %w", r.name, mode, limit, wire.ErrTooLarge)
+		return nil, nil, r.tooLarge("the "+mode+" answer", limit, wire.ErrTooLarge)
 	}
 	return resp, b, nil
 }
@@ -222,6 +235,9 @@ func (r *requester) roundTrip(ctx context.Context, method, mode string, withAck 
 func (r *requester) parseBatch(mode string, body []byte) ([]wire.Frame, error) {
 	frames, err := wire.ParseJSONBatch(body, maxBatchFrames, int(r.max))
 	if err != nil {
+		if lerr := r.payloadError("in the "+mode+" answer", err); lerr != err {
+			return nil, lerr
+		}
 		return nil, fmt.Errorf("fallback: %s: the %s answer: %w", r.name, mode, err)
 	}
 	return frames, nil

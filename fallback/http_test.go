@@ -9,6 +9,7 @@ import (
 
 	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/wire"
+	"github.com/tether-sdk/tether/transport"
 )
 
 // TestStripTetherParams: Tether's own parameters are dropped from the
@@ -109,34 +110,40 @@ func TestSendSplits(t *testing.T) {
 	}
 }
 
-// TestWelcomeMaxBoundsPayloads: once welcomed, payloads are bounded by the
-// welcome's max, not by Options.MaxMessage: a message over MaxMessage but
-// within max arrives, one over max kills the link with ErrTooLarge.
-func TestWelcomeMaxBoundsPayloads(t *testing.T) {
+// TestPayloadBoundIsTheSmallerMax: once welcomed, payloads are bounded by
+// the smaller of Options.MaxMessage and the welcome's max. A welcome cannot
+// raise the client's own bound (issue 10: a server announcing max = 1 GiB
+// made the client read gigabytes), but it can lower it.
+func TestPayloadBoundIsTheSmallerMax(t *testing.T) {
 	cases := []struct {
-		name string
-		size int
-		ok   bool
+		name     string
+		own, max int
+		size     int
+		ok       bool
+		why      string // in the error
 	}{
-		{"within max", 3000, true},
-		{"over max", 5000, false},
+		{"within both", 4000, 8000, 3000, true, ""},
+		{"over own, within the welcome's max", 1000, 4000, 3000, false, "raise client.Options.MaxMessageBytes"},
+		{"within own, over the welcome's max", 4000, 1000, 3000, false, "the server's max (1000 bytes, below the client's 4000), and the server broke it"},
 	}
 	for _, tr := range dialers {
 		for _, tc := range cases {
 			t.Run(tr.name+"/"+tc.name, func(t *testing.T) {
 				f := newFake(t)
-				f.set(func(f *fake) { f.welcome.Max = 4000 })
+				f.set(func(f *fake) { f.welcome.Max = int64(tc.max) })
 				f.addText(strings.Repeat("é", tc.size/2)) // 2 bytes each
 				c := &core{}
 				o := options(f.dialer(t, f.url(), nil), c)
-				o.MaxMessage = 1000
+				o.MaxMessage = tc.own
 				l := dial(t, tr.dial, o, link.Attach{})
 				f1, err := l.Recv(testCtx(t))
 				switch {
 				case tc.ok && (err != nil || len(f1.Data) != tc.size):
 					t.Errorf("Recv: %d bytes, %v; want %d bytes", len(f1.Data), err, tc.size)
-				case !tc.ok && !errors.Is(err, wire.ErrTooLarge):
-					t.Errorf("Recv: %v, want ErrTooLarge", err)
+				case !tc.ok && (!errors.Is(err, wire.ErrTooLarge) || !errors.Is(err, transport.ErrLimit)):
+					t.Errorf("Recv: %v, want a LimitError matching wire.ErrTooLarge", err)
+				case !tc.ok && !strings.Contains(err.Error(), tc.why):
+					t.Errorf("Recv: %v; want it to say %q", err, tc.why)
 				}
 			})
 		}

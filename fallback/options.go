@@ -50,9 +50,11 @@ type Options struct {
 	// DefaultFirstEventTimeout.
 	FirstEventTimeout time.Duration
 
-	// MaxMessage bounds a data payload, in bytes, until the welcome's max
-	// replaces it; answers and events are read up to 6 x max + 64 KiB (the
-	// protocol's poll answer bound). Zero or negative: DefaultMaxMessage.
+	// MaxMessage bounds a data payload, in bytes. The welcome's max can
+	// lower it for the link, never raise it. Answers, SSE lines and SSE
+	// events are read up to 6 x that bound + 64 KiB (the protocol's poll
+	// answer bound); more is a *transport.LimitError. Zero or negative:
+	// DefaultMaxMessage. Values above 1 GiB bound reads as 1 GiB would.
 	MaxMessage int
 
 	// Logger receives debug and warning records (never the session key).

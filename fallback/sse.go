@@ -122,6 +122,9 @@ func (r *requester) readWelcome(resp *http.Response, a link.Attach, life context
 		if cause := context.Cause(life); cause != nil {
 			return nil, cause
 		}
+		if lerr := r.streamError(err); lerr != err {
+			return nil, r.notTether(resp, lerr)
+		}
 		return nil, r.notTether(resp, fmt.Errorf("no welcome event: %w", err))
 	}
 	f, err := wire.ParseJSON([]byte(ev.Data), int(r.max))
@@ -203,12 +206,18 @@ func (l *sseLink) readEvents(resp *http.Response, rd *sse.Reader, alive *aliveRe
 		case err == io.EOF || err == io.ErrUnexpectedEOF:
 			return fmt.Errorf("fallback: sse: the server ended the stream: %w", err)
 		case err != nil:
+			if lerr := l.r.streamError(err); lerr != err {
+				return lerr
+			}
 			return fmt.Errorf("fallback: sse: reading the stream: %w", err)
 		case ev.Type != sse.DefaultType:
 			continue // not Tether's; later revisions may add event types
 		}
 		f, err := wire.ParseJSON([]byte(ev.Data), int(l.r.max))
 		if err != nil {
+			if lerr := l.r.payloadError("on the event stream", err); lerr != err {
+				return lerr
+			}
 			return fmt.Errorf("fallback: sse: event: %w", err)
 		}
 		switch f.Kind {

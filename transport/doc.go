@@ -54,6 +54,28 @@
 // or stop ([ClassTLS], [ClassConfig], and [ClassUnauthorized] unless the
 // application can refresh its credentials).
 //
+// # Limits
+//
+// The client bounds everything it reads, so that a broken or hostile server
+// (or something on the way) cannot make it buffer without end; past a
+// bound it drops the connection with a [*LimitError] (matching [ErrLimit])
+// that says what exceeded which bound and, where an option sets it, which
+// one to raise:
+//
+//   - the answer to a WebSocket upgrade (status line and headers, and the
+//     first bytes of a refusal's body): [MaxHandshakeAnswer], 64 KiB;
+//   - the status line and headers of every answer to the SSE and long-poll
+//     requests (HTTPClient): [MaxResponseHeader], 64 KiB;
+//   - a proxy's answer to CONNECT: [MaxProxyAnswer], 16 KiB;
+//   - the body of an error answer: [MaxErrorBody], 1 KiB, kept in
+//     [HandshakeError].Body;
+//   - a WebSocket message: [WebSocketOptions].ReadLimit on the wire, and
+//     [ReadMessage] after decompression (gorilla's limit counts compressed
+//     bytes). The client sets it to its MaxMessageBytes + 4 KiB.
+//
+// The bodies of SSE streams and long-poll answers are bounded by package
+// fallback, from the client's own largest message.
+//
 // # Platforms
 //
 // On js/wasm the browser owns TLS, proxies and sockets: only the URL rules,

@@ -157,7 +157,9 @@ type HandshakeError struct {
 	Err        error // the underlying error, if any
 }
 
-// MaxErrorBody bounds HandshakeError.Body.
+// MaxErrorBody bounds HandshakeError.Body: no more of an error answer's body
+// is read (the rest is dropped with the connection), however long the
+// server makes it.
 const MaxErrorBody = 1024
 
 func (e *HandshakeError) Error() string {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -15,8 +16,10 @@ import (
 // proxy (always through CONNECT, also for http:// targets, so a proxy never
 // sees request contents), the same TLS settings and pins as DialWebSocket.
 // It speaks HTTP/1.1. It has no overall timeout (long-polls and streams are
-// long): bound each request with its context. The same client is returned
-// on every call.
+// long): bound each request with its context. It reads at most
+// MaxResponseHeader bytes of an answer's status line and headers (see
+// HTTPError); bounding the bodies is the caller's job. The same client is
+// returned on every call.
 func (d *Dialer) HTTPClient() *http.Client {
 	d.httpOnce.Do(func() {
 		tr := &http.Transport{
@@ -41,11 +44,12 @@ func (d *Dialer) HTTPClient() *http.Client {
 				}
 				return tc, nil
 			},
-			TLSHandshakeTimeout:   d.dialTimeout,
-			MaxIdleConnsPerHost:   4,
-			IdleConnTimeout:       90 * time.Second,
-			ExpectContinueTimeout: time.Second,
-			DisableCompression:    true, // compressed event streams get buffered
+			TLSHandshakeTimeout:    d.dialTimeout,
+			MaxIdleConnsPerHost:    4,
+			IdleConnTimeout:        90 * time.Second,
+			ExpectContinueTimeout:  time.Second,
+			DisableCompression:     true, // compressed event streams get buffered
+			MaxResponseHeaderBytes: MaxResponseHeader,
 		}
 		d.httpClient = &http.Client{
 			Transport: tr,
@@ -54,4 +58,26 @@ func (d *Dialer) HTTPClient() *http.Client {
 		}
 	})
 	return d.httpClient
+}
+
+// headerLimitText is how net/http says that an answer's header exceeded
+// Transport.MaxResponseHeaderBytes; it has no error type for it.
+// TestHTTPErrorHeaderLimit checks that the text still matches.
+const headerLimitText = "server response headers exceeded"
+
+// HTTPError returns err, an error of a request made with HTTPClient, as the
+// transport's errors have it: an answer whose status line and headers
+// exceeded MaxResponseHeader becomes a *LimitError (wrapping err); other
+// errors are returned as they are. transport names the fallback transport
+// ("sse" or "longpoll").
+func (d *Dialer) HTTPError(transport string, err error) error {
+	if err == nil || !strings.Contains(err.Error(), headerLimitText) {
+		return err
+	}
+	return &LimitError{
+		Transport: transport,
+		What:      "the header of the server's answer (status line and headers)",
+		Limit:     MaxResponseHeader,
+		Err:       err,
+	}
 }

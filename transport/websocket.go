@@ -4,6 +4,7 @@ package transport
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -38,7 +39,9 @@ type WebSocketOptions struct {
 	// Zero: off.
 	EnableCompression bool
 	// ReadLimit is the largest message the connection will read; a larger one
-	// fails the connection. Zero: DefaultReadLimit. Negative: no limit.
+	// fails the connection. It counts the bytes on the wire: with
+	// compression, read with ReadMessage to bound a message after
+	// decompression too. Zero: DefaultReadLimit. Negative: no limit.
 	ReadLimit int64
 	// ReadBufferSize and WriteBufferSize are gorilla's I/O buffer sizes.
 	// Zero: 4 KiB each.
@@ -54,6 +57,12 @@ type WebSocketOptions struct {
 // up right after the request), a *ProxyError, a *PinError, or a TLS or network
 // error. The response is returned when there was one (its body is already
 // read into the HandshakeError).
+//
+// It reads at most MaxHandshakeAnswer bytes of the answer to the upgrade; a
+// longer one fails with a *LimitError. Once the WebSocket is open,
+// WebSocketOptions.ReadLimit bounds each message. The connection's
+// UnderlyingConn is a wrapper whose NetConn method returns the *tls.Conn (or
+// the TCP connection of a ws:// target).
 func (d *Dialer) DialWebSocket(ctx context.Context, o *WebSocketOptions) (*websocket.Conn, *http.Response, error) {
 	if o == nil {
 		o = &WebSocketOptions{}
@@ -63,17 +72,36 @@ func (d *Dialer) DialWebSocket(ctx context.Context, o *WebSocketOptions) (*webso
 		timeout = DefaultHandshakeTimeout
 	}
 	var connected, tlsDone atomic.Bool
+	var capped *handshakeConn // the dialled connection, its reads capped until the upgrade completes
 	scheme := d.target.WS.Scheme
+	tlsConfig := d.targetTLS(d.target.Host, []string{"http/1.1"}, &tlsDone)
 	wd := &websocket.Dialer{
 		Proxy: nil, // Tether's own tunnel below; gorilla's proxy code is never used
 		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			c, err := d.dialVia(ctx, scheme, addr)
-			if err == nil {
-				connected.Store(true)
+			if err != nil {
+				return nil, err
 			}
-			return c, err
+			connected.Store(true)
+			capped = newHandshakeConn(c, MaxHandshakeAnswer)
+			return capped, nil
 		},
-		TLSClientConfig:   d.targetTLS(d.target.Host, []string{"http/1.1"}, &tlsDone),
+		// TLS is done here rather than by gorilla so that the cap counts
+		// the answer's bytes, not TLS records and certificates.
+		NetDialTLSContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := d.dialVia(ctx, scheme, addr)
+			if err != nil {
+				return nil, err
+			}
+			connected.Store(true)
+			tc := tls.Client(c, tlsConfig)
+			if err := tc.HandshakeContext(ctx); err != nil {
+				c.Close()
+				return nil, err
+			}
+			capped = newHandshakeConn(tc, MaxHandshakeAnswer)
+			return capped, nil
+		},
 		HandshakeTimeout:  timeout,
 		Subprotocols:      o.Subprotocols,
 		EnableCompression: o.EnableCompression,
@@ -89,9 +117,20 @@ func (d *Dialer) DialWebSocket(ctx context.Context, o *WebSocketOptions) (*webso
 		header.Set("Origin", d.cfg.Origin)
 	}
 	conn, resp, err := wd.DialContext(ctx, d.target.WS.String(), header)
+	if err != nil && capped != nil && capped.hit {
+		return nil, resp, &LimitError{
+			Transport: "websocket",
+			What:      "the server's answer to the upgrade (status line and headers)",
+			Limit:     MaxHandshakeAnswer,
+			Err:       err,
+		}
+	}
 	if err != nil {
 		reachedServer := connected.Load() && (!d.target.Secure || tlsDone.Load())
 		return nil, resp, d.wsError(ctx, err, resp, reachedServer)
+	}
+	if capped != nil {
+		capped.lift()
 	}
 	switch {
 	case o.ReadLimit > 0:
@@ -151,4 +190,42 @@ func (d *Dialer) StatusError(transport string, resp *http.Response) *HandshakeEr
 func brokenConn(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNABORTED)
+}
+
+// ReadMessage reads the next message from c, as c.ReadMessage does, but
+// holds at most limit bytes of it: gorilla's read limit (SetReadLimit,
+// WebSocketOptions.ReadLimit) counts the bytes on the wire, so with
+// compression on, a small message can inflate without bound. A message over
+// limit bytes once decompressed, or over the wire limit, is a *LimitError
+// (the latter wrapping websocket.ErrReadLimit); the connection is then
+// unusable and should be closed. limit should be the connection's read
+// limit; <= 0 means no bound.
+func ReadMessage(c *websocket.Conn, limit int64) (messageType int, p []byte, err error) {
+	tooLarge := func(cause error) error {
+		return &LimitError{
+			Transport: "websocket",
+			What:      "a message",
+			Limit:     limit,
+			Fix:       "the bound follows the client's largest message: to take larger ones from a trusted server, raise client.Options.MaxMessageBytes (WebSocketOptions.ReadLimit)",
+			Err:       cause,
+		}
+	}
+	mt, r, err := c.NextReader()
+	if err == nil {
+		if limit <= 0 {
+			p, err = io.ReadAll(r)
+		} else {
+			p, err = io.ReadAll(io.LimitReader(r, limit+1))
+			if err == nil && int64(len(p)) > limit {
+				return mt, nil, tooLarge(websocket.ErrReadLimit)
+			}
+		}
+	}
+	if errors.Is(err, websocket.ErrReadLimit) && limit > 0 {
+		return mt, nil, tooLarge(err) // over the wire limit, before decompression
+	}
+	if err != nil {
+		return mt, nil, err
+	}
+	return mt, p, nil
 }

@@ -56,6 +56,7 @@ func describe(err error) string {
 		pe    *client.ProtocolError
 		se    *link.ServerError
 		he    *transport.HandshakeError
+		le    *transport.LimitError
 		uae   x509.UnknownAuthorityError
 		hne   x509.HostnameError
 		cie   x509.CertificateInvalidError
@@ -94,6 +95,10 @@ func describe(err error) string {
 		return fmt.Sprintf("the server refused %s: %s (%s)", se.Transport, se.Answer.Message, se.Answer.Code)
 	case errors.As(err, &pe):
 		return clean(pe.Error())
+	case errors.As(err, &le):
+		// The transport is named where the error is shown (an attempt, an
+		// event); the same bound hit on several transports reads alike.
+		return strings.TrimPrefix(clean(le.Error()), le.Transport+": ")
 	case errors.As(err, &he):
 		return describeHandshake(he)
 	case errors.As(err, &dns):

@@ -1,0 +1,52 @@
+//go:build !js
+
+package transport
+
+import (
+	"errors"
+	"net"
+	"sync/atomic"
+)
+
+// errHandshakeAnswer is what a capped connection's Read returns once the
+// handshake answer used up its allowance.
+var errHandshakeAnswer = errors.New("the answer to the upgrade is too long")
+
+// handshakeConn caps the bytes read from a connection until the WebSocket
+// handshake is complete (gorilla reads the upgrade answer's headers without
+// a bound of its own), then reads without a cap. Reads before lift happen in
+// the dialing goroutine only.
+type handshakeConn struct {
+	net.Conn
+	left   int64 // bytes the handshake may still read
+	hit    bool  // a read was refused for want of allowance
+	lifted atomic.Bool
+}
+
+func newHandshakeConn(c net.Conn, limit int64) *handshakeConn {
+	return &handshakeConn{Conn: c, left: limit}
+}
+
+func (c *handshakeConn) Read(p []byte) (int, error) {
+	if c.lifted.Load() {
+		return c.Conn.Read(p)
+	}
+	if c.left <= 0 {
+		c.hit = true
+		return 0, errHandshakeAnswer
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.Conn.Read(p)
+	c.left -= int64(n)
+	return n, err
+}
+
+// lift ends the cap: the handshake is complete.
+func (c *handshakeConn) lift() { c.lifted.Store(true) }
+
+// NetConn returns the connection below the cap: the *tls.Conn of a wss://
+// target, the TCP (or proxy tunnel) connection of a ws:// one. It is what
+// websocket.Conn.UnderlyingConn() wraps.
+func (c *handshakeConn) NetConn() net.Conn { return c.Conn }
