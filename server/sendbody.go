@@ -1,0 +1,62 @@
+package server
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/tether-sdk/tether/internal/wire"
+)
+
+// sendBodyLimit is the largest send body (PROTOCOL.md 14).
+func (h *Handler) sendBodyLimit() int64 { return int64(h.opts.MaxMessageBytes)*6 + 64<<10 }
+
+// readSend reads a send request's body, bounded three ways: a Content-Length
+// over the limit is refused at once (413, the body unread, the connection
+// closed); the body must arrive within Options.BodyTimeout; its bytes are
+// charged to the Handler's budget (503 when spent). Sends are paced at
+// Options.PollRate. It answers errors
+// itself. On success the caller releases charged bytes of the budget.
+func (h *Handler) readSend(w http.ResponseWriter, r *http.Request, s *Session) (body []byte, charged int64, ok bool) {
+	limit := h.sendBodyLimit()
+	if r.ContentLength > limit {
+		w.Header().Set("Connection", "close")
+		h.fail(w, wire.CodeMessageTooLarge, "send body larger than the server's limit", 0)
+		return nil, 0, false
+	}
+	if ok, retry := s.pace(r.Context(), &s.sends, &s.sendWait); !ok {
+		if retry > 0 {
+			h.fail(w, wire.CodeTooManyPolls, "this session sends faster than the server allows", retry)
+		}
+		return nil, 0, false
+	}
+	size := limit
+	if r.ContentLength >= 0 {
+		size = r.ContentLength
+	}
+	if ok, _ := h.budget.take(size); !ok {
+		w.Header().Set("Connection", "close")
+		h.failStatus(w, wire.CodeInternal, http.StatusServiceUnavailable, "the server is overloaded (memory budget spent); retry later", 2*time.Second)
+		return nil, 0, false
+	}
+	http.NewResponseController(w).SetReadDeadline(time.Now().Add(h.opts.BodyTimeout))
+	var err error
+	if r.ContentLength >= 0 {
+		body = make([]byte, size)
+		_, err = io.ReadFull(r.Body, body)
+	} else {
+		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	}
+	if err != nil {
+		h.budget.release(size)
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			h.fail(w, wire.CodeMessageTooLarge, "send body larger than the server's limit", 0)
+		} else {
+			h.opts.Logger.Info("send body not received", "session", s.id, "error", err)
+		}
+		return nil, 0, false
+	}
+	return body, size, true
+}
