@@ -136,6 +136,9 @@ func (h *Handler) serveSend(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, wire.CodeBadRequest, "a send is a POST", 0)
 		return
 	}
+	if h.refuseOversize(w, r) {
+		return
+	}
 	s := h.sessionOf(w, r)
 	if s == nil {
 		return

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/tether-sdk/tether/internal/wire"
@@ -12,19 +13,14 @@ import (
 // sendBodyLimit is the largest send body (PROTOCOL.md 14).
 func (h *Handler) sendBodyLimit() int64 { return int64(h.opts.MaxMessageBytes)*6 + 64<<10 }
 
-// readSend reads a send request's body, bounded three ways: a Content-Length
-// over the limit is refused at once (413, the body unread, the connection
-// closed); the body must arrive within Options.BodyTimeout; its bytes are
-// charged to the Handler's budget (503 when spent). Sends are paced at
+// readSend reads a send request's body, bounded: the body must arrive
+// within Options.BodyTimeout (else the connection is dropped, unanswered:
+// http.ErrAbortHandler); its bytes are charged to the Handler's budget (503
+// when spent). Sends are paced at
 // Options.PollRate. It answers errors
 // itself. On success the caller releases charged bytes of the budget.
 func (h *Handler) readSend(w http.ResponseWriter, r *http.Request, s *Session) (body []byte, charged int64, ok bool) {
 	limit := h.sendBodyLimit()
-	if r.ContentLength > limit {
-		w.Header().Set("Connection", "close")
-		h.fail(w, wire.CodeMessageTooLarge, "send body larger than the server's limit", 0)
-		return nil, 0, false
-	}
 	if ok, retry := s.pace(r.Context(), &s.sends, &s.sendWait); !ok {
 		if retry > 0 {
 			h.fail(w, wire.CodeTooManyPolls, "this session sends faster than the server allows", retry)
@@ -53,10 +49,24 @@ func (h *Handler) readSend(w http.ResponseWriter, r *http.Request, s *Session) (
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			h.fail(w, wire.CodeMessageTooLarge, "send body larger than the server's limit", 0)
-		} else {
-			h.opts.Logger.Info("send body not received", "session", s.id, "error", err)
+			return nil, 0, false
 		}
-		return nil, 0, false
+		// Too slow (BodyTimeout) or gone: drop the connection without an
+		// answer; a client that is still there resends.
+		h.opts.Logger.Info("send body not received", "session", s.id, "error", err)
+		panic(http.ErrAbortHandler)
 	}
 	return body, size, true
+}
+
+// refuseOversize answers 413 at once, without reading the body and closing
+// the connection after, when a send's Content-Length is over the limit.
+func (h *Handler) refuseOversize(w http.ResponseWriter, r *http.Request) bool {
+	if r.ContentLength <= h.sendBodyLimit() {
+		return false
+	}
+	w.Header().Set("Connection", "close")
+	h.fail(w, wire.CodeMessageTooLarge, "send body of "+strconv.FormatInt(r.ContentLength, 10)+
+		" bytes is over the server's limit of "+strconv.FormatInt(h.sendBodyLimit(), 10), 0)
+	return true
 }
