@@ -320,3 +320,46 @@ func TestHostileHeadersKeptCapped(t *testing.T) {
 		t.Errorf("kept %d header bytes (limit %d), Cookie %q, Authorization %q", total, DefaultMaxHeaderBytes, hd.Get("Cookie"), hd.Get("Authorization"))
 	}
 }
+
+// One send per session is applied at a time: while one is read, one more
+// waits its turn and any further is refused with 429.
+func TestHostileConcurrentSends(t *testing.T) {
+	r, _, _ := newPlainRig(t, idle, &Options{BodyTimeout: time.Hour})
+	_, fr, _ := r.get(q(wire.ParamMode, wire.ModePollOpen), "")
+	w := fr[0].Welcome
+	start := func() net.Conn {
+		c, err := net.Dial("tcp", r.srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		fmt.Fprintf(c, "POST /live?tether=send&tether_v=1&tether_sid=%s HTTP/1.1\r\nHost: x\r\nTether-Key: %s\r\nContent-Length: 2\r\n\r\n", w.SID, w.Key)
+		return c
+	}
+	first := start() // holds the slot: its body never comes
+	s := r.onlySession()
+	eventually(t, "the first send holds the slot", func() bool { return len(s.sendSlot) == 1 })
+	second := start()
+	eventually(t, "the second send waits", func() bool { return s.sendWaiters.Load() == 1 })
+	third := start()
+	third.Write([]byte("[]")) // net/http reads a small unread body before it answers
+	third.SetReadDeadline(time.Now().Add(20 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(third), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e wire.Error
+	decodeError(t, resp, &e)
+	if resp.StatusCode != 429 || e.Code != wire.CodeTooManyPolls || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("third concurrent send: %d %+v, want 429 too_many_polls with Retry-After", resp.StatusCode, e)
+	}
+	first.Write([]byte("[]"))
+	second.Write([]byte("[]"))
+	for i, c := range []net.Conn{first, second} {
+		c.SetReadDeadline(time.Now().Add(20 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("send %d: %v %v", i+1, resp, err)
+		}
+	}
+}

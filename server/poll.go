@@ -144,11 +144,10 @@ func (h *Handler) serveSend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.establish()
-	if !s.sending.CompareAndSwap(false, true) {
-		h.fail(w, wire.CodeTooManyPolls, "another send of this session is in progress (one at a time)", time.Second)
+	if !s.takeSendSlot(w, r) {
 		return
 	}
-	defer s.sending.Store(false)
+	defer func() { <-s.sendSlot }()
 	body, charged, ok := h.readSend(w, r, s)
 	if !ok {
 		return

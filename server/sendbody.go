@@ -70,3 +70,26 @@ func (h *Handler) refuseOversize(w http.ResponseWriter, r *http.Request) bool {
 		" bytes is over the server's limit of "+strconv.FormatInt(h.sendBodyLimit(), 10), 0)
 	return true
 }
+
+// takeSendSlot waits until no other send of the session is being applied
+// (PROTOCOL.md: one send body at a time per session). One request may wait
+// (a client resending after a cut, while the server still applies the
+// first); any other is refused with 429. It answers errors itself.
+func (s *Session) takeSendSlot(w http.ResponseWriter, r *http.Request) bool {
+	select {
+	case s.sendSlot <- struct{}{}:
+		return true
+	default:
+	}
+	defer s.sendWaiters.Add(-1)
+	if s.sendWaiters.Add(1) > 1 {
+		s.h.fail(w, wire.CodeTooManyPolls, "another send of this session is in progress (one at a time)", time.Second)
+		return false
+	}
+	select {
+	case s.sendSlot <- struct{}{}:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}

@@ -31,7 +31,8 @@ type Session struct {
 
 	addr        netip.Prefix // admission key of the client's address
 	established atomic.Bool  // the client came back after the request that started it
-	sending     atomic.Bool  // a send request is being applied
+	sendSlot    chan struct{} // held by the send request being applied (one at a time)
+	sendWaiters atomic.Int32  // send requests waiting for sendSlot
 	removeOnce  sync.Once
 
 	mu         sync.Mutex
