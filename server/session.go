@@ -29,8 +29,8 @@ type Session struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	addr        netip.Prefix // admission key of the client's address
-	established atomic.Bool  // the client came back after the request that started it
+	addr        netip.Prefix  // admission key of the client's address
+	established atomic.Bool   // the client came back after the request that started it
 	sendSlot    chan struct{} // held by the send request being applied (one at a time)
 	sendWaiters atomic.Int32  // send requests waiting for sendSlot
 	removeOnce  sync.Once
