@@ -363,3 +363,29 @@ func TestHostileConcurrentSends(t *testing.T) {
 		}
 	}
 }
+
+// BodyTimeout bounds the arrival of a body, not the wait for room after
+// it: a send held by backpressure past BodyTimeout is still answered.
+func TestSendHeldByBackpressureOutlivesBodyTimeout(t *testing.T) {
+	release := make(chan struct{})
+	slow := func(s *Session) {
+		<-release
+		for {
+			if _, err := s.Receive(s.Context()); err != nil {
+				return
+			}
+		}
+	}
+	r, _, _ := newPlainRig(t, slow, &Options{BodyTimeout: 100 * time.Millisecond, MaxBufferedBytes: 8})
+	_, fr, _ := r.get(q(wire.ParamMode, wire.ModePollOpen), "")
+	w := fr[0].Welcome
+	go func() {
+		time.Sleep(500 * time.Millisecond) // well past BodyTimeout; the outcome is asserted, not the time
+		close(release)
+	}()
+	status, frames, e := r.post(q(wire.ParamMode, wire.ModeSend, wire.ParamSID, w.SID), w.Key,
+		text(1, "12345678"), text(2, "waits for room"))
+	if status != 200 || len(frames) == 0 || frames[0].Kind != wire.KindAck || frames[0].Seq != 2 {
+		t.Fatalf("%d %v %+v: want 200 with [\"a\",2]", status, frames, e)
+	}
+}

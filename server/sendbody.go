@@ -36,7 +36,8 @@ func (h *Handler) readSend(w http.ResponseWriter, r *http.Request, s *Session) (
 		h.failStatus(w, wire.CodeInternal, http.StatusServiceUnavailable, "the server is overloaded (memory budget spent); retry later", 2*time.Second)
 		return nil, 0, false
 	}
-	http.NewResponseController(w).SetReadDeadline(time.Now().Add(h.opts.BodyTimeout))
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Now().Add(h.opts.BodyTimeout))
 	var err error
 	if r.ContentLength >= 0 {
 		body = make([]byte, size)
@@ -56,6 +57,9 @@ func (h *Handler) readSend(w http.ResponseWriter, r *http.Request, s *Session) (
 		h.opts.Logger.Info("send body not received", "session", s.id, "error", err)
 		panic(http.ErrAbortHandler)
 	}
+	// Applying the frames may wait for room (backpressure); the expired
+	// body deadline must not cancel the request meanwhile.
+	rc.SetReadDeadline(time.Time{})
 	return body, size, true
 }
 
