@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"net/netip"
 	"strings"
 	"testing"
@@ -46,5 +47,28 @@ func TestServeHTTPServerTimeouts(t *testing.T) {
 	if srv.ReadHeaderTimeout <= 0 || srv.ReadTimeout <= 0 || srv.IdleTimeout <= 0 || srv.MaxHeaderBytes <= 0 || srv.MaxHeaderBytes > 1<<20 {
 		t.Fatalf("ReadHeaderTimeout %v, ReadTimeout %v, IdleTimeout %v, MaxHeaderBytes %d: want all set, headers under 1 MiB",
 			srv.ReadHeaderTimeout, srv.ReadTimeout, srv.IdleTimeout, srv.MaxHeaderBytes)
+	}
+}
+
+// --allow-host and --trusted-proxy reach the handler: a Host not on the
+// list is refused; a listed one from a trusted proxy is served.
+func TestServeAllowHostAndTrustedProxy(t *testing.T) {
+	s := startServe(t, "--plaintext", "--allow-host", "app.example.com", "--trusted-proxy", "127.0.0.1")
+	get := func(host string) int {
+		req, _ := http.NewRequest("GET", "http://"+s.addr+"/?tether=poll-open&tether_v=1", nil)
+		req.Host = host
+		req.Header.Set("X-Forwarded-For", "198.51.100.7")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := get("evil.example"); got != http.StatusForbidden {
+		t.Errorf("Host evil.example: %d, want 403", got)
+	}
+	if got := get("app.example.com"); got != http.StatusOK {
+		t.Errorf("Host app.example.com: %d, want 200", got)
 	}
 }
