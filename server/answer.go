@@ -11,10 +11,16 @@ import (
 
 // fail answers an error with its HTTP status and the protocol's JSON body.
 func (h *Handler) fail(w http.ResponseWriter, code, message string, retry time.Duration) {
-	e := wire.Error{Code: code, Message: message, Status: wire.StatusOf(code)}
+	h.failStatus(w, code, wire.StatusOf(code), message, retry)
+}
+
+// failStatus is fail with a status other than the code's usual one (503
+// with internal for an overloaded or stopping server).
+func (h *Handler) failStatus(w http.ResponseWriter, code string, status int, message string, retry time.Duration) {
+	e := wire.Error{Code: code, Message: message, Status: status}
 	if retry > 0 {
 		e.Retry = retry.Milliseconds()
-		w.Header().Set("Retry-After", strconv.Itoa(int(max(1, retry/time.Second))))
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfter(retry)))
 	}
 	writeJSONError(w, e)
 }
@@ -43,4 +49,9 @@ func writeFrames(w http.ResponseWriter, frames []wire.Frame) error {
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	_, err = w.Write(body)
 	return err
+}
+
+// retryAfter is retry in whole seconds, rounded up, at least 1.
+func retryAfter(retry time.Duration) int {
+	return int(max(1, (retry+time.Second-1)/time.Second))
 }

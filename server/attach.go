@@ -26,24 +26,38 @@ type attachment struct {
 	reason  string // why it stopped; "superseded" makes the writer say so
 
 	mu      sync.Mutex
-	replies []wire.Frame // answers (pongs) for the writer to send
-	failure *wire.Error  // an error for the writer to send before closing
+	pong    *wire.Frame // the latest pong for the writer to send; a newer one replaces it
+	failure *wire.Error // an error for the writer to send before closing
+	close   int         // with failure nil: close with this code (1002 after a gap)
 }
 
-// queueReply hands a reply frame to the writer.
+// queueReply hands a reply frame (a pong) to the writer. Only the latest is
+// kept: a pong carries the server's recv, so a newer one says everything an
+// older one did, and a client that pings without reading holds one frame.
 func (a *attachment) queueReply(f *wire.Frame) {
 	a.mu.Lock()
-	a.replies = append(a.replies, *f)
+	a.pong = f
 	a.mu.Unlock()
 }
 
-// takeReplies returns and clears the queued replies.
-func (a *attachment) takeReplies() []wire.Frame {
+// takeReply returns and clears the pending reply, if any.
+func (a *attachment) takeReply() *wire.Frame {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	r := a.replies
-	a.replies = nil
+	r := a.pong
+	a.pong = nil
 	return r
+}
+
+// pendingReplies is the number of replies waiting for the writer (for
+// tests: never more than 1).
+func (a *attachment) pendingReplies() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.pong != nil {
+		return 1
+	}
+	return 0
 }
 
 func newAttachment(transport string, persistent bool) *attachment {
@@ -64,14 +78,18 @@ func (a *attachment) stop(reason string) {
 	})
 }
 
-// errProtocol marks client frames that break the protocol.
-var errProtocol = errors.New("protocol violation")
+// errProtocol marks client frames that break the protocol; errGap, a data
+// frame past recv + 1 (PROTOCOL.md 4.3).
+var (
+	errProtocol = errors.New("protocol violation")
+	errGap      = errors.New("seq gap")
+)
 
 // attachLocked makes a the session's transport, after the client said it
 // has received everything up to clientAck. A previous attachment is
 // superseded.
 func (s *Session) attachLocked(a *attachment, clientAck uint64) error {
-	if err := s.out.Ack(clientAck); err != nil {
+	if err := s.ackOutLocked(clientAck); err != nil {
 		return fmt.Errorf("%w: %w", errProtocol, err)
 	}
 	if old := s.att; old != nil && old != a {
@@ -133,13 +151,14 @@ func (s *Session) welcomeLocked(isNew, probe bool) *wire.Welcome {
 // handleFrame applies one frame from the client. It returns the frame to
 // answer with, if any. Data waits (bounded by ctx) for room in the inbox.
 func (s *Session) handleFrame(ctx context.Context, f *wire.Frame) (*wire.Frame, error) {
+	s.establish()
 	switch f.Kind {
 	case wire.KindText, wire.KindBinary:
 		return nil, s.deliver(ctx, f)
 	case wire.KindAck, wire.KindPing, wire.KindPong:
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if err := s.out.Ack(f.Seq); err != nil {
+		if err := s.ackOutLocked(f.Seq); err != nil {
 			return nil, fmt.Errorf("%w: %w", errProtocol, err)
 		}
 		s.signalLocked()
@@ -175,25 +194,29 @@ func (s *Session) deliver(ctx context.Context, f *wire.Frame) error {
 			return nil // duplicate: already delivered
 		case f.Seq > recv+1:
 			s.mu.Unlock()
-			return fmt.Errorf("%w: seq %d after %d (a gap)", errProtocol, f.Seq, recv)
+			return fmt.Errorf("%w: %w: seq %d after %d", errProtocol, errGap, f.Seq, recv)
 		case s.ended != nil:
 			s.mu.Unlock()
 			return nil // the application will not read it; the client learns of the end
 		}
+		var full <-chan struct{}
 		if len(s.inbox) == 0 || s.inboxBytes+len(f.Data) <= s.h.opts.MaxBufferedBytes {
-			s.in.Accept(f.Seq)
-			data := make([]byte, len(f.Data))
-			copy(data, f.Data)
-			s.inbox = append(s.inbox, Message{Binary: f.Kind == wire.KindBinary, Data: data})
-			s.inboxBytes += len(data)
-			s.signalLocked()
-			s.mu.Unlock()
-			return nil
+			if full = s.chargeLocked(len(f.Data)); full == nil {
+				s.in.Accept(f.Seq)
+				data := make([]byte, len(f.Data))
+				copy(data, f.Data)
+				s.inbox = append(s.inbox, Message{Binary: f.Kind == wire.KindBinary, Data: data})
+				s.inboxBytes += len(data)
+				s.signalLocked()
+				s.mu.Unlock()
+				return nil
+			}
 		}
 		w := s.wake
 		s.mu.Unlock()
 		select {
 		case <-w:
+		case <-full:
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-s.ctx.Done():

@@ -30,17 +30,45 @@
 //
 // # Security
 //
-// The origin check is on by default (same origin, or Options.AllowedOrigins)
-// against cross-site WebSocket hijacking and cross-origin polling.
+// The origin check is on by default (same origin, scheme included, or
+// Options.AllowedOrigins) against cross-site WebSocket hijacking and
+// cross-origin polling; "*" never comes with credentials and never allows
+// the origin "null". Options.AllowedHosts checks the Host header against DNS
+// rebinding; without it, a plaintext server on a loopback address refuses
+// browser requests from http pages that name another host.
 // Options.Authenticate runs on every request that starts or attaches a
 // session. Session ids and resume keys are 128 random bits each; keys are
 // compared in constant time, and an unknown, expired or wrong-key session is
-// the same 410 answer.
+// the same 410 answer. SECURITY.md in the repository lists every limit, its
+// default, and what to set in front of the server.
 //
 // # Limits
 //
-// Every resource is bounded by Options: message size, buffered bytes per
-// session and direction (Send blocks when the client falls behind), live
-// sessions, held long-polls, request bodies. Sessions live in a Store (in
-// memory by default) for Options.SessionTTL after their last contact.
+// Every resource is bounded by Options, against a peer that never reads as
+// much as one that floods: message size; buffered bytes per session and
+// direction (Send blocks when the client falls behind) and across all
+// sessions (MaxTotalBufferedBytes, 256 MiB); live sessions, per server and
+// per client address, and new sessions per second per address (the address
+// comes from forwarding headers only from TrustedProxies); held long-polls,
+// and polls and sends per session per second; one pending pong per
+// connection (a newer one replaces it); request bodies, by size (413 at once
+// for a Content-Length over the limit) and by time (BodyTimeout); the
+// headers a session keeps. Sessions live in a Store for Options.SessionTTL
+// after their last contact, or for the shorter Options.NewSessionTTL when
+// the client never came back after starting one. Overload answers 429
+// (too_many_sessions, too_many_polls) or 503 with Retry-After and the
+// error's retry field.
+//
+// # The http.Server in front
+//
+// The Handler bounds what it holds; the http.Server that embeds it must
+// bound the rest. Set ReadHeaderTimeout (10 s is plenty) and MaxHeaderBytes
+// (64 KiB: a session keeps at most Options.MaxHeaderBytes of them, but the
+// server reads them all), ReadTimeout (30 s: the Handler extends it, with
+// http.ResponseController, for long-polls and SSE streams and cuts send
+// bodies at BodyTimeout) and IdleTimeout (60 s) for idle keep-alive
+// connections. Leave WriteTimeout at 0, or above PollHold + Timeout: the
+// Handler sets a deadline on every write of a stream and of a long-poll
+// answer itself. `tether serve` is an example (cmd/tether/serve.go,
+// newHTTPServer).
 package server

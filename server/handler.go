@@ -18,8 +18,11 @@ import (
 // Handler is the http.Handler of a Tether endpoint: one URL that serves
 // sessions over WebSocket, SSE and long-polling (PROTOCOL.md).
 type Handler struct {
-	opts  Options
-	serve func(*Session)
+	opts      Options
+	serve     func(*Session)
+	budget    *budget
+	admission *admission
+	now       func() time.Time // time.Now; tests may replace it
 
 	polls    atomic.Int64 // long-polls held now
 	wg       sync.WaitGroup
@@ -32,7 +35,9 @@ type Handler struct {
 // reads like a net.Conn loop and gives natural backpressure (a slow reader
 // slows its client down instead of growing a queue).
 func NewHandler(serve func(*Session), opts *Options) *Handler {
-	return &Handler{opts: opts.withDefaults(), serve: serve}
+	o := opts.withDefaults()
+	return &Handler{opts: o, serve: serve, budget: newBudget(o.MaxTotalBufferedBytes),
+		admission: newAdmission(&o), now: time.Now}
 }
 
 // Sessions returns the number of live sessions.
@@ -62,7 +67,7 @@ func (h *Handler) closeGrace() time.Duration { return min(h.opts.SessionTTL, 10*
 // ServeHTTP dispatches on the request kind: a WebSocket upgrade, or the
 // tether query parameter (sse, poll-open, poll, send).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !h.checkOrigin(w, r) {
+	if !h.checkHost(w, r) || !h.checkOrigin(w, r) {
 		return
 	}
 	if r.Method == http.MethodOptions {
@@ -70,7 +75,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if h.shutdown.Load() {
-		h.fail(w, wire.CodeInternal, "the server is shutting down", time.Second)
+		h.failStatus(w, wire.CodeInternal, http.StatusServiceUnavailable, "the server is shutting down", time.Second)
 		return
 	}
 	if isWebSocket(r) {
@@ -104,65 +109,6 @@ func (h *Handler) enabled(transport string) bool {
 	return slices.Contains(h.opts.Transports, transport)
 }
 
-// checkOrigin enforces the origin policy and sets CORS headers for allowed
-// cross-origin browsers. It answers 403 itself when the origin is refused.
-func (h *Handler) checkOrigin(w http.ResponseWriter, r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
-	allowed := false
-	if h.opts.AllowedOrigins == nil {
-		allowed = sameOrigin(origin, r.Host)
-	} else {
-		allowed = slices.Contains(h.opts.AllowedOrigins, "*") || slices.Contains(h.opts.AllowedOrigins, origin)
-	}
-	if !allowed {
-		h.opts.Logger.Warn("origin refused", "origin", origin, "remote", r.RemoteAddr)
-		h.fail(w, wire.CodeForbiddenOrigin, "origin "+strconv.Quote(origin)+" is not allowed", 0)
-		return false
-	}
-	hd := w.Header()
-	hd.Set("Access-Control-Allow-Origin", origin)
-	hd.Set("Access-Control-Allow-Credentials", "true")
-	hd.Add("Vary", "Origin")
-	if r.Method == http.MethodOptions {
-		hd.Set("Access-Control-Allow-Methods", "GET, POST")
-		hd.Set("Access-Control-Allow-Headers", "Tether-Key, Content-Type, Authorization, Last-Event-ID")
-		hd.Set("Access-Control-Max-Age", "600")
-	}
-	return true
-}
-
-// sameOrigin reports whether origin's host:port is host.
-func sameOrigin(origin, host string) bool {
-	for _, p := range []string{"https://", "http://"} {
-		if len(origin) > len(p) && origin[:len(p)] == p {
-			return equalFoldASCII(origin[len(p):], host)
-		}
-	}
-	return false
-}
-
-func equalFoldASCII(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
-}
-
 // authenticate runs Options.Authenticate; on refusal it answers 401.
 func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (any, bool) {
 	if h.opts.Authenticate == nil {
@@ -177,27 +123,37 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (any, boo
 	return v, true
 }
 
-// newSession creates, stores and starts a session; nil when the store is
-// full.
-func (h *Handler) newSession(r *http.Request, auth any) *Session {
+// newSession creates, stores and starts a session. When the client's
+// address is over its admission bounds or the store is full it returns nil
+// and how long the client should wait.
+func (h *Handler) newSession(r *http.Request, auth any) (*Session, time.Duration) {
+	ip := h.clientAddr(r)
+	key := addrKey(ip)
+	if ok, wait := h.admission.admit(key, h.now()); !ok {
+		h.opts.Logger.Warn("session refused: address over its bounds", "client", ip, "remote", r.RemoteAddr)
+		return nil, max(wait, time.Second)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Session{
 		h: h, id: randomToken(), key: randomToken(), auth: auth, ctx: ctx, cancel: cancel,
-		wake:   make(chan struct{}),
-		remote: RemoteInfo{Addr: r.RemoteAddr, Header: r.Header.Clone(), UserAgent: r.UserAgent()},
+		wake: make(chan struct{}), addr: key, sendSlot: make(chan struct{}, 1),
+		remote: RemoteInfo{Addr: r.RemoteAddr, IP: ip, Header: keptHeaders(r.Header, h.opts.MaxHeaderBytes),
+			UserAgent: clip(r.UserAgent(), 512)},
 	}
 	if !h.opts.Store.Add(s, h.opts.MaxSessions) {
 		cancel()
-		return nil
+		h.admission.leave(key)
+		h.opts.Logger.Warn("session refused: MaxSessions reached", "client", ip)
+		return nil, 5 * time.Second
 	}
-	h.opts.Logger.Info("session started", "session", s.id, "remote", r.RemoteAddr)
+	h.opts.Logger.Info("session started", "session", s.id, "remote", r.RemoteAddr, "client", ip)
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
 		defer s.Close(wire.CloseNormal, "")
 		h.serve(s)
 	}()
-	return s
+	return s, 0
 }
 
 // lookup finds the session sid whose key matches, in constant time. Unknown,

@@ -3,6 +3,7 @@ package server
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 )
 
@@ -15,6 +16,13 @@ const (
 	DefaultHeartbeat        = 25 * time.Second
 	DefaultPollHold         = 25 * time.Second
 	DefaultSessionTTL       = 2 * time.Minute
+	DefaultNewSessionTTL    = 10 * time.Second
+	DefaultMaxTotalBuffered = 256 << 20
+	DefaultSessionsPerAddr  = 256
+	DefaultNewSessionRate   = 10
+	DefaultPollRate         = 50
+	DefaultBodyTimeout      = 30 * time.Second
+	DefaultMaxHeaderBytes   = 8 << 10
 	// SSE heartbeats are never further apart than this, whatever Heartbeat
 	// says: buffering and idle-cutting proxies need traffic.
 	maxSSEHeartbeat = 15 * time.Second
@@ -25,12 +33,38 @@ const (
 // Options configure a Handler. A nil *Options means all defaults; every
 // field documents its zero value. The Handler copies the Options.
 type Options struct {
-	// AllowedOrigins lists the browser origins (e.g. "https://app.example.com")
-	// allowed to open sessions, against cross-site WebSocket hijacking and
-	// cross-origin polling. "*" allows every origin. Requests without an
-	// Origin header (non-browser clients) are always allowed.
-	// Nil: same origin only (the Origin's host must equal the request's Host).
+	// AllowedOrigins lists the browser origins (e.g. "https://app.example.com",
+	// scheme, host and port compared without regard to case and with default
+	// ports implied) allowed to open sessions, against cross-site WebSocket
+	// hijacking and cross-origin polling. "*" allows every origin except
+	// "null", and then answers CORS without credentials (a cookie-carrying
+	// browser request from another site fails). The origin "null" (sandboxed
+	// frames, file: pages) is never allowed. Requests without an Origin
+	// header (non-browser clients) are always allowed.
+	// Nil: same origin only: the Origin's host and port must equal the
+	// request's Host, and its scheme must be https when the request came over
+	// TLS (or, from a trusted proxy, when X-Forwarded-Proto says https).
 	AllowedOrigins []string
+
+	// AllowedHosts lists the host names (without port; "*.example.com" for
+	// every subdomain) the request's Host header may name, against DNS
+	// rebinding. Nil: no Host check, except on a plaintext connection to a
+	// loopback address, where a browser request (one with an Origin header)
+	// must come from an https origin (a TLS-terminating proxy in front) or
+	// name a loopback Host (localhost, *.localhost, 127.0.0.0/8, ::1).
+	// See SECURITY.md for the trade-off.
+	AllowedHosts []string
+
+	// TrustedProxies lists the networks (e.g. netip.MustParsePrefix(
+	// "10.0.0.0/8")) of reverse proxies whose forwarding headers are believed:
+	// for a request whose peer address is in the list, the client's address
+	// is the rightmost address of X-Forwarded-For (or, without it, of
+	// Forwarded's for=) that is not itself a trusted proxy, and
+	// X-Forwarded-Proto gives the scheme for the origin check. A proxy that
+	// sets only Forwarded must drop X-Forwarded-For from its requests.
+	// Nil: forwarding headers are ignored and the client's address is the
+	// connection's peer.
+	TrustedProxies []netip.Prefix
 
 	// Authenticate is called on every request that starts or attaches a
 	// session (a WebSocket upgrade, an SSE stream, a long-poll open) before
@@ -55,9 +89,47 @@ type Options struct {
 	// accepted into an empty buffer. Zero: DefaultMaxBufferedBytes (4 MiB).
 	MaxBufferedBytes int
 
+	// MaxTotalBufferedBytes bounds the bytes of buffered messages across all
+	// sessions and both directions, plus send bodies being read. At the
+	// bound, Session.Send waits, transports stop reading messages, and send
+	// requests get 503 with Retry-After. Unlike MaxBufferedBytes it applies
+	// to a session's first message too. Zero: DefaultMaxTotalBuffered
+	// (256 MiB); it is raised to at least 8 x MaxMessageBytes.
+	MaxTotalBufferedBytes int64
+
 	// MaxSessions bounds the live sessions; over it new sessions get 429
 	// too_many_sessions. Zero: DefaultMaxSessions.
 	MaxSessions int
+
+	// MaxSessionsPerAddr bounds the live sessions started from one client
+	// address (an IPv6 address counts as its /64), so one address cannot take
+	// all of MaxSessions; over it new sessions get 429 too_many_sessions.
+	// Zero: DefaultSessionsPerAddr (256); negative: no bound.
+	MaxSessionsPerAddr int
+
+	// NewSessionRate bounds the sessions one client address may start per
+	// second (a token bucket holding 2 s worth); over it new sessions get
+	// 429 too_many_sessions with the wait in Retry-After.
+	// Zero: DefaultNewSessionRate (10); negative: no bound.
+	NewSessionRate float64
+
+	// PollRate bounds the polls and sends of one session per second (a token
+	// bucket holding 2 s worth); over it they get 429 too_many_polls.
+	// Zero: DefaultPollRate (50); negative: no bound.
+	PollRate float64
+
+	// BodyTimeout is the longest a send request's body may take to arrive;
+	// a slower (trickling) client is cut off. A Content-Length over the
+	// send body limit is refused with 413 at once, without reading.
+	// Zero: DefaultBodyTimeout (30 s).
+	BodyTimeout time.Duration
+
+	// MaxHeaderBytes bounds the request headers a session keeps for
+	// Session.Remote (names and values; Tether-Key, Authorization and Cookie
+	// are never kept, the rest in name order while they fit).
+	// Authenticate sees the whole request; it does not need this copy.
+	// Zero: DefaultMaxHeaderBytes (8 KiB); negative: keep no headers.
+	MaxHeaderBytes int
 
 	// MaxPendingPolls bounds the long-polls held open at once; over it polls
 	// get 429 too_many_polls. Zero: DefaultMaxPendingPolls.
@@ -80,6 +152,12 @@ type Options struct {
 	// transport is gone; a client that comes back within it resumes with
 	// nothing lost. Zero: DefaultSessionTTL (2 min).
 	SessionTTL time.Duration
+
+	// NewSessionTTL replaces SessionTTL for a session whose client never
+	// came back after the request that started it (no frame after the
+	// hello, no poll, no send), so abandoned sessions are freed fast.
+	// Zero: DefaultNewSessionTTL (10 s), at most SessionTTL.
+	NewSessionTTL time.Duration
 
 	// Store keeps the live sessions. Nil: an in-memory store.
 	Store Store
@@ -120,6 +198,29 @@ func (o *Options) withDefaults() Options {
 	}
 	if c.SessionTTL <= 0 {
 		c.SessionTTL = DefaultSessionTTL
+	}
+	if c.NewSessionTTL <= 0 {
+		c.NewSessionTTL = DefaultNewSessionTTL
+	}
+	c.NewSessionTTL = min(c.NewSessionTTL, c.SessionTTL)
+	if c.MaxTotalBufferedBytes <= 0 {
+		c.MaxTotalBufferedBytes = DefaultMaxTotalBuffered
+	}
+	c.MaxTotalBufferedBytes = max(c.MaxTotalBufferedBytes, 8*int64(c.MaxMessageBytes))
+	if c.MaxSessionsPerAddr == 0 {
+		c.MaxSessionsPerAddr = DefaultSessionsPerAddr
+	}
+	if c.NewSessionRate == 0 {
+		c.NewSessionRate = DefaultNewSessionRate
+	}
+	if c.PollRate == 0 {
+		c.PollRate = DefaultPollRate
+	}
+	if c.BodyTimeout <= 0 {
+		c.BodyTimeout = DefaultBodyTimeout
+	}
+	if c.MaxHeaderBytes == 0 {
+		c.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
 	if c.Store == nil {
 		c.Store = NewMemoryStore()

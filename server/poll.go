@@ -2,7 +2,6 @@ package server
 
 import (
 	"errors"
-	"io"
 	"net/http"
 	"time"
 
@@ -61,11 +60,22 @@ func (h *Handler) servePoll(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	ack, err := parseAck(r.URL.Query().Get(wire.ParamAck))
+	ack, err := parseAck(r.URL.Query())
 	if err != nil {
 		h.fail(w, wire.CodeBadRequest, err.Error(), 0)
 		return
 	}
+	s.establish()
+	if ok, retry := s.pace(r.Context(), &s.polls, &s.pollWait); !ok {
+		if retry > 0 {
+			h.fail(w, wire.CodeTooManyPolls, "this session polls faster than the server allows", retry)
+		}
+		return
+	}
+	// The hold outlives http.Server.ReadTimeout and WriteTimeout.
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Time{})
+	rc.SetWriteDeadline(time.Now().Add(h.opts.PollHold + h.opts.Timeout))
 	if n := h.polls.Add(1); n > int64(h.opts.MaxPendingPolls) {
 		h.polls.Add(-1)
 		h.fail(w, wire.CodeTooManyPolls, "too many polls held on this server", time.Second)
@@ -126,19 +136,23 @@ func (h *Handler) serveSend(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, wire.CodeBadRequest, "a send is a POST", 0)
 		return
 	}
+	if h.refuseOversize(w, r) {
+		return
+	}
 	s := h.sessionOf(w, r)
 	if s == nil {
 		return
 	}
-	limit := int64(h.opts.MaxMessageBytes)*6 + 64<<10
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			h.fail(w, wire.CodeMessageTooLarge, "send body larger than the server's limit", 0)
-		}
+	s.establish()
+	if !s.takeSendSlot(w, r) {
 		return
 	}
+	defer func() { <-s.sendSlot }()
+	body, charged, ok := h.readSend(w, r, s)
+	if !ok {
+		return
+	}
+	defer h.budget.release(charged)
 	frames, err := wire.ParseJSONBatch(body, maxSendFrames, h.opts.MaxMessageBytes)
 	if err != nil {
 		if errors.Is(err, wire.ErrTooLarge) {
@@ -155,7 +169,7 @@ func (h *Handler) serveSend(w http.ResponseWriter, r *http.Request) {
 	for i := range frames {
 		reply, err := s.handleFrame(r.Context(), &frames[i])
 		if err != nil {
-			if errors.Is(err, errProtocol) && isGap(&frames[i]) {
+			if errors.Is(err, errGap) {
 				break // PROTOCOL.md 9.5: keep what came before the gap, answer the ack
 			}
 			if errors.Is(err, errProtocol) {
@@ -183,5 +197,3 @@ func (h *Handler) serveSend(w http.ResponseWriter, r *http.Request) {
 	}
 	writeFrames(w, out)
 }
-
-func isGap(f *wire.Frame) bool { return f.Kind == wire.KindText || f.Kind == wire.KindBinary }

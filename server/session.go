@@ -3,7 +3,9 @@ package server
 import (
 	"context"
 	"net/http"
+	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -27,6 +29,12 @@ type Session struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
+	addr        netip.Prefix  // admission key of the client's address
+	established atomic.Bool   // the client came back after the request that started it
+	sendSlot    chan struct{} // held by the send request being applied (one at a time)
+	sendWaiters atomic.Int32  // send requests waiting for sendSlot
+	removeOnce  sync.Once
+
 	mu         sync.Mutex
 	wake       chan struct{} // closed and replaced on every change
 	out        seq.Outbox
@@ -38,13 +46,24 @@ type Session struct {
 	ended      error       // why the session ended; nil while it lives
 	closeFrame *wire.Close // the close frame to send (server close, or the answer to the client's)
 	expiry     *time.Timer
+	held       int64  // bytes charged to the Handler's budget
+	polls      bucket // Options.PollRate, for polls
+	sends      bucket // Options.PollRate, for sends
+	pollWait   bool   // a poll waits for its turn (pace)
+	sendWait   bool   // a send waits for its turn (pace)
 }
 
 // RemoteInfo describes the client from the request that started the session.
 type RemoteInfo struct {
-	Addr      string      // the client's address as the server saw it (a proxy's, behind one)
-	Header    http.Header // the request's headers (cookies, user agent, forwarding headers)
-	UserAgent string
+	Addr string // the connection's peer address as the server saw it (a proxy's, behind one)
+	// IP is the client's address: Addr's, or the forwarded one when Addr is
+	// one of Options.TrustedProxies.
+	IP netip.Addr
+	// Header holds the request's headers up to Options.MaxHeaderBytes, in
+	// name order; Tether-Key, Authorization and Cookie are never kept (read
+	// them in Options.Authenticate, which sees the whole request).
+	Header    http.Header
+	UserAgent string // at most 512 bytes
 }
 
 // ID is the session id (public; not a credential).
@@ -87,16 +106,20 @@ func (s *Session) Send(ctx context.Context, m Message) error {
 			s.mu.Unlock()
 			return err
 		}
+		var full <-chan struct{}
 		if s.out.Len() == 0 || s.out.Bytes()+len(m.Data) <= s.h.opts.MaxBufferedBytes {
-			s.out.Push(m.Binary, m.Data)
-			s.signalLocked()
-			s.mu.Unlock()
-			return nil
+			if full = s.chargeLocked(len(m.Data)); full == nil {
+				s.out.Push(m.Binary, m.Data)
+				s.signalLocked()
+				s.mu.Unlock()
+				return nil
+			}
 		}
 		w := s.wake
 		s.mu.Unlock()
 		select {
 		case <-w:
+		case <-full:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -115,6 +138,7 @@ func (s *Session) Receive(ctx context.Context) (Message, error) {
 			s.inbox[0] = Message{}
 			s.inbox = s.inbox[1:]
 			s.inboxBytes -= len(m.Data)
+			s.refundLocked(len(m.Data))
 			s.signalLocked()
 			s.mu.Unlock()
 			return m, nil
@@ -181,7 +205,8 @@ func (s *Session) finishLocked(grace time.Duration) {
 	s.expiry = time.AfterFunc(grace, s.remove)
 }
 
-// remove drops the session from the store.
+// remove drops the session from the store, returns its bytes to the
+// budget and its place to its address's admission.
 func (s *Session) remove() {
 	s.h.opts.Store.Remove(s.id, s)
 	s.mu.Lock()
@@ -189,8 +214,10 @@ func (s *Session) remove() {
 		s.att.stop("session ended")
 		s.att = nil
 	}
+	s.refundLocked(int(s.held))
 	s.signalLocked()
 	s.mu.Unlock()
+	s.removeOnce.Do(func() { s.h.admission.leave(s.addr) })
 }
 
 // expire ends a session whose client did not come back within the TTL.
@@ -218,5 +245,9 @@ func (s *Session) armExpiryLocked() {
 	if s.expiry != nil {
 		s.expiry.Stop()
 	}
-	s.expiry = time.AfterFunc(s.h.opts.SessionTTL, s.expire)
+	ttl := s.h.opts.SessionTTL
+	if !s.established.Load() {
+		ttl = s.h.opts.NewSessionTTL
+	}
+	s.expiry = time.AfterFunc(ttl, s.expire)
 }

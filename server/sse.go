@@ -46,8 +46,9 @@ func (h *Handler) serveSSE(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Content-Type", "text/event-stream")
 	hd.Set("Cache-Control", "no-cache")
 	hd.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Time{}) // a stream outlives http.Server.ReadTimeout; Timeout bounds each write
+	w.WriteHeader(http.StatusOK)
 	sw := &sseWriter{w: w, rc: rc, timeout: h.opts.Timeout}
 	if sw.frame(&wire.Frame{Kind: wire.KindWelcome, Welcome: welcome}) != nil || sw.flush() != nil {
 		return
@@ -141,37 +142,30 @@ func (h *Handler) attachRequest(w http.ResponseWriter, r *http.Request, auth any
 			h.fail(w, wire.CodeBadRequest, "Last-Event-ID without tether_sid: a reconnecting EventSource must not start a second session", 0)
 			return nil, false, 0, false
 		}
-		if s = h.newSession(r, auth); s == nil {
-			h.fail(w, wire.CodeTooManySessions, "too many sessions", 5*time.Second)
+		var wait time.Duration
+		if s, wait = h.newSession(r, auth); s == nil {
+			h.fail(w, wire.CodeTooManySessions, "too many sessions from this address or on this server; retry later", wait)
 			return nil, false, 0, false
 		}
 		return s, true, 0, true
 	}
-	ack, err := parseAck(q.Get(wire.ParamAck))
+	ack, err := parseAck(q)
 	if err != nil {
 		h.fail(w, wire.CodeBadRequest, err.Error(), 0)
 		return nil, false, 0, false
 	}
 	if lei := r.Header.Get(wire.HeaderLastEventID); lei != "" {
-		if n, err := strconv.ParseUint(lei, 10, 64); err == nil && n > ack {
-			ack = n
+		n, err := parseNumber(lei)
+		if err != nil {
+			h.fail(w, wire.CodeBadRequest, "Last-Event-ID "+err.Error(), 0)
+			return nil, false, 0, false
 		}
+		ack = max(ack, n)
 	}
 	if s = h.lookup(sid, requestKey(r)); s == nil {
 		h.fail(w, wire.CodeSessionNotFound, "session not found: it expired, was closed, or never existed; start a new session", 0)
 		return nil, false, 0, false
 	}
+	s.establish()
 	return s, false, ack, true
-}
-
-// parseAck parses tether_ack; absent means 0.
-func parseAck(v string) (uint64, error) {
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.ParseUint(v, 10, 64)
-	if err != nil {
-		return 0, &strconv.NumError{Func: "tether_ack", Num: v, Err: err}
-	}
-	return n, nil
 }

@@ -69,19 +69,22 @@ func (h *Handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 			wc.fail(wire.CodeBadRequest, "a probe needs a session")
 			return
 		}
-		if s = h.newSession(r, auth); s == nil {
-			wc.failRetry(wire.CodeTooManySessions, "too many sessions", 5*time.Second)
+		var wait time.Duration
+		if s, wait = h.newSession(r, auth); s == nil {
+			wc.failRetry(wire.CodeTooManySessions, "too many sessions", wait)
 			return
 		}
 	} else if s = h.lookup(hello.SID, hello.Key); s == nil {
 		wc.fail(wire.CodeSessionNotFound, "session not found: it expired, was closed, or never existed; start a new session")
 		return
+	} else {
+		s.establish()
 	}
 	a := newAttachment(wire.TransportWebSocket, true)
 	s.mu.Lock()
 	if hello.Probe {
 		// Answer the probe, but keep the fallback until the client upgrades.
-		if err := s.out.Ack(hello.Ack); err != nil {
+		if err := s.ackOutLocked(hello.Ack); err != nil {
 			s.mu.Unlock()
 			wc.fail(wire.CodeBadRequest, err.Error())
 			return
@@ -200,6 +203,10 @@ func (wc *wsConn) probe(s *Session, a *attachment) bool {
 			return true
 		}
 		reply, err := s.handleFrame(s.ctx, &f)
+		if errors.Is(err, errGap) {
+			wc.closeWith(wire.CloseProtocol, "protocol error: seq gap")
+			return false
+		}
 		if err != nil {
 			wc.fail(wire.CodeBadRequest, err.Error())
 			return false
@@ -239,10 +246,20 @@ func (wc *wsConn) readLoop(s *Session, a *attachment) {
 			return
 		}
 		reply, err := s.handleFrame(ctx, &f)
-		if err != nil {
+		switch {
+		case errors.Is(err, errGap):
+			a.closeLater(wire.CloseProtocol) // PROTOCOL.md 4.3: close this WebSocket, the client resumes
+			a.stop("protocol: gap")
+			return
+		case err != nil:
 			wc.failLater(a, wire.CodeBadRequest, err.Error())
 			a.stop("protocol")
 			return
+		}
+		select {
+		case <-a.stopped:
+			return // the writer failed or another transport took over: read no more
+		default:
 		}
 		if reply != nil {
 			a.queueReply(reply)
@@ -251,6 +268,21 @@ func (wc *wsConn) readLoop(s *Session, a *attachment) {
 			s.mu.Unlock()
 		}
 	}
+}
+
+// closeLater records a close code (without an error frame) for the writer
+// to close with; call it before stopping a.
+func (a *attachment) closeLater(code int) {
+	a.mu.Lock()
+	a.close = code
+	a.mu.Unlock()
+}
+
+// broken ends a connection whose write failed: the attachment stops and the
+// connection closes, so the reader stops reading too.
+func (wc *wsConn) broken(a *attachment) {
+	a.stop("write failed")
+	wc.conn.Close()
 }
 
 // failLater records an error for the writer to send before it closes; call
@@ -268,11 +300,9 @@ func (wc *wsConn) writeLoop(s *Session, a *attachment) {
 	defer ping.Stop()
 	var buf []seq.Msg
 	for {
-		for _, r := range a.takeReplies() {
-			if wc.write(&r) != nil {
-				a.stop("write failed")
-				return
-			}
+		if r := a.takeReply(); r != nil && wc.write(r) != nil {
+			wc.broken(a)
+			return
 		}
 		b := s.nextBatch(a, buf[:0], wsBatchBytes)
 		if b.stopped {
@@ -282,13 +312,13 @@ func (wc *wsConn) writeLoop(s *Session, a *attachment) {
 		wc.conn.SetWriteDeadline(time.Now().Add(wc.h.opts.Timeout))
 		for i := range b.msgs {
 			if err := wc.writeData(&b.msgs[i]); err != nil {
-				a.stop("write failed")
+				wc.broken(a)
 				return
 			}
 		}
 		if b.ackDue {
 			if wc.write(&wire.Frame{Kind: wire.KindAck, Seq: b.ack}) != nil {
-				a.stop("write failed")
+				wc.broken(a)
 				return
 			}
 		}
@@ -312,7 +342,7 @@ func (wc *wsConn) writeLoop(s *Session, a *attachment) {
 			recv := s.in.Recv()
 			s.mu.Unlock()
 			if wc.write(&wire.Frame{Kind: wire.KindPing, Seq: recv}) != nil {
-				a.stop("write failed")
+				wc.broken(a)
 				return
 			}
 		}
@@ -323,11 +353,13 @@ func (wc *wsConn) writeLoop(s *Session, a *attachment) {
 // why when it can act on it.
 func (wc *wsConn) finish(s *Session, a *attachment, reason string) {
 	a.mu.Lock()
-	failure := a.failure
+	failure, code := a.failure, a.close
 	a.mu.Unlock()
 	switch {
 	case failure != nil:
 		wc.failFrame(*failure)
+	case code != 0:
+		wc.closeWith(code, "protocol error: seq gap")
 	case reason == reasonSuperseded:
 		wc.write(&wire.Frame{Kind: wire.KindSuperseded})
 		wc.closeWith(wire.CloseSuperseded, "superseded by another transport")

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/textproto"
 	"os"
 	"slices"
@@ -23,6 +24,37 @@ type listFlag []string
 func (l *listFlag) String() string { return strings.Join(*l, ", ") }
 func (l *listFlag) Set(v string) error {
 	*l = append(*l, v)
+	return nil
+}
+
+// prefixesFlag is a repeatable flag of networks: CIDRs ("10.0.0.0/8") or
+// single addresses ("192.0.2.1"), comma-separated or repeated.
+type prefixesFlag []netip.Prefix
+
+func (p *prefixesFlag) String() string {
+	var s []string
+	for _, x := range *p {
+		s = append(s, x.String())
+	}
+	return strings.Join(s, ",")
+}
+
+func (p *prefixesFlag) Set(v string) error {
+	for _, e := range strings.Split(v, ",") {
+		e = strings.TrimSpace(e)
+		if e == "" {
+			continue
+		}
+		if a, err := netip.ParseAddr(e); err == nil {
+			*p = append(*p, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+			continue
+		}
+		x, err := netip.ParsePrefix(e)
+		if err != nil {
+			return fmt.Errorf("%q is neither an address nor a CIDR network (e.g. 10.0.0.0/8)", e)
+		}
+		*p = append(*p, x.Masked())
+	}
 	return nil
 }
 

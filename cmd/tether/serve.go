@@ -40,6 +40,10 @@ Examples:
   tether serve --self-signed ./certs
   tether serve --cert cert.pem --key key.pem --listen :443 --path /live --mode chat
   tether serve --plaintext --listen 127.0.0.1:8080 --transports sse,longpoll -v
+  tether serve --plaintext --listen 10.0.0.5:8080 --trusted-proxy 10.0.0.2 --allow-host app.example.com
+
+Limits (per address, per session, memory budget) and what to set in front of
+the server are in SECURITY.md.
 `
 
 type serveFlags struct {
@@ -51,6 +55,8 @@ type serveFlags struct {
 	mode         string
 	transports   transportsFlag
 	allowOrigins listFlag
+	allowHosts   listFlag
+	trusted      prefixesFlag
 	verbose      bool
 }
 
@@ -65,7 +71,9 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&f.path, "path", "/", "URL `PATH` of the endpoint")
 	fs.StringVar(&f.mode, "mode", "echo", "`MODE`: echo (each message back to its sender) or chat (to every session)")
 	fs.Var(&f.transports, "transports", "`LIST` of transports offered: a subset of websocket,sse,longpoll (default all three)")
-	fs.Var(&f.allowOrigins, "allow-origin", "browser `ORIGIN` allowed to connect, e.g. https://app.example.com, or * (repeatable;\ndefault: same origin only; clients that send no Origin are always allowed)")
+	fs.Var(&f.allowOrigins, "allow-origin", "browser `ORIGIN` allowed to connect, e.g. https://app.example.com, or * for any but null,\nwithout credentials (repeatable; default: same origin only; clients that send no Origin are always allowed)")
+	fs.Var(&f.allowHosts, "allow-host", "`NAME` the Host header may carry, e.g. app.example.com or *.example.com (repeatable;\ndefault: any, except that a plaintext server on loopback refuses browser requests naming\nanother host from an http origin: DNS rebinding; see SECURITY.md)")
+	fs.Var(&f.trusted, "trusted-proxy", "`CIDR` of a reverse proxy whose X-Forwarded-For/Forwarded and X-Forwarded-Proto are believed,\ne.g. 127.0.0.1/32 or 10.0.0.0/8 (repeatable; default: none, the peer address is the client's)")
 	fs.BoolVar(&f.verbose, "v", false, "print one logfmt line per session event on stderr")
 	pos, code, done := fs.parse(e, args)
 	if done {
@@ -100,18 +108,15 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	h := server.NewHandler(serve, &server.Options{
 		Transports:     f.transports,
 		AllowedOrigins: f.allowOrigins,
+		AllowedHosts:   f.allowHosts,
+		TrustedProxies: f.trusted,
 		Logger:         logger,
 	})
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		return fail(e.stderr, fmt.Errorf("cannot listen on %s: %w", f.listen, unwrapOp(err)))
 	}
-	srv := &http.Server{
-		Handler:           onePath(f.path, h),
-		ErrorLog:          errorLog,
-		ReadHeaderTimeout: 15 * time.Second,
-		TLSConfig:         cfg,
-	}
+	srv := newHTTPServer(onePath(f.path, h), cfg, errorLog)
 	scheme := "wss"
 	if cfg == nil {
 		scheme = "ws"
@@ -148,6 +153,24 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	}
 	fmt.Fprintln(e.stderr, "tether serve: stopped")
 	return exitOK
+}
+
+// newHTTPServer is the http.Server in front of the handler, with the
+// timeouts server.Handler's documentation asks for: headers must arrive
+// within 10 s and fit in 64 KiB; a request (headers and body) within 30 s,
+// which the handler extends for the long-polls and streams that need longer
+// (http.ResponseController); idle keep-alive connections close after 60 s.
+// No WriteTimeout: the handler sets a deadline on every write of a stream.
+func newHTTPServer(h http.Handler, cfg *tls.Config, errorLog *log.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ErrorLog:          errorLog,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		TLSConfig:         cfg,
+	}
 }
 
 // tlsConfig returns the server's TLS configuration; nil with --plaintext.

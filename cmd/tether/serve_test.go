@@ -1,0 +1,74 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/netip"
+	"strings"
+	"testing"
+)
+
+func TestTrustedProxyFlag(t *testing.T) {
+	var p prefixesFlag
+	if err := p.Set("10.0.0.0/8, 192.0.2.7"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Set("2001:db8::/32"); err != nil {
+		t.Fatal(err)
+	}
+	want := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32"), netip.MustParsePrefix("2001:db8::/32")}
+	if len(p) != len(want) {
+		t.Fatalf("got %v, want %v", p, want)
+	}
+	for i := range want {
+		if p[i] != want[i] {
+			t.Fatalf("got %v, want %v", p, want)
+		}
+	}
+	if err := p.Set("proxy.example"); err == nil || !strings.Contains(err.Error(), "CIDR") {
+		t.Fatalf("a name: %v, want an error naming the expected forms", err)
+	}
+}
+
+func TestServeRefusesBadTrustedProxy(t *testing.T) {
+	var stderr bytes.Buffer
+	code := run(context.Background(), &env{stdout: &bytes.Buffer{}, stderr: &stderr},
+		[]string{"serve", "--plaintext", "--trusted-proxy", "10.0.0.0/33"})
+	if code != exitUsage || !strings.Contains(stderr.String(), "trusted-proxy") {
+		t.Fatalf("exit %d, stderr %q: want a usage error about --trusted-proxy", code, stderr.String())
+	}
+}
+
+// The http.Server of tether serve has every timeout the handler's docs ask
+// for: a trickling client or an idle connection cannot hold it forever.
+func TestServeHTTPServerTimeouts(t *testing.T) {
+	srv := newHTTPServer(nil, nil, nil)
+	if srv.ReadHeaderTimeout <= 0 || srv.ReadTimeout <= 0 || srv.IdleTimeout <= 0 || srv.MaxHeaderBytes <= 0 || srv.MaxHeaderBytes > 1<<20 {
+		t.Fatalf("ReadHeaderTimeout %v, ReadTimeout %v, IdleTimeout %v, MaxHeaderBytes %d: want all set, headers under 1 MiB",
+			srv.ReadHeaderTimeout, srv.ReadTimeout, srv.IdleTimeout, srv.MaxHeaderBytes)
+	}
+}
+
+// --allow-host and --trusted-proxy reach the handler: a Host not on the
+// list is refused; a listed one from a trusted proxy is served.
+func TestServeAllowHostAndTrustedProxy(t *testing.T) {
+	s := startServe(t, "--plaintext", "--allow-host", "app.example.com", "--trusted-proxy", "127.0.0.1")
+	get := func(host string) int {
+		req, _ := http.NewRequest("GET", "http://"+s.addr+"/?tether=poll-open&tether_v=1", nil)
+		req.Host = host
+		req.Header.Set("X-Forwarded-For", "198.51.100.7")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := get("evil.example"); got != http.StatusForbidden {
+		t.Errorf("Host evil.example: %d, want 403", got)
+	}
+	if got := get("app.example.com"); got != http.StatusOK {
+		t.Errorf("Host app.example.com: %d, want 200", got)
+	}
+}

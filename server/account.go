@@ -1,0 +1,80 @@
+package server
+
+import (
+	"net/http"
+	"slices"
+)
+
+// chargeLocked charges n bytes of a buffered message to the Handler's
+// budget. When the budget is spent it charges nothing and returns a channel
+// closed once bytes are released.
+func (s *Session) chargeLocked(n int) <-chan struct{} {
+	ok, wait := s.h.budget.take(int64(n))
+	if !ok {
+		return wait
+	}
+	s.held += int64(n)
+	return nil
+}
+
+// refundLocked returns up to n bytes of the session's charge. After the
+// session is removed its charge is 0 and refunds do nothing.
+func (s *Session) refundLocked(n int) {
+	r := min(int64(n), s.held)
+	if r <= 0 {
+		return
+	}
+	s.held -= r
+	s.h.budget.release(r)
+}
+
+// ackOutLocked applies the client's ack to the outbox and refunds the bytes
+// it frees.
+func (s *Session) ackOutLocked(n uint64) error {
+	before := s.out.Bytes()
+	err := s.out.Ack(n)
+	s.refundLocked(before - s.out.Bytes())
+	return err
+}
+
+// establish notes that the client came back after the request that
+// started the session: from now on it gets the full SessionTTL.
+func (s *Session) establish() { s.established.Store(true) }
+
+// Headers never kept in RemoteInfo.Header: credentials.
+var secretHeaders = []string{"Tether-Key", "Authorization", "Cookie", "Proxy-Authorization"}
+
+// keptHeaders copies the headers of hd that fit in max bytes (names and
+// values), in name order, leaving out secretHeaders.
+func keptHeaders(hd http.Header, max int) http.Header {
+	out := http.Header{}
+	if max <= 0 {
+		return out
+	}
+	names := make([]string, 0, len(hd))
+	for k := range hd {
+		if !slices.Contains(secretHeaders, http.CanonicalHeaderKey(k)) {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names)
+	used := 0
+	for _, k := range names {
+		for _, v := range hd[k] {
+			if used+len(k)+len(v) > max {
+				continue
+			}
+			used += len(k) + len(v)
+			out[k] = append(out[k], v)
+		}
+	}
+	return out
+}
+
+// clip cuts s to at most n bytes.
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}

@@ -1,0 +1,99 @@
+package server
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/tether-sdk/tether/internal/wire"
+)
+
+// sendBodyLimit is the largest send body (PROTOCOL.md 14).
+func (h *Handler) sendBodyLimit() int64 { return int64(h.opts.MaxMessageBytes)*6 + 64<<10 }
+
+// readSend reads a send request's body, bounded: the body must arrive
+// within Options.BodyTimeout (else the connection is dropped, unanswered:
+// http.ErrAbortHandler); its bytes are charged to the Handler's budget (503
+// when spent). Sends are paced at
+// Options.PollRate. It answers errors
+// itself. On success the caller releases charged bytes of the budget.
+func (h *Handler) readSend(w http.ResponseWriter, r *http.Request, s *Session) (body []byte, charged int64, ok bool) {
+	limit := h.sendBodyLimit()
+	if ok, retry := s.pace(r.Context(), &s.sends, &s.sendWait); !ok {
+		if retry > 0 {
+			h.fail(w, wire.CodeTooManyPolls, "this session sends faster than the server allows", retry)
+		}
+		return nil, 0, false
+	}
+	size := limit
+	if r.ContentLength >= 0 {
+		size = r.ContentLength
+	}
+	if ok, _ := h.budget.take(size); !ok {
+		w.Header().Set("Connection", "close")
+		h.failStatus(w, wire.CodeInternal, http.StatusServiceUnavailable, "the server is overloaded (memory budget spent); retry later", 2*time.Second)
+		return nil, 0, false
+	}
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Now().Add(h.opts.BodyTimeout))
+	var err error
+	if r.ContentLength >= 0 {
+		body = make([]byte, size)
+		_, err = io.ReadFull(r.Body, body)
+	} else {
+		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	}
+	if err != nil {
+		h.budget.release(size)
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			h.fail(w, wire.CodeMessageTooLarge, "send body larger than the server's limit", 0)
+			return nil, 0, false
+		}
+		// Too slow (BodyTimeout) or gone: drop the connection without an
+		// answer; a client that is still there resends.
+		h.opts.Logger.Info("send body not received", "session", s.id, "error", err)
+		panic(http.ErrAbortHandler)
+	}
+	// Applying the frames may wait for room (backpressure); the expired
+	// body deadline must not cancel the request meanwhile.
+	rc.SetReadDeadline(time.Time{})
+	return body, size, true
+}
+
+// refuseOversize answers 413 at once, without reading the body and closing
+// the connection after, when a send's Content-Length is over the limit.
+func (h *Handler) refuseOversize(w http.ResponseWriter, r *http.Request) bool {
+	if r.ContentLength <= h.sendBodyLimit() {
+		return false
+	}
+	w.Header().Set("Connection", "close")
+	h.fail(w, wire.CodeMessageTooLarge, "send body of "+strconv.FormatInt(r.ContentLength, 10)+
+		" bytes is over the server's limit of "+strconv.FormatInt(h.sendBodyLimit(), 10), 0)
+	return true
+}
+
+// takeSendSlot waits until no other send of the session is being applied
+// (PROTOCOL.md: one send body at a time per session). One request may wait
+// (a client resending after a cut, while the server still applies the
+// first); any other is refused with 429. It answers errors itself.
+func (s *Session) takeSendSlot(w http.ResponseWriter, r *http.Request) bool {
+	select {
+	case s.sendSlot <- struct{}{}:
+		return true
+	default:
+	}
+	defer s.sendWaiters.Add(-1)
+	if s.sendWaiters.Add(1) > 1 {
+		s.h.fail(w, wire.CodeTooManyPolls, "another send of this session is in progress (one at a time)", time.Second)
+		return false
+	}
+	select {
+	case s.sendSlot <- struct{}{}:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
