@@ -577,6 +577,46 @@ func resumeChecks() []*Check {
 				}
 				return nil
 			}},
+		{ID: "ws.probe-no-fallback", Section: "4.6, 10", Level: Must, need: needWS,
+			Title: "a probe on a session carried by another WebSocket is answered; on u it takes over and the other gets s and close 4409",
+			run: func(ctx context.Context, e *env) error {
+				s, err := e.newWSSession(ctx)
+				if err != nil {
+					return err
+				}
+				defer s.ws.close()
+				ws, err := e.dialWS(ctx)
+				if err != nil {
+					return err
+				}
+				defer ws.close()
+				w, err := ws.hello(ctx, wire.Hello{SID: s.sid, Key: s.key, Probe: true})
+				if err == nil {
+					err = checkWelcome(w, false, true)
+				}
+				if err != nil {
+					return fmt.Errorf("probe: %w", err)
+				}
+				if ack, _, err := ws.ping(ctx, 0); err != nil || ack != 0 {
+					return fmt.Errorf("probe: p0 answered q%d, %v", ack, err)
+				}
+				if err := ws.sendText("u0"); err != nil {
+					return err
+				}
+				if _, err := s.ws.expect(ctx, "s on the WebSocket the probe replaced", 0, func(f *wire.Frame) bool { return f.Kind == wire.KindSuperseded }); err != nil {
+					return err
+				}
+				if err := s.ws.expectClose(ctx, wire.CloseSuperseded, "after s"); err != nil {
+					return err
+				}
+				if err := ws.send(text(1, "one")); err != nil {
+					return err
+				}
+				if ack, _, err := ws.ping(ctx, 0); err != nil || ack != 1 {
+					return fmt.Errorf("after the upgrade, m1 on the probe then p0: q%d, %v", ack, err)
+				}
+				return nil
+			}},
 		{ID: "ws.probe-data", Section: "10", Level: Must, need: needProbe,
 			Title: "data on a probe before u gets e bad_request on the probe; the fallback session is not affected",
 			run: func(ctx context.Context, e *env) error {
