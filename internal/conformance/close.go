@@ -33,50 +33,70 @@ func closeChecks() []*Check {
 		{ID: "send.close", Section: "12", Level: Must, need: needFallback,
 			Title: "a c in a send is answered with [\"a\",n] and the server's c; the active fallback (held poll or SSE stream) gets the c too",
 			run: func(ctx context.Context, e *env) error {
-				if e.fallback() == wire.TransportPoll {
-					s, err := e.pollOpen(ctx)
-					if err != nil {
-						return err
-					}
-					held := e.holdPoll(ctx, s, 0)
-					if err := sendClose(ctx, e, s); err != nil {
-						return err
-					}
-					frames, err := held.frames(ctx, e.patience)
-					if err != nil {
-						return fmt.Errorf("the held poll after the close: %w", err)
-					}
-					if len(frames) == 0 || frames[len(frames)-1].Kind != wire.KindClose {
-						return fmt.Errorf("the held poll answered %v, without the server's c", kinds(frames))
-					}
-					return nil
-				}
-				s, err := e.newSSESession(ctx, nil)
-				if err != nil {
-					return err
-				}
-				defer s.st.close()
-				if err := sendClose(ctx, e, &s.session); err != nil {
-					return err
-				}
-				for {
-					ev, err := s.st.next(ctx, e.patience, false)
-					if err != nil {
-						return fmt.Errorf("waiting for the c event on the SSE stream: %w", err)
-					}
-					if ev.frame.Kind == wire.KindClose {
-						break
-					}
-					if ev.frame.Kind != wire.KindAck {
-						return fmt.Errorf("waiting for the c event, got %s", shorten(ev.raw))
+				if e.offers(wire.TransportPoll) {
+					if err := closeOnPoll(ctx, e); err != nil {
+						return fmt.Errorf("long-polling: %w", err)
 					}
 				}
-				if _, err := s.st.next(ctx, e.patience, true); errors.Is(err, errNoAnswer) {
-					return fmt.Errorf("after the c event the stream did not end: %w", err)
+				if e.offers(wire.TransportSSE) {
+					if err := closeOnSSE(ctx, e); err != nil {
+						return fmt.Errorf("sse: %w", err)
+					}
 				}
 				return nil
 			}},
 	}
+}
+
+// closeOnPoll: a held poll gets the server's c after a send with the
+// client's.
+func closeOnPoll(ctx context.Context, e *env) error {
+	s, err := e.pollOpen(ctx)
+	if err != nil {
+		return err
+	}
+	held := e.holdPoll(ctx, s, 0)
+	if err := sendClose(ctx, e, s); err != nil {
+		return err
+	}
+	frames, err := held.frames(ctx, e.patience)
+	if err != nil {
+		return fmt.Errorf("the held poll after the close: %w", err)
+	}
+	if len(frames) == 0 || frames[len(frames)-1].Kind != wire.KindClose {
+		return fmt.Errorf("the held poll answered %v, without the server's c", kinds(frames))
+	}
+	return nil
+}
+
+// closeOnSSE: the SSE stream carries the server's c and ends.
+func closeOnSSE(ctx context.Context, e *env) error {
+	s, err := e.newSSESession(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer s.st.close()
+	if err := sendClose(ctx, e, &s.session); err != nil {
+		return err
+	}
+	for {
+		ev, err := s.st.next(ctx, e.patience, false)
+		if err != nil {
+			return fmt.Errorf("waiting for the c event on the SSE stream: %w", err)
+		}
+		if ev.frame.Kind == wire.KindClose {
+			break
+		}
+		switch ev.frame.Kind {
+		case wire.KindAck, wire.KindText, wire.KindBinary:
+		default:
+			return fmt.Errorf("waiting for the c event, got %s", shorten(ev.raw))
+		}
+	}
+	if _, err := s.st.next(ctx, e.patience, true); errors.Is(err, errNoAnswer) {
+		return fmt.Errorf("after the c event the stream did not end: %w", err)
+	}
+	return nil
 }
 
 // sendClose sends m1 and the client's c, and expects the answer to ack 1
