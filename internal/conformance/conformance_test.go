@@ -96,6 +96,8 @@ func TestGoServer(t *testing.T) {
 				t.Logf("known server bug (%s): %s", why, r.Detail)
 			case c.ID == "transport-disabled" && r.Status == Skip:
 				// every transport is offered here; TestTransportDisabled runs it
+			case c.ID == "poll.replace" && r.Status == Skip:
+				// poll is 1 s here; TestPollReplace runs it with a long one
 			default:
 				t.Errorf("%s %s (section %s): %s", c.Level, r.Status, c.Section, r.Detail)
 			}
@@ -115,6 +117,18 @@ func TestTransportDisabled(t *testing.T) {
 		if res[id].Status != st {
 			t.Errorf("%s: %s %s, want %s", id, res[id].Status, res[id].Detail, st)
 		}
+	}
+}
+
+// TestPollReplace runs poll.replace against a poll hold long enough to tell
+// a replaced poll (answered at once) from an expired one.
+func TestPollReplace(t *testing.T) {
+	o := shortOptions()
+	o.PollHold = 20 * time.Second
+	url := goServer(t, o, nil)
+	res := run(t, &Config{URL: url, Patience: 2 * time.Second, Only: []string{"poll.replace"}})
+	if r := res["poll.replace"]; r.Status != Pass {
+		t.Errorf("poll.replace: %s %s", r.Status, r.Detail)
 	}
 }
 

@@ -223,6 +223,37 @@ func handshakeChecks() []*Check {
 				}
 				return s.ws.expectError(ctx, wire.CodeBadRequest)
 			}},
+		{ID: "unknown-fields", Section: "2", Level: Must,
+			Title: "unknown fields in a hello and unknown tether_* query parameters are ignored",
+			run: func(ctx context.Context, e *env) error {
+				if e.offers(wire.TransportWebSocket) {
+					ws, err := e.dialWS(ctx)
+					if err != nil {
+						return err
+					}
+					defer ws.close()
+					if err := ws.sendText(`h{"v":1,"future":{"x":[1,2]}}`); err != nil {
+						return err
+					}
+					f, err := ws.next(ctx, e.patience)
+					if err == nil && f.Kind != wire.KindWelcome {
+						err = fmt.Errorf("got %s", describeFrame(&f))
+					}
+					if err != nil {
+						return fmt.Errorf("hello with an unknown field: expected a welcome: %w", err)
+					}
+				}
+				if e.offers(wire.TransportPoll) {
+					a, err := e.do(ctx, http.MethodGet, params{wire.ParamMode: wire.ModePollOpen, wire.ParamVersion: "1", "tether_future": "1"}, nil, nil, 0)
+					if err != nil {
+						return err
+					}
+					if _, err := a.welcome(); err != nil {
+						return fmt.Errorf("poll-open with tether_future=1: %w", err)
+					}
+				}
+				return nil
+			}},
 		{ID: "sse.handshake", Section: "6.4, 8.1", Level: Must, need: needSSE,
 			Title: "?tether=sse answers 200 text/event-stream with no-cache and X-Accel-Buffering: no, and the welcome event at once",
 			run: func(ctx context.Context, e *env) error {

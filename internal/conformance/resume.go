@@ -405,6 +405,31 @@ func resumeChecks() []*Check {
 				}
 				return a.wantErrorErr(wire.CodeBadRequest)
 			}},
+		{ID: "sse.last-event-id-syntax", Section: "6.1, 8.4", Level: Must, need: needSSE,
+			Title: "a malformed Last-Event-ID on an SSE resume is 400 bad_request",
+			run: func(ctx context.Context, e *env) error {
+				s, err := e.newSSESession(ctx, nil)
+				if err != nil {
+					return err
+				}
+				s.st.close()
+				for _, v := range []string{"x", "01", "-1"} {
+					h := sseKeyHeader(s.key)
+					h.Set(wire.HeaderLastEventID, v)
+					st, a, err := e.openSSE(ctx, s.params(wire.ModeSSE, wire.ParamAck, "0"), h)
+					if err != nil {
+						return err
+					}
+					if st != nil {
+						st.close()
+						return fmt.Errorf("Last-Event-ID: %s: the server answered 200 and opened a stream", v)
+					}
+					if err := a.wantErrorErr(wire.CodeBadRequest); err != nil {
+						return fmt.Errorf("Last-Event-ID: %s: %w", v, err)
+					}
+				}
+				return nil
+			}},
 		{ID: "ws.supersede", Section: "4.6", Level: Must, need: needWS,
 			Title: "a WebSocket superseded by a new attach gets s, then close 4409",
 			run: func(ctx context.Context, e *env) error {
@@ -511,6 +536,33 @@ func resumeChecks() []*Check {
 				}
 				if len(frames) != 1 || frames[0].Kind != wire.KindSuperseded {
 					return fmt.Errorf("a poll while another transport is active answered %v, not [[\"s\"]]", kinds(frames))
+				}
+				return nil
+			}},
+		{ID: "poll.replace", Section: "9.7", Level: Must, need: needPoll,
+			Title: "a poll arriving while another is held replaces it: the older one answers [] at once",
+			run: func(ctx context.Context, e *env) error {
+				s, err := e.pollOpen(ctx)
+				if err != nil {
+					return err
+				}
+				if hold := ms(s.welcome.Poll); hold < 2*e.patience {
+					return skipf("poll (%v) is too short to tell a replaced poll from an expired one within --patience %v", hold, e.patience)
+				}
+				older := e.holdPoll(ctx, s, 0)
+				if a := older.early(); a != nil {
+					return fmt.Errorf("a poll with nothing pending answered at once: %s", a)
+				}
+				newer := e.holdPoll(ctx, s, 0)
+				frames, err := older.frames(ctx, e.patience)
+				if err != nil {
+					return fmt.Errorf("the older poll, after a newer one arrived: %w", err)
+				}
+				if len(frames) != 0 {
+					return fmt.Errorf("the replaced poll answered %v, not []", kinds(frames))
+				}
+				if a := newer.early(); a != nil {
+					return fmt.Errorf("the newer poll was answered too (%s); it should be the one held", a)
 				}
 				return nil
 			}},
