@@ -94,12 +94,12 @@ func runConformance(ctx context.Context, e *env, args []string) int {
 		return fail(e.stderr, usagef("conformance: %v", err))
 	}
 	printReport(e.stdout, results)
+	if ctx.Err() != nil {
+		return fail(e.stderr, errInterrupted)
+	}
 	if n := conformance.MustFailures(results); n > 0 {
 		fmt.Fprintf(e.stderr, "tether: %d MUST check(s) failed: the server does not conform to PROTOCOL.md\n", n)
 		return exitFailure
-	}
-	if ctx.Err() != nil {
-		return fail(e.stderr, errInterrupted)
 	}
 	return exitOK
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/tether-sdk/tether/internal/wire"
 )
@@ -154,5 +153,3 @@ func testedMax(e *env) (int, error) {
 	}
 	return int(e.welcome.Max), nil
 }
-
-var _ = time.Second

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -32,7 +33,6 @@ func (l Level) String() string {
 
 // Transport requirements of a check.
 const (
-	needNone     = ""                      // plain HTTP requests only
 	needWS       = wire.TransportWebSocket // the WebSocket transport
 	needSSE      = wire.TransportSSE       // SSE
 	needPoll     = wire.TransportPoll      // long-polling
@@ -135,7 +135,8 @@ func Checks() []*Check {
 }
 
 // Run runs the checks against the server and returns their results, in
-// order. It returns an error only when cfg cannot be used; a server that
+// the order of Checks. The timed checks (those waiting for hb, poll or ttl)
+// run concurrently with the others; every check uses sessions of its own. It returns an error only when cfg cannot be used; a server that
 // cannot be reached fails the first check and the rest are skipped.
 func Run(ctx context.Context, cfg *Config) ([]Result, error) {
 	e, err := newEnv(cfg)
@@ -151,16 +152,39 @@ func Run(ctx context.Context, cfg *Config) ([]Result, error) {
 	} else {
 		e.runOne(ctx, disc) // discovery runs anyway; only its line is left out
 	}
+	// The timed checks spend most of their time waiting for the server
+	// (hb, poll, ttl): they run alongside the others, each with its own
+	// session; results keep the order of Checks.
+	var sel []*Check
 	for _, c := range checks {
-		if !e.selected(c) {
-			continue
+		if e.selected(c) {
+			sel = append(sel, c)
 		}
-		if e.welcome == nil {
-			results = append(results, Result{Check: c, Status: Skip, Detail: "no transport answered a welcome (see " + disc.ID + ")"})
-			continue
-		}
-		results = append(results, e.runOne(ctx, c))
 	}
+	out := make([]Result, len(sel))
+	var wg sync.WaitGroup
+	for i, c := range sel {
+		if c.wait != nil && e.welcome != nil {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				out[i] = e.runOne(ctx, c)
+			}()
+		}
+	}
+	for i, c := range sel {
+		switch {
+		case c.wait != nil && e.welcome != nil:
+		case e.welcome == nil:
+			out[i] = Result{Check: c, Status: Skip, Detail: "no transport answered a welcome (see " + disc.ID + ")"}
+		case ctx.Err() != nil:
+			out[i] = Result{Check: c, Status: Skip, Detail: "interrupted"}
+		default:
+			out[i] = e.runOne(ctx, c)
+		}
+	}
+	wg.Wait()
+	results = append(results, out...)
 	return results, nil
 }
 
