@@ -17,7 +17,7 @@ import (
 func TestConformanceAgainstServe(t *testing.T) {
 	s := startServe(t)
 	r := tether(t, 60*time.Second, "", "conformance", "--cacert", s.ca(), "--max-wait", "0",
-		"--only", "ws.handshake,ws.resume,ws.close,sse,poll,send.ack,http.session-not-found,ws.heartbeat", s.url)
+		"--only", "ws.handshake,ws.resume,ws.close,sse.handshake,sse.data,sse.resume,poll.handshake,poll.data,poll.resume,send.ack,http.session-not-found,ws.heartbeat", s.url)
 	if r.code != exitOK {
 		t.Fatalf("want exit 0\n%s", r)
 	}
