@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -74,8 +75,10 @@ func run(t *testing.T, cfg *Config) map[string]Result {
 // way on another branch. They may pass or fail here; once the fix is in,
 // remove the entry so that a regression fails the test.
 var knownServerBugs = map[string]string{
-	"ws.gap":          "server answers a seq gap with e bad_request + 4400 instead of close 1002 (hardening branch)",
-	"http.ack-syntax": "server accepts tether_ack=00 (strconv.ParseUint takes leading zeros) (hardening branch)",
+	"ws.gap":                   "a seq gap gets e bad_request + 4400 instead of close 1002 (srvharden: gap closes 1002)",
+	"http.ack-syntax":          "tether_ack=00 is accepted: strconv.ParseUint takes leading zeros (srvharden: strict tether_ack)",
+	"http.ack-missing":         "a missing tether_ack is taken as 0 (srvharden: strict and required tether_ack)",
+	"sse.last-event-id-syntax": "a malformed Last-Event-ID is ignored (srvharden: read like tether_ack, bad_request)",
 }
 
 // TestGoServer runs every check against the Go server (server.Handler)
@@ -129,6 +132,40 @@ func TestPollReplace(t *testing.T) {
 	res := run(t, &Config{URL: url, Patience: 2 * time.Second, Only: []string{"poll.replace"}})
 	if r := res["poll.replace"]; r.Status != Pass {
 		t.Errorf("poll.replace: %s %s", r.Status, r.Detail)
+	}
+}
+
+// TestAdmission: a server that refuses new sessions for a while (429
+// too_many_sessions, Retry-After) is waited for, as a client would.
+func TestAdmission(t *testing.T) {
+	var mu sync.Mutex
+	refused := map[string]bool{}
+	refuse := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			q := r.URL.Query()
+			mode := q.Get("tether")
+			mu.Lock()
+			first := !refused[mode]
+			refused[mode] = true
+			mu.Unlock()
+			if (mode == "poll-open" || mode == "sse") && q.Get("tether_sid") == "" && first {
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("Cache-Control", "no-store")
+				w.Header().Set("Retry-After", "1")
+				w.WriteHeader(http.StatusTooManyRequests)
+				w.Write([]byte(`{"code":"too_many_sessions","message":"slow down","status":429,"retry":1000}`))
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
+	url := goServer(t, shortOptions(), refuse)
+	res := run(t, &Config{URL: url, Only: []string{"poll.handshake", "sse.handshake"}})
+	wantStatuses(t, res, map[string]Status{"poll.handshake": Pass, "sse.handshake": Pass})
+	mu.Lock()
+	defer mu.Unlock()
+	if !refused["poll-open"] || !refused["sse"] {
+		t.Errorf("the server refused nothing: %v", refused)
 	}
 }
 

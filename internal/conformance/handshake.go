@@ -107,15 +107,30 @@ type wsSession struct {
 
 // newWSSession dials, says hello and checks the welcome of a new session.
 func (e *env) newWSSession(ctx context.Context) (*wsSession, error) {
-	ws, err := e.dialWS(ctx)
+	return e.newWSSessionWith(ctx, `h{"v":1}`)
+}
+
+// newWSSessionWith starts a session with the hello text given.
+func (e *env) newWSSessionWith(ctx context.Context, hello string) (*wsSession, error) {
+	type opened struct {
+		ws *wsConn
+		w  *wire.Welcome
+	}
+	o, err := admitted(ctx, func() (opened, error) {
+		ws, err := e.dialWS(ctx)
+		if err != nil {
+			return opened{}, err
+		}
+		w, err := ws.helloText(ctx, hello)
+		if err != nil {
+			ws.close()
+		}
+		return opened{ws, w}, err
+	})
 	if err != nil {
 		return nil, err
 	}
-	w, err := ws.hello(ctx, wire.Hello{})
-	if err != nil {
-		ws.close()
-		return nil, err
-	}
+	ws, w := o.ws, o.w
 	if err := checkWelcome(w, true, false); err != nil {
 		ws.close()
 		return nil, err
@@ -227,24 +242,20 @@ func handshakeChecks() []*Check {
 			Title: "unknown fields in a hello and unknown tether_* query parameters are ignored",
 			run: func(ctx context.Context, e *env) error {
 				if e.offers(wire.TransportWebSocket) {
-					ws, err := e.dialWS(ctx)
+					s, err := e.newWSSessionWith(ctx, `h{"v":1,"future":{"x":[1,2]}}`)
 					if err != nil {
-						return err
+						return fmt.Errorf("hello with an unknown field: %w", err)
 					}
-					defer ws.close()
-					if err := ws.sendText(`h{"v":1,"future":{"x":[1,2]}}`); err != nil {
-						return err
-					}
-					f, err := ws.next(ctx, e.patience)
-					if err == nil && f.Kind != wire.KindWelcome {
-						err = fmt.Errorf("got %s", describeFrame(&f))
-					}
-					if err != nil {
-						return fmt.Errorf("hello with an unknown field: expected a welcome: %w", err)
-					}
+					s.ws.close()
 				}
 				if e.offers(wire.TransportPoll) {
-					a, err := e.do(ctx, http.MethodGet, params{wire.ParamMode: wire.ModePollOpen, wire.ParamVersion: "1", "tether_future": "1"}, nil, nil, 0)
+					a, err := admitted(ctx, func() (*answer, error) {
+						a, err := e.do(ctx, http.MethodGet, params{wire.ParamMode: wire.ModePollOpen, wire.ParamVersion: "1", "tether_future": "1"}, nil, nil, 0)
+						if err == nil {
+							err = httpRefusal(a)
+						}
+						return a, err
+					})
 					if err != nil {
 						return err
 					}
@@ -350,10 +361,21 @@ func (a *answer) wantErrorErr(code string) error {
 // newSSESession opens an SSE stream for a new session and checks its
 // headers and welcome. h nil sends Accept: text/event-stream.
 func (e *env) newSSESession(ctx context.Context, h http.Header) (*sseSession, error) {
-	st, a, err := e.openSSE(ctx, params{wire.ParamMode: wire.ModeSSE, wire.ParamVersion: "1"}, h)
+	type opened struct {
+		st *sseStream
+		a  *answer
+	}
+	o, err := admitted(ctx, func() (opened, error) {
+		st, a, err := e.openSSE(ctx, params{wire.ParamMode: wire.ModeSSE, wire.ParamVersion: "1"}, h)
+		if err == nil && a != nil {
+			err = httpRefusal(a)
+		}
+		return opened{st, a}, err
+	})
 	if err != nil {
 		return nil, err
 	}
+	st, a := o.st, o.a
 	if a != nil {
 		return nil, fmt.Errorf("expected 200 text/event-stream, got %s", a)
 	}

@@ -97,7 +97,13 @@ func (s *session) params(mode string, extra ...string) params {
 
 // pollOpen starts a long-polling session.
 func (e *env) pollOpen(ctx context.Context) (*session, error) {
-	a, err := e.do(ctx, http.MethodGet, params{wire.ParamMode: wire.ModePollOpen, wire.ParamVersion: "1"}, nil, nil, 0)
+	a, err := admitted(ctx, func() (*answer, error) {
+		a, err := e.do(ctx, http.MethodGet, params{wire.ParamMode: wire.ModePollOpen, wire.ParamVersion: "1"}, nil, nil, 0)
+		if err == nil {
+			err = httpRefusal(a)
+		}
+		return a, err
+	})
 	if err != nil {
 		return nil, err
 	}

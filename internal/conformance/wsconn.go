@@ -147,12 +147,25 @@ func (w *wsConn) hello(ctx context.Context, h wire.Hello) (*wire.Welcome, error)
 	if h.V == 0 {
 		h.V = wire.Version
 	}
-	if err := w.send(wire.Frame{Kind: wire.KindHello, Hello: &h}); err != nil {
+	_, b, err := wire.AppendWS(nil, &wire.Frame{Kind: wire.KindHello, Hello: &h})
+	if err != nil {
+		return nil, err
+	}
+	return w.helloText(ctx, string(b))
+}
+
+// helloText sends a hello as given and expects a welcome as the first
+// message. A too_many_sessions error frame is a *refusedNew.
+func (w *wsConn) helloText(ctx context.Context, hello string) (*wire.Welcome, error) {
+	if err := w.sendText(hello); err != nil {
 		return nil, err
 	}
 	f, err := w.next(ctx, w.e.patience)
 	if err != nil {
 		return nil, fmt.Errorf("after the hello: %w", err)
+	}
+	if f.Kind == wire.KindError && f.Error.Code == wire.CodeTooManySessions {
+		return nil, &refusedNew{retry: time.Duration(f.Error.Retry) * time.Millisecond}
 	}
 	if f.Kind != wire.KindWelcome {
 		return nil, fmt.Errorf("after the hello the first frame was %s, not a welcome", describeFrame(&f))
