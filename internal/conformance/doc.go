@@ -14,6 +14,8 @@
 // Checks that look at data the server sends (replay on resume, seq
 // numbering, SSE event ids) need an endpoint that echoes every message back
 // to its sender, like `tether serve` in its default mode; Config.NoEcho skips
-// them. Every check starts its own session, so checks do not depend on each
-// other's leftovers.
+// them. Every check starts its own sessions, so checks do not depend on each
+// other's leftovers, and the timed checks (waiting for hb, poll or ttl) run
+// alongside the others. A server that rate-limits new sessions (429
+// too_many_sessions) is waited for as told, as a client would.
 package conformance

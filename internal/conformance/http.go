@@ -3,7 +3,6 @@ package conformance
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
@@ -265,12 +264,6 @@ func text(seq uint64, s string) wire.Frame {
 
 func binary(seq uint64, b []byte) wire.Frame {
 	return wire.Frame{Kind: wire.KindBinary, Seq: seq, Data: b}
-}
-
-// jsonString is s as a JSON string.
-func jsonString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
 }
 
 func readAll(r io.Reader) ([]byte, error) { return io.ReadAll(io.LimitReader(r, maxBody)) }
