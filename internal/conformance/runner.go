@@ -128,7 +128,7 @@ var (
 // Checks returns every check, in the order Run runs them.
 func Checks() []*Check {
 	var all []*Check
-	for _, group := range [][]*Check{handshakeChecks(), seqChecks(), resumeChecks(), heartbeatChecks(), errorChecks(), closeChecks(), limitChecks()} {
+	for _, group := range [][]*Check{handshakeChecks(), seqChecks(), resumeChecks(), supersedeChecks(), probeChecks(), heartbeatChecks(), errorChecks(), closeChecks(), limitChecks()} {
 		all = append(all, group...)
 	}
 	return all
@@ -331,7 +331,14 @@ func (e *env) runOne(ctx context.Context, c *Check) Result {
 	cctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	start := time.Now()
-	err := c.run(cctx, e)
+	err := func() (err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("the check itself failed (a bug in the conformance suite, please report it): %v", p)
+			}
+		}()
+		return c.run(cctx, e)
+	}()
 	r := Result{Check: c, Elapsed: time.Since(start)}
 	var se *skipError
 	switch {

@@ -334,6 +334,9 @@ func seqChecks() []*Check {
 						sawAck = sawAck || f.Seq == 2
 					case wire.KindText, wire.KindBinary:
 						seen++
+						if seen > 2 {
+							return fmt.Errorf("a third data event %s after sending two messages", shorten(ev.raw))
+						}
 						if !ev.hasID || ev.id != strconv.FormatUint(f.Seq, 10) {
 							return fmt.Errorf("data event %s has id %q (6.4: id: <seq>)", shorten(ev.raw), ev.id)
 						}
