@@ -50,6 +50,7 @@ type conformanceFlags struct {
 	maxWait  time.Duration
 	patience time.Duration
 	only     string
+	list     bool
 }
 
 func runConformance(ctx context.Context, e *env, args []string) int {
@@ -60,9 +61,16 @@ func runConformance(ctx context.Context, e *env, args []string) int {
 	fs.DurationVar(&f.maxWait, "max-wait", 30*time.Second, "skip timed checks that would wait longer than this `DURATION` for the server (0: skip them all)")
 	fs.DurationVar(&f.patience, "patience", 3*time.Second, "how long an answer the server owes at once may take (`DURATION`)")
 	fs.StringVar(&f.only, "only", "", "comma-separated `LIST` of check ids or prefixes to run, e.g. ws,http.key (default: all)")
+	fs.BoolVar(&f.list, "list", false, "print the checks (id, level, section, what each checks) and exit; no URL needed")
 	pos, code, done := fs.parse(e, args)
 	if done {
 		return code
+	}
+	if f.list {
+		for _, c := range conformance.Checks() {
+			fmt.Fprintf(e.stdout, "%-26s %-6s §%-17s %s\n", c.ID, c.Level, c.Section, c.Title)
+		}
+		return exitOK
 	}
 	switch {
 	case len(pos) == 0:

@@ -89,7 +89,11 @@ func TestConformanceUsage(t *testing.T) {
 	} {
 		wantFailure(t, tether(t, 30*time.Second, "", c.args...), exitUsage, c.words...)
 	}
-	r := tether(t, 30*time.Second, "", "help", "conformance")
+	r := tether(t, 30*time.Second, "", "conformance", "--list")
+	if r.code != exitOK || !strings.Contains(r.stdout, "ws.resume") || !strings.Contains(r.stdout, "§4.5, 7.2") {
+		t.Errorf("conformance --list:\n%s", r)
+	}
+	r = tether(t, 30*time.Second, "", "help", "conformance")
 	if r.code != exitOK || !strings.Contains(r.stdout, "Usage: tether conformance") || !strings.Contains(r.stdout, "--max-wait") {
 		t.Errorf("help conformance:\n%s", r)
 	}
