@@ -5,6 +5,7 @@
 //	tether connect [flags] URL     stdin lines out, received messages on stdout
 //	tether serve [flags]           the reference server (echo or chat)
 //	tether pin FILE|HOST:PORT      one sha256/... pin per certificate, leaf first
+//	tether conformance [flags] URL  checks a server against PROTOCOL.md
 //	tether demo                    servers, proxies and a client in one process
 //
 // Exit codes: 0 done, 1 failure (one line on stderr starting "tether: " that
@@ -46,6 +47,7 @@ func commands() []command {
 		{"connect", "connect to a Tether (or, with --raw, any WebSocket) server: stdin lines out, messages to stdout", runConnect},
 		{"serve", "run the reference server (echo or chat) over WebSocket, SSE and long-polling", runServe},
 		{"pin", "print the sha256/ pin of every certificate in a PEM file or presented by HOST:PORT", runPin},
+		{"conformance", "check a Tether server against PROTOCOL.md over every transport it offers", runConformance},
 		{"demo", "a tour in one process: server, hostile proxies, fallbacks, a restart, a pin refusal", runDemo},
 	}
 }
@@ -72,7 +74,7 @@ func run(ctx context.Context, e *env, args []string) int {
 					return c.run(ctx, e, []string{"-h"})
 				}
 			}
-			fmt.Fprintf(e.stderr, "tether: unknown command %q (commands: connect, serve, pin, demo)\n", args[1])
+			fmt.Fprintf(e.stderr, "tether: unknown command %q (commands: connect, serve, pin, conformance, demo)\n", args[1])
 			return exitUsage
 		}
 		usage(e.stdout)
@@ -83,7 +85,7 @@ func run(ctx context.Context, e *env, args []string) int {
 			return c.run(ctx, e, args[1:])
 		}
 	}
-	fmt.Fprintf(e.stderr, "tether: unknown command %q (commands: connect, serve, pin, demo; see tether help)\n", name)
+	fmt.Fprintf(e.stderr, "tether: unknown command %q (commands: connect, serve, pin, conformance, demo; see tether help)\n", name)
 	return exitUsage
 }
 
@@ -94,10 +96,11 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "  tether connect [flags] URL     e.g. echo hi | tether connect --count 1 wss://host/live")
 	fmt.Fprintln(w, "  tether serve [flags]           e.g. tether serve --self-signed ./certs")
 	fmt.Fprintln(w, "  tether pin FILE|HOST:PORT      e.g. tether pin example.com:443")
+	fmt.Fprintln(w, "  tether conformance [flags] URL e.g. tether conformance --cacert certs/ca.pem wss://127.0.0.1:8443/")
 	fmt.Fprintln(w, "  tether demo                    see every fallback at work, in one process")
 	fmt.Fprintln(w)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Exit codes: 0 done, 1 failure (one \"tether: ...\" line on stderr names the cause), 2 bad usage.")
