@@ -26,8 +26,12 @@ func (h *Handler) failStatus(w http.ResponseWriter, code string, status int, mes
 }
 
 func (h *Handler) failVersion(w http.ResponseWriter) {
-	writeJSONError(w, wire.Error{Code: wire.CodeUnsupportedVersion, Status: 400,
-		Message: "this server speaks Tether protocol version " + strconv.Itoa(wire.Version), Versions: []int{wire.Version}})
+	h.failVersionMsg(w, "this server speaks Tether protocol version "+strconv.Itoa(wire.Version))
+}
+
+// failVersionMsg answers unsupported_version with the versions spoken.
+func (h *Handler) failVersionMsg(w http.ResponseWriter, message string) {
+	writeJSONError(w, wire.Error{Code: wire.CodeUnsupportedVersion, Status: 400, Message: message, Versions: []int{wire.Version}})
 }
 
 func writeJSONError(w http.ResponseWriter, e wire.Error) {

@@ -87,7 +87,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, wire.CodeBadRequest, "not a Tether request: expected a WebSocket upgrade with subprotocol tether.v1, or the tether query parameter (see PROTOCOL.md)", 0)
 		return
 	}
-	if v := r.URL.Query().Get(wire.ParamVersion); v != strconv.Itoa(wire.Version) {
+	switch v := r.URL.Query().Get(wire.ParamVersion); v {
+	case strconv.Itoa(wire.Version):
+	case "":
+		h.fail(w, wire.CodeBadRequest, "missing "+wire.ParamVersion+" (the protocol version, "+strconv.Itoa(wire.Version)+")", 0)
+		return
+	default:
 		h.failVersion(w)
 		return
 	}

@@ -26,7 +26,8 @@ func (h *Handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !slices.Contains(websocket.Subprotocols(r), wire.Subprotocol) {
-		h.fail(w, wire.CodeUnsupportedVersion, "WebSocket clients must offer the subprotocol "+wire.Subprotocol, 0)
+		// PROTOCOL.md section 2: unsupported_version with versions.
+		h.failVersionMsg(w, "WebSocket clients must offer the subprotocol "+wire.Subprotocol)
 		return
 	}
 	auth, ok := h.authenticate(w, r)
@@ -201,6 +202,12 @@ func (wc *wsConn) probe(s *Session, a *attachment) bool {
 				return false
 			}
 			return true
+		}
+		if f.Kind == wire.KindText || f.Kind == wire.KindBinary {
+			// PROTOCOL.md section 10: data belongs to the active transport
+			// until the client upgrades.
+			wc.fail(wire.CodeBadRequest, "data frames on a probe before its upgrade (u)")
+			return false
 		}
 		reply, err := s.handleFrame(s.ctx, &f)
 		if errors.Is(err, errGap) {

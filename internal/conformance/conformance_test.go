@@ -74,12 +74,7 @@ func run(t *testing.T, cfg *Config) map[string]Result {
 // knownServerBugs are checks the Go server fails today, with the fix under
 // way on another branch. They may pass or fail here; once the fix is in,
 // remove the entry so that a regression fails the test.
-var knownServerBugs = map[string]string{
-	"ws.gap":                   "a seq gap gets e bad_request + 4400 instead of close 1002 (srvharden: gap closes 1002)",
-	"http.ack-syntax":          "tether_ack=00 is accepted: strconv.ParseUint takes leading zeros (srvharden: strict tether_ack)",
-	"http.ack-missing":         "a missing tether_ack is taken as 0 (srvharden: strict and required tether_ack)",
-	"sse.last-event-id-syntax": "a malformed Last-Event-ID is ignored (srvharden: read like tether_ack, bad_request)",
-}
+var knownServerBugs = map[string]string{}
 
 // TestGoServer runs every check against the Go server (server.Handler)
 // configured with short timings: every check must pass.
