@@ -214,7 +214,18 @@ func TestServerStateLostIsReported(t *testing.T) {
 	if len(lost.Unacknowledged) != 1 || string(lost.Unacknowledged[0].Data) != "sent while away" {
 		t.Fatalf("lost %+v", lost.Unacknowledged)
 	}
+	if !errors.Is(lost.Cause, ErrSessionLost) {
+		t.Fatalf("SessionLostEvent.Cause %v does not match ErrSessionLost", lost.Cause)
+	}
 	ev.waitFor(t, n, "connected", connectedOn("websocket"))
+	// Receive says it too, once, then goes on with the new session.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, err := c.Receive(ctx)
+	var sl *SessionLostError
+	if !errors.Is(err, ErrSessionLost) || !errors.As(err, &sl) || sl.Unacknowledged != 1 {
+		t.Fatalf("Receive after the loss: %v", err)
+	}
 	roundTrip(t, c, "new", 10)
 }
 
@@ -303,7 +314,7 @@ func TestCloseEndsEverything(t *testing.T) {
 	}, nil, nil)
 	ev := newEvents()
 	c := mustDial(t, r.url(), r.opts(ev))
-	if err := c.Close(); err != nil {
+	if err := c.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	var ce *server.CloseError

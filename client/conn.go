@@ -119,10 +119,17 @@ func (c *Client) readLoop(cn *conn) {
 			c.mu.Lock()
 			ours := c.closing
 			c.mu.Unlock()
-			if ours {
+			ce := &CloseError{Code: CloseCode(f.Close.Code), Reason: f.Close.Reason}
+			switch {
+			case ours:
 				c.finish(nil) // the server's answer to our close
-			} else {
-				c.finish(&CloseError{Code: f.Close.Code, Reason: f.Close.Reason})
+			case ce.Code.Reconnect():
+				// The server is going away (shutdown, restart): resume
+				// later, here or elsewhere; not an end.
+				cn.fail(ce)
+				return
+			default:
+				c.finish(ce)
 			}
 			cn.fail(ErrClosed)
 			return
@@ -164,7 +171,7 @@ func (c *Client) deliver(cn *conn, f *wire.Frame) error {
 			}
 			data := make([]byte, len(f.Data))
 			copy(data, f.Data)
-			c.inbox = append(c.inbox, Message{Binary: f.Kind == wire.KindBinary, Data: data})
+			c.inbox = append(c.inbox, entry{m: Message{Binary: f.Kind == wire.KindBinary, Data: data}})
 			c.inboxBytes += len(data)
 			c.signalLocked()
 			c.mu.Unlock()

@@ -5,7 +5,7 @@
 //	if err != nil {
 //		return err // a *ConnectError lists every transport tried and why it failed
 //	}
-//	defer c.Close()
+//	defer c.Close(context.Background()) // waits for the server's answer and the last event
 //	c.Send(ctx, client.Text("hello"))
 //	m, err := c.Receive(ctx)
 //

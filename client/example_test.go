@@ -43,7 +43,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	defer c.Close()
+	defer c.Close(context.Background())
 	c.Send(ctx, client.Text("hello"))
 	m, err := c.Receive(ctx)
 	if err != nil {
@@ -73,7 +73,7 @@ func ExampleOptions_events() {
 		fmt.Println(err)
 		return
 	}
-	defer c.Close()
+	defer c.Close(context.Background())
 	fmt.Println("connected over", <-connected)
 	// Output: connected over longpoll
 }

@@ -61,8 +61,8 @@ func dialWS(ctx context.Context, d *transport.Dialer, o *Options, header http.He
 	}
 	if conn.Subprotocol() != wire.Subprotocol {
 		conn.Close()
-		return nil, &ProtocolError{Reason: fmt.Sprintf("the server at %s does not speak %s (it chose subprotocol %q); use Options.Raw for a plain WebSocket server",
-			d.Target().WS.Redacted(), wire.Subprotocol, conn.Subprotocol())}
+		return nil, &ProtocolError{Reason: fmt.Sprintf("the server at %s does not speak %s (it chose subprotocol %q); %s",
+			d.Target().WS.Redacted(), wire.Subprotocol, conn.Subprotocol(), hintRaw)}
 	}
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()

@@ -159,9 +159,6 @@ func connect(parent context.Context, e *env, url string, f *connectFlags, opts *
 
 	c, err := client.Dial(ctx, url, opts)
 	if err != nil {
-		if !isUsage(err) {
-			log.waitClosed(2 * time.Second)
-		}
 		if ctx.Err() != nil {
 			return fail(e.stderr, why("while connecting to "+url))
 		}
@@ -174,9 +171,8 @@ func connect(parent context.Context, e *env, url string, f *connectFlags, opts *
 	go func() { sent <- s.sendLines(ctx, e.stdin) }()
 
 	finish := func(code int, err error) int {
-		c.Close()
+		closeClient(c) // after its events, ClosedEvent included
 		<-s.recvDone
-		log.waitClosed(2 * time.Second)
 		if err != nil {
 			return fail(e.stderr, err)
 		}

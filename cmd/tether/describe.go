@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,7 +12,6 @@ import (
 	"syscall"
 
 	"github.com/tether-sdk/tether/client"
-	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/transport"
 )
 
@@ -54,11 +51,8 @@ func describe(err error) string {
 		ce    *client.ConnectError
 		cle   *client.CloseError
 		pe    *client.ProtocolError
-		se    *link.ServerError
+		se    *client.ServerError
 		he    *transport.HandshakeError
-		uae   x509.UnknownAuthorityError
-		hne   x509.HostnameError
-		cie   x509.CertificateInvalidError
 		dns   *net.DNSError
 		op    *net.OpError
 	)
@@ -84,14 +78,8 @@ func describe(err error) string {
 		return describeAttempts(ce)
 	case errors.As(err, &proxy):
 		return describeProxy(proxy)
-	case errors.As(err, &uae):
-		return "TLS: the server's certificate is signed by an unknown authority; trust its CA with --cacert FILE"
-	case errors.As(err, &hne):
-		return "TLS: " + clean(hne.Error()) + "; connect with a name the certificate covers"
-	case errors.As(err, &cie):
-		return "TLS: " + clean(cie.Error())
 	case errors.As(err, &se):
-		return fmt.Sprintf("the server refused %s: %s (%s)", se.Transport, se.Answer.Message, se.Answer.Code)
+		return clean(se.Error())
 	case errors.As(err, &pe):
 		return clean(pe.Error())
 	case errors.As(err, &he):
@@ -164,22 +152,9 @@ func describeHandshake(he *transport.HandshakeError) string {
 	if he.StatusCode == 0 {
 		return clean(he.Error())
 	}
-	// A Tether server says why in a JSON error object.
-	var answer struct{ Code, Message string }
-	if json.Unmarshal(he.Body, &answer) == nil && answer.Message != "" {
-		return fmt.Sprintf("the server answered %s: %s (%s)", he.Status, answer.Message, answer.Code)
-	}
-	switch {
-	case he.StatusCode == http.StatusNotFound:
-		return fmt.Sprintf("the server answered %s: no Tether endpoint at this URL (check the path)", he.Status)
-	case he.Class == transport.ClassRefused:
-		return fmt.Sprintf("answered %s: refused or stripped on the way (a proxy or load balancer that does not pass it), or not a Tether endpoint", he.Status)
-	case he.Class == transport.ClassUnauthorized:
-		return fmt.Sprintf("the server answered %s: it refused the credentials (see --header)", he.Status)
-	}
-	s := fmt.Sprintf("the server answered %s", he.Status)
-	if he.RetryAfter > 0 {
-		s += fmt.Sprintf(" (retry after %v)", he.RetryAfter)
+	s := fmt.Sprintf("%s: the server answered %s", he.Transport, he.Status)
+	if h := he.Hint(); h != "" {
+		s += ": " + h
 	}
 	return s
 }
