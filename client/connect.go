@@ -68,6 +68,13 @@ func sessionGone(err error) bool {
 	return errors.As(err, &se) && se.Code == CodeSessionNotFound
 }
 
+// tooMany reports the server's answer that it will not start another
+// session now: every transport would say the same; wait as it asks.
+func tooMany(err error) bool {
+	var se *ServerError
+	return errors.As(err, &se) && se.Code == CodeTooManySessions
+}
+
 func (c *Client) hasSession() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -179,7 +186,7 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 			}
 			attempts = append(attempts, Attempt{Transport: r.transport, Elapsed: r.elapsed, Err: r.err})
 			c.o.Logger.Info("transport failed", "transport", r.transport, "error", r.err)
-			if permanent(r.err) || sessionGone(r.err) || proxyAuth(r.err) {
+			if permanent(r.err) || sessionGone(r.err) || tooMany(r.err) || proxyAuth(r.err) {
 				cancel()
 				drain(pending)
 				return nil, "", r.err
