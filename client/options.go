@@ -25,7 +25,7 @@ const (
 	DefaultMaxQueuedBytes  = 4 << 20
 	DefaultMaxMessageBytes = 1 << 20
 	DefaultRawPing         = 25 * time.Second
-	DefaultConnectTimeout  = transport.DefaultHandshakeTimeout // 15 s
+	DefaultConnectTimeout  = 15 * time.Second // transport.DefaultHandshakeTimeout
 )
 
 // Options configure a Client. A nil *Options means all defaults; every field

@@ -258,6 +258,9 @@ func (s *session) receive() {
 	var line []byte
 	for {
 		m, err := s.c.Receive(context.Background())
+		if errors.Is(err, client.ErrSessionLost) {
+			continue // the event log warned; a new session goes on
+		}
 		if err != nil {
 			s.recvErr = err
 			return
