@@ -45,6 +45,12 @@ const sseAckInterval = 250 * time.Millisecond
 // reader and writer.
 func (c *Client) adopt(cn *conn, reason string, elapsed time.Duration, from string) {
 	c.mu.Lock()
+	if c.closed != nil {
+		// Closed while this link was being dialed.
+		c.mu.Unlock()
+		cn.fail(ErrClosed)
+		return
+	}
 	resumed := false
 	if w := cn.l.Welcome(); w != nil {
 		resumed = w.Resumed
