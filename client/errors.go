@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -53,6 +54,28 @@ func (e *ConnectError) Error() string {
 		fmt.Fprintf(&b, " %s failed after %v: %s;", a.Transport, a.Elapsed.Round(time.Millisecond), shorten(a.Err.Error(), maxCause))
 	}
 	return strings.TrimSuffix(b.String(), ";")
+}
+
+// Class is ClassCanceled when the caller's context ended the connect; else
+// the attempts' class when they all agree (ClassRefused: every transport was
+// refused on the way), and ClassNetwork otherwise (the client retries with
+// backoff).
+func (e *ConnectError) Class() transport.Class {
+	if len(e.Attempts) == 0 {
+		return transport.ClassNetwork
+	}
+	for _, a := range e.Attempts {
+		if errors.Is(a.Err, context.Canceled) || errors.Is(a.Err, context.DeadlineExceeded) {
+			return transport.ClassCanceled
+		}
+	}
+	c := transport.Classify(e.Attempts[0].Err)
+	for _, a := range e.Attempts[1:] {
+		if transport.Classify(a.Err) != c {
+			return transport.ClassNetwork
+		}
+	}
+	return c
 }
 
 // Unwrap returns every attempt's error, so errors.Is and errors.As look at

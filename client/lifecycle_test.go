@@ -341,3 +341,25 @@ func TestCausesAreShortAndScrubbed(t *testing.T) {
 		t.Fatalf("%d bytes: %q", len(s), s)
 	}
 }
+
+func TestConnectErrorClass(t *testing.T) {
+	refused := &transport.HandshakeError{Transport: "websocket", StatusCode: 400, Class: transport.ClassRefused}
+	server := &ServerError{Code: CodeInternal, Status: 500}
+	for _, c := range []struct {
+		errs []error
+		want transport.Class
+	}{
+		{[]error{refused, refused}, transport.ClassRefused},
+		{[]error{server, refused}, transport.ClassNetwork},
+		{[]error{server, context.DeadlineExceeded}, transport.ClassCanceled},
+		{[]error{refused, context.Canceled}, transport.ClassCanceled},
+	} {
+		ce := &ConnectError{}
+		for _, err := range c.errs {
+			ce.Attempts = append(ce.Attempts, Attempt{Transport: "x", Err: err})
+		}
+		if got := transport.Classify(ce); got != c.want {
+			t.Errorf("%v: class %v, want %v", c.errs, got, c.want)
+		}
+	}
+}
