@@ -116,6 +116,9 @@ type CloseError struct {
 }
 
 func (e *CloseError) Error() string {
+	if e.Code.Reconnect() {
+		return fmt.Sprintf("tether: the server went away: %v %s; reconnecting", e.Code, e.Reason)
+	}
 	return fmt.Sprintf("tether: session closed by the server: %d %s", int(e.Code), e.Reason)
 }
 

@@ -72,8 +72,10 @@ func describe(err error) string {
 		return fmt.Sprintf("bad URL %q: %s", ure.URL, s)
 	case errors.As(err, &cfg):
 		return clean(cfg.Error())
+	case errors.As(err, &cle) && cle.Code.Reconnect():
+		return fmt.Sprintf("the server went away: %v %s", cle.Code, cle.Reason)
 	case errors.As(err, &cle):
-		return fmt.Sprintf("the server closed the session: %d %s", cle.Code, cle.Reason)
+		return fmt.Sprintf("the server closed the session: %d %s", int(cle.Code), cle.Reason)
 	case errors.As(err, &ce):
 		return describeAttempts(ce)
 	case errors.As(err, &proxy):
