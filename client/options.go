@@ -179,7 +179,7 @@ func (o *Options) withDefaults() (Options, error) {
 	}
 	if c.Raw && c.Transports != nil && !slices.Equal(c.Transports, []string{TransportWebSocket}) {
 		return c, &transport.ConfigError{Field: "Options.Transports", Value: strings.Join(c.Transports, ","),
-			Err: errors.New("Raw talks to a plain WebSocket server: there is no fallback transport, leave Transports nil (or websocket only)")}
+			Err: errors.New("with Options.Raw (a plain WebSocket server) there is no fallback transport: leave Transports nil, or websocket only")}
 	}
 	if c.Transports == nil {
 		c.Transports = known
