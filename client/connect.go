@@ -131,7 +131,10 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 			actx, acancel := context.WithTimeoutCause(dctx, c.o.ConnectTimeout, errAttemptTimeout)
 			defer acancel()
 			l, err := c.links.DialLink(actx, tr, header, attach)
-			if err != nil && ctx.Err() == nil && context.Cause(actx) == errAttemptTimeout {
+			// A connection deadline taken from actx may expire a moment
+			// before actx itself: past the attempt's bound is its timeout too.
+			own := !time.Now().Before(a.start.Add(c.o.ConnectTimeout))
+			if err != nil && ctx.Err() == nil && (context.Cause(actx) == errAttemptTimeout || own) {
 				err = &transportError{Transport: tr, Err: fmt.Errorf("%w: %v", errAttemptTimeout, c.o.ConnectTimeout),
 					Hint: "is the server up and is this its URL? something accepted the connection and never answered"}
 			}

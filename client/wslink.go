@@ -39,6 +39,9 @@ type wsLink struct {
 // the welcome (a data round trip). header is sent with the upgrade.
 func dialWS(ctx context.Context, d *transport.Dialer, o *Options, header http.Header, a link.Attach) (*wsLink, error) {
 	wo := &transport.WebSocketOptions{
+		// ctx carries the attempt's bound (Options.ConnectTimeout), which
+		// names itself in the error; this is only a backstop.
+		HandshakeTimeout:  o.ConnectTimeout + time.Second,
 		Header:            header,
 		EnableCompression: o.EnableCompression,
 		ReadLimit:         int64(o.maxMessage()) + 4096,

@@ -111,7 +111,7 @@ func describeAttempts(ce *client.ConnectError) string {
 	same := true
 	for _, a := range ce.Attempts {
 		names = append(names, a.Transport)
-		c := describe(a.Err)
+		c := strings.TrimPrefix(describe(a.Err), a.Transport+": ") // the library names the transport too
 		if len(causes) > 0 && c != causes[0] {
 			same = false
 		}
