@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -9,9 +10,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gorilla/websocket"
+	"github.com/tether-sdk/tether/server"
 )
 
 // The issue's "done when": a rolling restart of tether serve (SIGTERM, then
@@ -76,4 +79,39 @@ func TestConnectPlainServerSaysRaw(t *testing.T) {
 	defer srv.Close()
 	r := tether(t, runTimeout, "", "connect", "--transports", "websocket", "ws://"+strings.TrimPrefix(srv.URL, "http://")+"/")
 	wantFailure(t, r, 1, "does not speak tether.v1", "--raw")
+}
+
+// A server that answers the first connect with 429 too_many_sessions and
+// Retry-After: connect waits as asked and gets through, instead of exiting.
+func TestConnectWaitsOutRetryAfter(t *testing.T) {
+	t.Parallel()
+	h := server.NewHandler(func(s *server.Session) {
+		for {
+			m, err := s.Receive(s.Context())
+			if err != nil {
+				return
+			}
+			s.Send(s.Context(), m)
+		}
+	}, nil)
+	var refused atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if refused.Add(1) == 1 {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			io.WriteString(w, `{"code":"too_many_sessions","message":"session limit reached","status":429,"retry":1000}`)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	defer h.Shutdown(context.Background())
+	r := tether(t, runTimeout, "hi\n", "connect", "-v", "--count", "1", "ws://"+strings.TrimPrefix(srv.URL, "http://")+"/")
+	if r.code != 0 || r.stdout != "hi\n" {
+		t.Fatalf("want hi after waiting\n%s", r)
+	}
+	if !strings.Contains(r.stderr, "event=reconnecting") || !strings.Contains(r.stderr, "too_many_sessions") {
+		t.Errorf("-v does not say it waited as the server asked\n%s", r)
+	}
 }
