@@ -22,7 +22,11 @@ Connects to a Tether server (or, with --raw, any plain WebSocket server) at URL
 (wss:// or https://; ws:// and http:// only for loopback hosts), by the first
 transport that works, and stays connected: it reconnects with backoff, resumes
 the session and moves between transports without losing, repeating or
-reordering a message.
+reordering a message. A server that shuts down or restarts (close 1001) is
+reconnected to; if the new server process no longer knows the session, a
+warning on stderr says how many sent messages are not guaranteed, and a new
+session goes on. A first connect answered 429 with Retry-After waits and
+tries again.
 
   stdin   each line is sent as a text message (without its line ending)
   stdout  each received message on its own line: a text message as it is, a
