@@ -61,6 +61,8 @@ type Client struct {
 	closing     bool  // Close called: send the close frame, then stop
 	closed      error // why the client ended (ErrClosed after Close)
 	lastGood    string
+	losses      int   // sessions lost so far
+	lastLoss    error // the last *SessionLostError
 	connectedAt time.Time
 }
 
@@ -225,9 +227,19 @@ func (c *Client) Receive(ctx context.Context) (Message, error) {
 
 // Flush waits until the server has acknowledged every message sent so far
 // (in Raw mode: until they are written), or ctx ends, or the client closes.
+// If the session is lost meanwhile, the messages not yet acknowledged can no
+// longer be, and Flush returns the *SessionLostError (ErrSessionLost).
 func (c *Client) Flush(ctx context.Context) error {
+	c.mu.Lock()
+	losses := c.losses
+	c.mu.Unlock()
 	for {
 		c.mu.Lock()
+		if c.losses != losses {
+			err := c.lastLoss
+			c.mu.Unlock()
+			return err
+		}
 		if c.out.Len() == 0 {
 			c.mu.Unlock()
 			return nil

@@ -95,6 +95,8 @@ func (c *Client) sessionLost(answer error) {
 	c.in = seq.Receiver{}
 	c.sid, c.key = "", ""
 	c.inbox = append(c.inbox, entry{err: cause})
+	c.losses++
+	c.lastLoss = cause
 	c.signalLocked()
 	c.mu.Unlock()
 	c.o.Logger.Warn("session lost", "unacknowledged", len(lost), "cause", answer)

@@ -290,8 +290,13 @@ func TestSessionLostReachesReceive(t *testing.T) {
 		old.push(wire.Frame{Kind: wire.KindText, Seq: 1, Data: []byte("old")})
 		synctest.Wait()
 		c.Send(t.Context(), Text("unacked"))
+		flushed := make(chan error, 1)
+		go func() { flushed <- c.Flush(t.Context()) }()
 		synctest.Wait()
 		old.Close() // the connection breaks; the server restarts
+		if err := <-flushed; !errors.Is(err, ErrSessionLost) {
+			t.Fatalf("Flush across the loss: %v", err)
+		}
 		nw := <-links
 		nw.push(wire.Frame{Kind: wire.KindText, Seq: 1, Data: []byte("new")})
 		var got []string

@@ -224,6 +224,10 @@ func connect(parent context.Context, e *env, url string, f *connectFlags, opts *
 
 	// stdin ended: wait for the acknowledgements, then for --count.
 	if err := c.Flush(ctx); err != nil {
+		if errors.Is(err, client.ErrSessionLost) {
+			// Sent messages can no longer be acknowledged: say so.
+			return finish(exitFailure, err)
+		}
 		if ctx.Err() != nil {
 			return finish(exitFailure, why("waiting for the server to acknowledge the messages sent "+s.progress()))
 		}

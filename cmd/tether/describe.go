@@ -52,6 +52,7 @@ func describe(err error) string {
 		cle   *client.CloseError
 		pe    *client.ProtocolError
 		se    *client.ServerError
+		sl    *client.SessionLostError
 		he    *transport.HandshakeError
 		dns   *net.DNSError
 		op    *net.OpError
@@ -80,6 +81,9 @@ func describe(err error) string {
 		return describeAttempts(ce)
 	case errors.As(err, &proxy):
 		return describeProxy(proxy)
+	case errors.As(err, &sl):
+		return fmt.Sprintf("session lost: the server no longer knew it (it restarted, or the session expired); %d sent message(s) may not have arrived",
+			sl.Unacknowledged)
 	case errors.As(err, &se):
 		return clean(se.Error())
 	case errors.As(err, &pe):
