@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -51,7 +52,7 @@ type Client struct {
 	wake        chan struct{} // closed and replaced on every change
 	out         seq.Outbox    // session mode: sent, not acked; raw mode: not yet written
 	in          seq.Receiver
-	inbox       []Message
+	inbox       []entry // messages, and the session's loss between them
 	inboxBytes  int
 	sid, key    string
 	maxMsg      int
@@ -60,18 +61,34 @@ type Client struct {
 	closing     bool  // Close called: send the close frame, then stop
 	closed      error // why the client ended (ErrClosed after Close)
 	lastGood    string
+	losses      int   // sessions lost so far
+	lastLoss    error // the last *SessionLostError
 	connectedAt time.Time
 }
 
 // Dial connects to rawURL (wss://, https://, or ws:// and http:// for
 // loopback hosts; see package transport for the rules), by the first
 // transport that works, and returns once a transport carries the session.
-// After that the client reconnects by itself until Close. If no transport
-// works, the error is a *ConnectError listing each attempt; a permanent
-// failure (TLS, pin mismatch, refused credentials, bad URL or settings, a
-// server that does not speak Tether) is returned at once.
+// After that the client reconnects by itself until Close.
+//
+// If no transport works, the error is a *ConnectError listing each attempt
+// (each is bounded by Options.ConnectTimeout, whatever ctx); if ctx ends
+// first, the attempts still running fail with ctx's error
+// (transport.Classify gives ClassCanceled). A permanent failure (TLS, pin
+// mismatch, refused credentials, bad URL or settings, a server that does
+// not speak Tether) is returned at once. When the server asks to wait
+// (Retry-After: a 429 too_many_sessions, a 503), Dial waits and tries
+// again, while ctx allows. With Options.RetryOnFailedConnect, Dial returns
+// a client that keeps trying in the background instead.
+//
+// Events: Dial returns after OnEvent received the events of its connect
+// (ConnectingEvent, then ConnectedEvent; on failure, ClosedEvent last), or
+// after ctx ended.
 func Dial(ctx context.Context, rawURL string, opts *Options) (*Client, error) {
-	o := opts.withDefaults()
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
 	cctx, cancel := context.WithCancel(context.Background())
 	c := &Client{
 		o: o, ctx: cctx, cancel: cancel, wake: make(chan struct{}), poke: make(chan struct{}, 1),
@@ -82,19 +99,59 @@ func Dial(ctx context.Context, rawURL string, opts *Options) (*Client, error) {
 		cancel()
 		return nil, err
 	}
-	c.links = links
+	c.links = publicLinks{links}
 	c.ev = newDispatcher(o.OnEvent)
 	c.ev.emit(ConnectingEvent{Attempt: 1})
 	start := time.Now()
-	cn, reason, err := c.connect(ctx)
+	cn, reason, err := c.firstConnect(ctx)
 	if err != nil {
+		if c.o.RetryOnFailedConnect && !permanent(err) && ctx.Err() == nil {
+			c.mu.Lock()
+			c.state = StateReconnecting
+			c.mu.Unlock()
+			c.wg.Add(1)
+			go c.supervise(err)
+			c.ev.wait(ctx)
+			return c, nil
+		}
 		c.finish(err)
+		c.ev.wait(ctx)
 		return nil, err
 	}
 	c.adopt(cn, reason, time.Since(start), "")
 	c.wg.Add(1)
-	go c.supervise()
+	go c.supervise(nil)
+	c.ev.wait(ctx)
 	return c, nil
+}
+
+// firstConnect is Dial's connect: it waits out a Retry-After the server
+// asked for and tries again, while ctx allows (and at most MaxAttempts
+// times when set).
+func (c *Client) firstConnect(ctx context.Context) (*conn, string, error) {
+	for attempt := 1; ; attempt++ {
+		cn, reason, err := c.connect(ctx)
+		if err == nil || permanent(err) || ctx.Err() != nil || c.o.RetryOnFailedConnect {
+			return cn, reason, err
+		}
+		wait := retryAfterOf(err)
+		if wait <= 0 || c.o.MaxAttempts > 0 && attempt >= c.o.MaxAttempts {
+			return nil, "", err
+		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+			return nil, "", err // waiting would outlast ctx
+		}
+		c.o.Logger.Info("the server asked to wait before trying again", "wait", wait, "cause", err)
+		c.ev.emit(ReconnectingEvent{Attempt: attempt, Delay: wait, Cause: err})
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, "", fmt.Errorf("tether: waiting %v to try again, as the server asked (%s): %w", wait, shorten(err.Error(), 120), ctx.Err())
+		}
+		c.ev.emit(ConnectingEvent{Attempt: attempt + 1})
+	}
 }
 
 // Send queues m for the server and returns once it is queued. In session
@@ -134,21 +191,24 @@ func (c *Client) Send(ctx context.Context, m Message) error {
 	}
 }
 
-// Receive returns the next message from the server, in order. After the
-// client closed, messages already received are still returned, then
-// ErrClosed (errors.As gives a *CloseError when the server closed the
-// session). It also returns ctx's error.
+// Receive returns the next message from the server, in order. When the
+// session was lost (the server no longer knew it), Receive returns a
+// *SessionLostError (errors.Is(err, ErrSessionLost)) once, after the
+// messages of the old session and before those of the new one; the client
+// goes on. After the client closed, messages already received are still
+// returned, then ErrClosed (errors.As gives a *CloseError when the server
+// closed the session). It also returns ctx's error.
 func (c *Client) Receive(ctx context.Context) (Message, error) {
 	for {
 		c.mu.Lock()
 		if len(c.inbox) > 0 {
-			m := c.inbox[0]
-			c.inbox[0] = Message{}
+			e := c.inbox[0]
+			c.inbox[0] = entry{}
 			c.inbox = c.inbox[1:]
-			c.inboxBytes -= len(m.Data)
+			c.inboxBytes -= len(e.m.Data)
 			c.signalLocked()
 			c.mu.Unlock()
-			return m, nil
+			return e.m, e.err
 		}
 		if c.closed != nil {
 			err := c.closedErr()
@@ -167,9 +227,19 @@ func (c *Client) Receive(ctx context.Context) (Message, error) {
 
 // Flush waits until the server has acknowledged every message sent so far
 // (in Raw mode: until they are written), or ctx ends, or the client closes.
+// If the session is lost meanwhile, the messages not yet acknowledged can no
+// longer be, and Flush returns the *SessionLostError (ErrSessionLost).
 func (c *Client) Flush(ctx context.Context) error {
+	c.mu.Lock()
+	losses := c.losses
+	c.mu.Unlock()
 	for {
 		c.mu.Lock()
+		if c.losses != losses {
+			err := c.lastLoss
+			c.mu.Unlock()
+			return err
+		}
 		if c.out.Len() == 0 {
 			c.mu.Unlock()
 			return nil
@@ -223,33 +293,44 @@ func (c *Client) SessionID() string {
 	return c.sid
 }
 
+// closeAnswerWait bounds Close's wait for the server's answer to the close
+// frame (PROTOCOL.md section 12).
+const closeAnswerWait = 5 * time.Second
+
 // Close ends the session: it sends the close frame (after the messages
-// queued before it, when connected) and waits briefly for the server's
-// answer, then closes every connection. Receive then returns ErrClosed.
-func (c *Client) Close() error {
+// queued before it, when connected) and waits for the server's answer (at
+// most 5 s, or until ctx ends), then closes every connection and waits
+// until OnEvent received the ClosedEvent. Receive then returns ErrClosed.
+// Close returns nil, or ctx's error if ctx ended first (the client is
+// closed all the same). It may be called more than once, and after the
+// client ended by itself; it must not be called from OnEvent.
+func (c *Client) Close(ctx context.Context) error {
 	c.mu.Lock()
-	if c.closed != nil || c.closing {
-		c.mu.Unlock()
-		return nil
-	}
+	already := c.closed != nil || c.closing
 	c.closing = true
 	c.signalLocked()
 	cur := c.cur
 	c.mu.Unlock()
-	if cur != nil {
+	var err error
+	if !already && cur != nil {
 		// The writer sends the close frame once the queue is out; the
 		// server answers (a WebSocket close in Raw mode), or the link ends.
-		t := time.NewTimer(2 * time.Second)
+		t := time.NewTimer(closeAnswerWait)
 		select {
 		case <-cur.dead:
 		case <-c.ctx.Done():
 		case <-t.C:
+		case <-ctx.Done():
+			err = ctx.Err()
 		}
 		t.Stop()
 	}
 	c.finish(nil)
 	c.wg.Wait()
-	return nil
+	if werr := c.ev.wait(ctx); err == nil {
+		err = werr
+	}
+	return err
 }
 
 // closedErr is the error for calls after the end.

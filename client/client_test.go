@@ -214,7 +214,18 @@ func TestServerStateLostIsReported(t *testing.T) {
 	if len(lost.Unacknowledged) != 1 || string(lost.Unacknowledged[0].Data) != "sent while away" {
 		t.Fatalf("lost %+v", lost.Unacknowledged)
 	}
+	if !errors.Is(lost.Cause, ErrSessionLost) {
+		t.Fatalf("SessionLostEvent.Cause %v does not match ErrSessionLost", lost.Cause)
+	}
 	ev.waitFor(t, n, "connected", connectedOn("websocket"))
+	// Receive says it too, once, then goes on with the new session.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, err := c.Receive(ctx)
+	var sl *SessionLostError
+	if !errors.Is(err, ErrSessionLost) || !errors.As(err, &sl) || sl.Unacknowledged != 1 {
+		t.Fatalf("Receive after the loss: %v", err)
+	}
 	roundTrip(t, c, "new", 10)
 }
 
@@ -303,7 +314,7 @@ func TestCloseEndsEverything(t *testing.T) {
 	}, nil, nil)
 	ev := newEvents()
 	c := mustDial(t, r.url(), r.opts(ev))
-	if err := c.Close(); err != nil {
+	if err := c.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	var ce *server.CloseError
@@ -343,4 +354,55 @@ func TestRefreshCredentialsRetries(t *testing.T) {
 		t.Fatalf("refreshed %d times", refreshed)
 	}
 	roundTrip(t, c, "auth", 5)
+}
+
+// A rolling restart: the server shuts down (Handler.Shutdown: close 1001)
+// and a new process starts on the same address without the old sessions.
+// The client reconnects, reports the session lost (nothing the server had
+// acknowledged is in it) and goes on with a new session; it never closes.
+func TestRollingRestartKeepsGoing(t *testing.T) {
+	for _, tr := range []string{"websocket", "sse", "longpoll"} {
+		t.Run(tr, func(t *testing.T) {
+			r := newRig(t, echo, nil, nil)
+			ev := newEvents()
+			o := r.opts(ev)
+			o.Transports = []string{tr}
+			c := mustDial(t, r.url(), o)
+			roundTrip(t, c, "a", 20)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			if err := c.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			n := ev.len()
+			if err := r.handle.Shutdown(ctx); err != nil {
+				t.Fatal(err)
+			}
+			dis := ev.waitFor(t, n, "disconnected", func(e Event) bool { _, ok := e.(DisconnectedEvent); return ok }).(DisconnectedEvent)
+			// The close frame (1001), or on long-polling possibly the
+			// shutting-down server's refusal of the next poll (retry).
+			var ce *CloseError
+			var se *ServerError
+			if !(errors.As(dis.Cause, &ce) && ce.Code == CloseGoingAway) && !(errors.As(dis.Cause, &se) && se.Code == CodeInternal) {
+				t.Fatalf("disconnected by %v", dis.Cause)
+			}
+			r.stop()
+			r.setHandler(server.NewHandler(echo, nil), nil)
+			r.start()
+			lost := ev.waitFor(t, n, "session lost", func(e Event) bool { _, ok := e.(SessionLostEvent); return ok }).(SessionLostEvent)
+			if len(lost.Unacknowledged) != 0 {
+				t.Fatalf("acknowledged messages reported lost: %d", len(lost.Unacknowledged))
+			}
+			ev.waitFor(t, n, "connected", connectedOn(tr))
+			if _, err := c.Receive(ctx); !errors.Is(err, ErrSessionLost) {
+				t.Fatalf("Receive: %v, want the session loss once", err)
+			}
+			roundTrip(t, c, "b", 20)
+			for _, e := range ev.snapshot() {
+				if _, ok := e.(ClosedEvent); ok {
+					t.Fatalf("the client closed during the restart: %v", ev.snapshot())
+				}
+			}
+		})
+	}
 }

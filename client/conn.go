@@ -45,6 +45,12 @@ const sseAckInterval = 250 * time.Millisecond
 // reader and writer.
 func (c *Client) adopt(cn *conn, reason string, elapsed time.Duration, from string) {
 	c.mu.Lock()
+	if c.closed != nil {
+		// Closed while this link was being dialed.
+		c.mu.Unlock()
+		cn.fail(ErrClosed)
+		return
+	}
 	resumed := false
 	if w := cn.l.Welcome(); w != nil {
 		resumed = w.Resumed
@@ -119,10 +125,17 @@ func (c *Client) readLoop(cn *conn) {
 			c.mu.Lock()
 			ours := c.closing
 			c.mu.Unlock()
-			if ours {
+			ce := &CloseError{Code: CloseCode(f.Close.Code), Reason: f.Close.Reason}
+			switch {
+			case ours:
 				c.finish(nil) // the server's answer to our close
-			} else {
-				c.finish(&CloseError{Code: f.Close.Code, Reason: f.Close.Reason})
+			case ce.Code.Reconnect():
+				// The server is going away (shutdown, restart): resume
+				// later, here or elsewhere; not an end.
+				cn.fail(ce)
+				return
+			default:
+				c.finish(ce)
 			}
 			cn.fail(ErrClosed)
 			return
@@ -164,7 +177,7 @@ func (c *Client) deliver(cn *conn, f *wire.Frame) error {
 			}
 			data := make([]byte, len(f.Data))
 			copy(data, f.Data)
-			c.inbox = append(c.inbox, Message{Binary: f.Kind == wire.KindBinary, Data: data})
+			c.inbox = append(c.inbox, entry{m: Message{Binary: f.Kind == wire.KindBinary, Data: data}})
 			c.inboxBytes += len(data)
 			c.signalLocked()
 			c.mu.Unlock()

@@ -9,7 +9,6 @@ import (
 
 	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/seq"
-	"github.com/tether-sdk/tether/internal/wire"
 	"github.com/tether-sdk/tether/transport"
 )
 
@@ -33,6 +32,10 @@ type dialResult struct {
 	err       error
 	elapsed   time.Duration
 }
+
+// errAttemptTimeout is the cause of a transport attempt that got no answer
+// within Options.ConnectTimeout.
+var errAttemptTimeout = errors.New("no answer in time (Options.ConnectTimeout)")
 
 // connect negotiates a transport: it starts the first; a refusal starts the
 // next at once, silence past SlowTimeout starts the next in parallel, and the
@@ -61,8 +64,15 @@ func proxyAuth(err error) bool {
 // sessionGone reports the server's answer that it no longer knows the
 // session: every transport would say the same, so it ends a negotiation.
 func sessionGone(err error) bool {
-	var se *link.ServerError
-	return errors.As(err, &se) && se.Answer.Code == wire.CodeSessionNotFound
+	var se *ServerError
+	return errors.As(err, &se) && se.Code == CodeSessionNotFound
+}
+
+// tooMany reports the server's answer that it will not start another
+// session now: every transport would say the same; wait as it asks.
+func tooMany(err error) bool {
+	var se *ServerError
+	return errors.As(err, &se) && se.Code == CodeTooManySessions
 }
 
 func (c *Client) hasSession() bool {
@@ -71,21 +81,33 @@ func (c *Client) hasSession() bool {
 	return c.sid != ""
 }
 
-// sessionLost reports the messages that could not be guaranteed and resets
+// sessionLost reports the messages that could not be guaranteed (to OnEvent,
+// and to Receive once, after the messages of the old session), and resets
 // the session state for a new session.
-func (c *Client) sessionLost(cause error) {
+func (c *Client) sessionLost(answer error) {
 	c.mu.Lock()
 	var lost []Message
 	for _, m := range c.out.Unacked() {
 		lost = append(lost, Message{Binary: m.Binary, Data: m.Data})
 	}
+	cause := &SessionLostError{Unacknowledged: len(lost), Err: answer}
 	c.out = seq.Outbox{}
 	c.in = seq.Receiver{}
 	c.sid, c.key = "", ""
+	c.inbox = append(c.inbox, entry{err: cause})
+	c.losses++
+	c.lastLoss = cause
 	c.signalLocked()
 	c.mu.Unlock()
-	c.o.Logger.Warn("session lost", "unacknowledged", len(lost), "cause", cause)
+	c.o.Logger.Warn("session lost", "unacknowledged", len(lost), "cause", answer)
 	c.ev.emit(SessionLostEvent{Unacknowledged: lost, Cause: cause})
+}
+
+// attempt is one transport dial in a negotiation.
+type attempt struct {
+	transport string
+	start     time.Time
+	done      bool
 }
 
 func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
@@ -102,11 +124,23 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 	defer cancel()
 	results := make(chan dialResult, len(order))
 	start := time.Now()
+	var tries []*attempt
 	launch := func(tr string) {
+		a := &attempt{transport: tr, start: time.Now()}
+		tries = append(tries, a)
 		go func() {
-			t0 := time.Now()
-			l, err := c.links.DialLink(dctx, tr, header, attach)
-			results <- dialResult{transport: tr, l: l, err: err, elapsed: time.Since(t0)}
+			// Each attempt has its own bound, whatever the caller's ctx.
+			actx, acancel := context.WithTimeoutCause(dctx, c.o.ConnectTimeout, errAttemptTimeout)
+			defer acancel()
+			l, err := c.links.DialLink(actx, tr, header, attach)
+			// A connection deadline taken from actx may expire a moment
+			// before actx itself: past the attempt's bound is its timeout too.
+			own := !time.Now().Before(a.start.Add(c.o.ConnectTimeout))
+			if err != nil && ctx.Err() == nil && (context.Cause(actx) == errAttemptTimeout || own) {
+				err = &transportError{Transport: tr, Err: fmt.Errorf("%w: %v", errAttemptTimeout, c.o.ConnectTimeout),
+					Hint: "is the server up and is this its URL? something accepted the connection and never answered"}
+			}
+			results <- dialResult{transport: tr, l: l, err: err, elapsed: time.Since(a.start)}
 		}()
 	}
 	launch(order[0])
@@ -124,23 +158,42 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 			}
 		}()
 	}
+	finished := func(tr string) {
+		for _, a := range tries {
+			if a.transport == tr {
+				a.done = true
+			}
+		}
+	}
+	// canceled lists every attempt, those still running failed by ctx.
+	canceled := func() error {
+		for _, a := range tries {
+			if !a.done {
+				attempts = append(attempts, Attempt{Transport: a.transport, Elapsed: time.Since(a.start), Err: ctx.Err()})
+			}
+		}
+		return &ConnectError{Attempts: attempts}
+	}
 	for {
 		select {
 		case r := <-results:
 			pending--
+			finished(r.transport)
 			if r.err == nil {
 				cancel()
 				drain(pending)
 				return newConn(r.l), reasonFor(r.transport, attempts, time.Since(start)), nil
 			}
-			attempts = append(attempts, Attempt{Transport: r.transport, Elapsed: r.elapsed, Err: r.err})
-			c.o.Logger.Info("transport failed", "transport", r.transport, "error", r.err)
-			if permanent(r.err) || sessionGone(r.err) || proxyAuth(r.err) || ctx.Err() != nil {
+			if ctx.Err() != nil {
 				cancel()
 				drain(pending)
-				if ctx.Err() != nil {
-					return nil, "", ctx.Err()
-				}
+				return nil, "", canceled()
+			}
+			attempts = append(attempts, Attempt{Transport: r.transport, Elapsed: r.elapsed, Err: r.err})
+			c.o.Logger.Info("transport failed", "transport", r.transport, "error", r.err)
+			if permanent(r.err) || sessionGone(r.err) || tooMany(r.err) || proxyAuth(r.err) {
+				cancel()
+				drain(pending)
 				return nil, "", r.err
 			}
 			if started < len(order) {
@@ -162,7 +215,7 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 		case <-ctx.Done():
 			cancel()
 			drain(pending)
-			return nil, "", ctx.Err()
+			return nil, "", canceled()
 		}
 	}
 }
@@ -186,24 +239,14 @@ func shortCause(err error) string {
 	case errors.As(err, &he) && he.StatusCode != 0:
 		return fmt.Sprintf("%s %s", transport.Classify(err), he.Status)
 	case errors.As(err, &he):
-		return fmt.Sprintf("%s: %v", transport.Classify(err), he.Err)
+		return shorten(fmt.Sprintf("%s: %v", transport.Classify(err), he.Err), 120)
 	}
-	return err.Error()
+	return shorten(err.Error(), 120)
 }
 
-// permanent reports failures that retrying or another transport cannot fix.
+// permanent reports failures that retrying or another transport cannot fix:
+// the classes TLS, config and protocol, and refused credentials.
 func permanent(err error) bool {
-	var pe *ProtocolError
-	var se *link.ServerError
-	if errors.As(err, &pe) {
-		return true
-	}
-	if errors.As(err, &se) && (se.Answer.Code == wire.CodeUnsupportedVersion || se.Answer.Code == wire.CodeUnauthorized || se.Answer.Code == wire.CodeForbiddenOrigin) {
-		return true
-	}
-	switch transport.Classify(err) {
-	case transport.ClassTLS, transport.ClassConfig, transport.ClassUnauthorized:
-		return true
-	}
-	return false
+	cl := transport.Classify(err)
+	return cl.Permanent() || cl == transport.ClassUnauthorized
 }

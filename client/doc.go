@@ -5,7 +5,7 @@
 //	if err != nil {
 //		return err // a *ConnectError lists every transport tried and why it failed
 //	}
-//	defer c.Close()
+//	defer c.Close(context.Background()) // waits for the server's answer and the last event
 //	c.Send(ctx, client.Text("hello"))
 //	m, err := c.Receive(ctx)
 //
@@ -29,12 +29,46 @@
 // resumes: messages sent while disconnected wait in a bounded queue and go
 // out in order; messages from the server that were not acknowledged are
 // replayed; duplicates are dropped. If the server forgot the session (it
-// expired, or the server lost its state), a SessionLostEvent lists the
-// messages that could not be guaranteed; nothing is dropped silently.
+// expired, or the server restarted and lost its state), a SessionLostEvent
+// lists the messages that could not be guaranteed, Receive returns a
+// *SessionLostError (errors.Is(err, ErrSessionLost)) once between the old
+// session's messages and the new one's, and the client goes on with a new
+// session; nothing is dropped silently.
+//
+// # Lifecycle
+//
+// A server going away is not an end: a close frame whose CloseCode
+// Reconnect() is true (1001 going away, as server.Handler.Shutdown sends;
+// 1011, 1012, 1013), a dropped connection, or a refusal while the server
+// drains (500, 503, 429 with Retry-After) make the client reconnect and
+// resume; a rolling restart costs a reconnect and, when the new process does
+// not have the session, a reported session loss. Only a final close code
+// (1000, 1008, 1009, application codes) ends the client (ClosedEvent with a
+// *CloseError).
+//
+// Each transport attempt of a connect is bounded by Options.ConnectTimeout
+// (15 s) whatever the caller's context; a silent server gives a
+// *ConnectError listing every attempt. When the caller's context ends
+// first, the attempts still running carry its error (class
+// transport.ClassCanceled). Dial waits out a Retry-After the server asks
+// for; with Options.RetryOnFailedConnect it returns at once and keeps
+// trying in the background.
+//
+// Events and calls: Dial returns after OnEvent received the events of its
+// connect (ConnectingEvent, ConnectedEvent; on failure, ClosedEvent last).
+// Close(ctx) sends the close frame, waits for the answer (at most 5 s), and
+// returns after OnEvent received the ClosedEvent (or when ctx ends).
+//
+// # Errors
 //
 // Permanent failures stop at once with their error: a TLS or pin failure, a
-// bad URL or setting, a server that does not speak Tether, and refused
-// credentials unless Options.RefreshCredentials says to retry.
+// bad URL or setting (*transport.ConfigError, including Options.Transports),
+// a server that does not speak Tether (*ProtocolError), a refused origin and
+// refused credentials (*ServerError with CodeForbiddenOrigin or
+// CodeUnauthorized) unless Options.RefreshCredentials says to retry.
+// transport.Classify(err) gives the class the client acted on for any error.
+// Messages name the transport, say what to do when the library knows
+// (trust a CA, check the URL path, use raw mode), and carry no session ids.
 //
 // Every transport dials through package transport, so the same CAs, pins,
 // client certificates and proxy (from the environment or Options.Dial)

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -38,20 +39,23 @@ type ReconnectingEvent struct {
 	Cause   error
 }
 
-// DisconnectedEvent: the transport carrying the session failed.
+// DisconnectedEvent: the transport carrying the session failed, or the
+// server went away (Cause is a *CloseError whose Code.Reconnect() is true:
+// a shutdown or restart); the client reconnects.
 type DisconnectedEvent struct {
 	Transport string
 	Cause     error
 }
 
 // SessionLostEvent: the server no longer knew the session when the client
-// came back (it expired, or the server lost its state). Unacknowledged lists
-// the messages sent but not acknowledged by the server: they may or may not
-// have arrived, and they are not sent again. Messages the server sent that
-// the client had not received are lost too. A new session starts.
+// came back (it expired, or the server restarted and lost its state).
+// Unacknowledged lists the messages sent but not acknowledged by the server:
+// they may or may not have arrived, and they are not sent again. Messages
+// the server sent that the client had not received are lost too. A new
+// session starts; Receive returns the same *SessionLostError once.
 type SessionLostEvent struct {
 	Unacknowledged []Message
-	Cause          error
+	Cause          error // a *SessionLostError: errors.Is(Cause, ErrSessionLost)
 }
 
 // ClosedEvent: the client is closed for good; Err is nil after Close.
@@ -69,16 +73,20 @@ func (ClosedEvent) event()           {}
 
 // dispatcher delivers events in order from one goroutine, never under the
 // client's lock. The queue grows as needed; handlers must not block for long.
+// It ends after delivering the ClosedEvent.
 type dispatcher struct {
-	fn    func(Event)
-	mu    sync.Mutex
-	queue []Event
-	wake  chan struct{}
-	done  chan struct{}
+	fn       func(Event)
+	mu       sync.Mutex
+	queue    []Event
+	emitted  uint64
+	handled  uint64
+	progress chan struct{} // closed and replaced when handled grows
+	wake     chan struct{}
+	done     chan struct{}
 }
 
 func newDispatcher(fn func(Event)) *dispatcher {
-	d := &dispatcher{fn: fn, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	d := &dispatcher{fn: fn, wake: make(chan struct{}, 1), done: make(chan struct{}), progress: make(chan struct{})}
 	if fn == nil {
 		close(d.done)
 		return d
@@ -93,10 +101,35 @@ func (d *dispatcher) emit(e Event) {
 	}
 	d.mu.Lock()
 	d.queue = append(d.queue, e)
+	d.emitted++
 	d.mu.Unlock()
 	select {
 	case d.wake <- struct{}{}:
 	default:
+	}
+}
+
+// wait returns once every event emitted before the call was delivered (or
+// the dispatcher ended after the ClosedEvent), or with ctx's error.
+func (d *dispatcher) wait(ctx context.Context) error {
+	d.mu.Lock()
+	target := d.emitted
+	d.mu.Unlock()
+	for {
+		d.mu.Lock()
+		if d.handled >= target {
+			d.mu.Unlock()
+			return nil
+		}
+		p := d.progress
+		d.mu.Unlock()
+		select {
+		case <-p:
+		case <-d.done:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 }
 
@@ -109,6 +142,11 @@ func (d *dispatcher) run() {
 		d.mu.Unlock()
 		for _, e := range q {
 			d.fn(e)
+			d.mu.Lock()
+			d.handled++
+			close(d.progress)
+			d.progress = make(chan struct{})
+			d.mu.Unlock()
 			if _, last := e.(ClosedEvent); last {
 				return
 			}

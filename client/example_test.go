@@ -4,13 +4,16 @@ package client_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"time"
 
 	"github.com/tether-sdk/tether/client"
 	"github.com/tether-sdk/tether/server"
+	"github.com/tether-sdk/tether/transport"
 )
 
 // echoServer starts a Tether echo server on loopback (plain HTTP is allowed
@@ -43,7 +46,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	defer c.Close()
+	defer c.Close(context.Background())
 	c.Send(ctx, client.Text("hello"))
 	m, err := c.Receive(ctx)
 	if err != nil {
@@ -73,7 +76,26 @@ func ExampleOptions_events() {
 		fmt.Println(err)
 		return
 	}
-	defer c.Close()
+	defer c.Close(context.Background())
+	// Dial returns after OnEvent received the ConnectedEvent.
 	fmt.Println("connected over", <-connected)
 	// Output: connected over longpoll
+}
+
+// Errors say what the server answered and what the client did about it.
+func ExampleServerError() {
+	h := server.NewHandler(func(*server.Session) {}, &server.Options{AllowedOrigins: []string{"https://app.example.com"}})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	_, err := client.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), &client.Options{
+		Header: http.Header{"Origin": {"https://elsewhere.example.com"}},
+	})
+	var se *client.ServerError
+	if errors.As(err, &se) {
+		fmt.Println(se.Code, se.Status, transport.Classify(err), transport.Classify(err).Permanent())
+	}
+	// Output: forbidden_origin 403 config true
 }

@@ -14,3 +14,10 @@ func Text(s string) Message { return Message{Data: []byte(s)} }
 
 // Binary returns a binary message.
 func Binary(b []byte) Message { return Message{Binary: true, Data: b} }
+
+// entry is one item of the inbox: a message, or the loss of the session
+// (err) between the old session's messages and the new one's.
+type entry struct {
+	m   Message
+	err error
+}

@@ -2,8 +2,12 @@ package client
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/tether-sdk/tether/transport"
@@ -21,13 +25,16 @@ const (
 	DefaultMaxQueuedBytes  = 4 << 20
 	DefaultMaxMessageBytes = 1 << 20
 	DefaultRawPing         = 25 * time.Second
+	DefaultConnectTimeout  = 15 * time.Second // transport.DefaultHandshakeTimeout
 )
 
 // Options configure a Client. A nil *Options means all defaults; every field
 // documents its zero value. Dial copies the Options.
 type Options struct {
-	// Transports lists the transports to try, in order: "websocket", "sse",
-	// "longpoll". Nil: all three, in that order.
+	// Transports lists the transports to try, in order: TransportWebSocket,
+	// TransportSSE, TransportLongPoll ("websocket", "sse", "longpoll"); an
+	// unknown name is a *transport.ConfigError. Nil: all three, in that
+	// order. With Raw, only TransportWebSocket is allowed.
 	Transports []string
 
 	// Raw talks to a plain WebSocket server that does not speak Tether:
@@ -52,6 +59,23 @@ type Options struct {
 	// stops with the refusal. Nil: a refusal stops the client at once.
 	RefreshCredentials func(ctx context.Context, refusal error) error
 
+	// ConnectTimeout bounds each transport's attempt of a connect (TCP,
+	// proxy, TLS, the upgrade or first request, and the server's welcome),
+	// whatever the caller's context: a server that accepts the connection
+	// and never answers fails that attempt, and the connect fails with a
+	// *ConnectError listing every attempt. Zero: DefaultConnectTimeout
+	// (15 s).
+	ConnectTimeout time.Duration
+
+	// RetryOnFailedConnect makes Dial return a Client even when the first
+	// connect failed (unless the failure is permanent: TLS, a bad setting,
+	// refused credentials, a server that does not speak Tether): the client
+	// then keeps trying in the background, with backoff, as after a lost
+	// connection (MaxAttempts applies), and Send queues meanwhile; the
+	// events say how it goes. Zero: Dial returns the connect's error (after
+	// waiting out a Retry-After the server asked for, while ctx allows).
+	RetryOnFailedConnect bool
+
 	// SlowTimeout is how long a transport may stay silent before the next
 	// one is started in parallel (the first to prove a round trip wins).
 	// Zero: DefaultSlowTimeout (2.5 s).
@@ -66,7 +90,8 @@ type Options struct {
 	// full jitter). Zero: 500 ms and 30 s.
 	InitialBackoff, MaxBackoff time.Duration
 
-	// MaxAttempts bounds the reconnect attempts after a loss; then the client
+	// MaxAttempts bounds the reconnect attempts after a loss (and, with
+	// RetryOnFailedConnect, after a failed first connect); then the client
 	// closes with the last error. Zero: forever.
 	MaxAttempts int
 
@@ -106,8 +131,11 @@ type Options struct {
 	RawPingInterval time.Duration
 
 	// OnEvent receives connection events, in order, from one goroutine and
-	// never while the client holds a lock. It must not block for long.
-	// Nil: events are dropped.
+	// never while the client holds a lock. It must not block for long, and
+	// must not call Close (Close waits for the events to be delivered).
+	// Dial returns after the events of its connect were delivered (the
+	// ConnectedEvent included; on failure, the ClosedEvent); Close returns
+	// after the ClosedEvent was delivered. Nil: events are dropped.
 	OnEvent func(Event)
 
 	// Logger receives diagnostics. Nil: silent.
@@ -138,23 +166,42 @@ func (o *Options) rawPingInterval() time.Duration {
 	return DefaultRawPing
 }
 
-// withDefaults returns a copy with zero values replaced.
-func (o *Options) withDefaults() Options {
+// withDefaults returns a copy with zero values replaced, or a
+// *transport.ConfigError for a setting that cannot be used.
+func (o *Options) withDefaults() (Options, error) {
 	var c Options
 	if o != nil {
 		c = *o
 	}
+	known := []string{TransportWebSocket, TransportSSE, TransportLongPoll}
+	for i, tr := range c.Transports {
+		if !slices.Contains(known, tr) {
+			return c, &transport.ConfigError{Field: fmt.Sprintf("Options.Transports[%d]", i), Value: tr,
+				Err: errors.New("unknown transport: use websocket, sse or longpoll (TransportWebSocket, TransportSSE, TransportLongPoll)")}
+		}
+		if slices.Index(c.Transports, tr) != i {
+			return c, &transport.ConfigError{Field: fmt.Sprintf("Options.Transports[%d]", i), Value: tr, Err: errors.New("listed twice")}
+		}
+	}
+	if c.Transports != nil && len(c.Transports) == 0 {
+		return c, &transport.ConfigError{Field: "Options.Transports", Err: errors.New("empty: leave it nil for all three, or list at least one")}
+	}
+	if c.Raw && c.Transports != nil && !slices.Equal(c.Transports, []string{TransportWebSocket}) {
+		return c, &transport.ConfigError{Field: "Options.Transports", Value: strings.Join(c.Transports, ","),
+			Err: errors.New("with Options.Raw (a plain WebSocket server) there is no fallback transport: leave Transports nil, or websocket only")}
+	}
 	if c.Transports == nil {
-		c.Transports = []string{"websocket", "sse", "longpoll"}
+		c.Transports = known
 	}
 	if c.Raw {
-		c.Transports = []string{"websocket"}
+		c.Transports = []string{TransportWebSocket}
 	}
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {
 			*d = v
 		}
 	}
+	def(&c.ConnectTimeout, DefaultConnectTimeout)
 	def(&c.SlowTimeout, DefaultSlowTimeout)
 	def(&c.FirstEventWait, DefaultFirstEventWait)
 	def(&c.InitialBackoff, DefaultInitialBackoff)
@@ -172,5 +219,5 @@ func (o *Options) withDefaults() Options {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	return c
+	return c, nil
 }

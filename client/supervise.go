@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -37,10 +38,14 @@ func fullJitter(d time.Duration) time.Duration {
 
 // supervise waits for the current link to die and reconnects, with backoff,
 // until the client closes or a permanent error; while on a fallback it
-// probes WebSocket.
-func (c *Client) supervise() {
+// probes WebSocket. A non-nil failed is a first connect's failure
+// (Options.RetryOnFailedConnect): it reconnects first.
+func (c *Client) supervise(failed error) {
 	defer c.wg.Done()
 	bo := newBackoff(c.o.InitialBackoff, c.o.MaxBackoff)
+	if failed != nil && !c.reconnect(bo, failed, false) {
+		return
+	}
 	for {
 		cn := c.current()
 		if cn == nil {
@@ -137,30 +142,23 @@ func (c *Client) reconnect(bo *backoff.ExponentialBackOff, cause error, now bool
 
 // refresh asks the application for new credentials after a refusal.
 func (c *Client) refresh(err error) bool {
-	if c.o.RefreshCredentials == nil || !unauthorized(err) {
+	if c.o.RefreshCredentials == nil || transport.Classify(err) != transport.ClassUnauthorized {
 		return false
 	}
 	return c.o.RefreshCredentials(c.ctx, err) == nil
-}
-
-// unauthorized reports a refusal of the credentials.
-func unauthorized(err error) bool {
-	var se *link.ServerError
-	return transport.Classify(err) == transport.ClassUnauthorized ||
-		errors.As(err, &se) && se.Answer.Code == wire.CodeUnauthorized
 }
 
 // retryAfterOf is the server's requested delay, from a Retry-After header
 // or an error answer's retry.
 func retryAfterOf(err error) time.Duration {
 	var he *transport.HandshakeError
-	var se *link.ServerError
+	var se *ServerError
 	d := time.Duration(0)
 	if errors.As(err, &he) {
 		d = he.RetryAfter
 	}
-	if errors.As(err, &se) && se.Answer.Retry > 0 {
-		d = max(d, time.Duration(se.Answer.Retry)*time.Millisecond)
+	if errors.As(err, &se) {
+		d = max(d, se.Retry)
 	}
 	return d
 }
@@ -168,16 +166,7 @@ func retryAfterOf(err error) time.Duration {
 // shouldProbe: on a fallback, with WebSocket allowed, probe it.
 func (c *Client) shouldProbe(cn *conn) bool {
 	return !c.o.Raw && c.o.ProbeInterval > 0 && cn.l.Transport() != wire.TransportWebSocket &&
-		contains(c.o.Transports, wire.TransportWebSocket)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+		slices.Contains(c.o.Transports, wire.TransportWebSocket)
 }
 
 // probeLoop tries WebSocket in the background, with jittered backoff, and

@@ -44,6 +44,9 @@ const wsOverhead = 4096
 // the welcome (a data round trip). header is sent with the upgrade.
 func dialWS(ctx context.Context, d *transport.Dialer, o *Options, header http.Header, a link.Attach) (*wsLink, error) {
 	wo := &transport.WebSocketOptions{
+		// ctx carries the attempt's bound (Options.ConnectTimeout), which
+		// names itself in the error; this is only a backstop.
+		HandshakeTimeout:  o.ConnectTimeout + time.Second,
 		Header:            header,
 		EnableCompression: o.EnableCompression,
 		ReadLimit:         int64(o.maxMessage()) + wsOverhead,
@@ -66,8 +69,8 @@ func dialWS(ctx context.Context, d *transport.Dialer, o *Options, header http.He
 	}
 	if conn.Subprotocol() != wire.Subprotocol {
 		conn.Close()
-		return nil, &ProtocolError{Reason: fmt.Sprintf("the server at %s does not speak %s (it chose subprotocol %q); use Options.Raw for a plain WebSocket server",
-			d.Target().WS.Redacted(), wire.Subprotocol, conn.Subprotocol())}
+		return nil, &ProtocolError{Reason: fmt.Sprintf("the server at %s does not speak %s (it chose subprotocol %q); %s",
+			d.Target().WS.Redacted(), wire.Subprotocol, conn.Subprotocol(), hintRaw)}
 	}
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()

@@ -157,7 +157,7 @@ func dial(t *testing.T, url string, o *client.Options) (*client.Client, time.Dur
 		t.Fatalf("Dial %s: %v", url, err)
 	}
 	el := time.Since(start)
-	t.Cleanup(func() { c.Close() })
+	t.Cleanup(func() { c.Close(context.Background()) })
 	return c, el
 }
 

@@ -502,7 +502,7 @@ func wrongPinThroughNginx(t *testing.T, url string, counter *hostile.FaultProxy,
 	c, err := client.Dial(context.Background(), url, o)
 	el := time.Since(start)
 	if err == nil {
-		c.Close()
+		c.Close(context.Background())
 		t.Fatal("connected with a wrong pin")
 	}
 	row.failedWith("refused: *transport.PinError", el)

@@ -225,7 +225,7 @@ func TestProxyBasicAuth(t *testing.T) {
 					c, err := client.Dial(ctx, b.url(), o)
 					el := time.Since(start)
 					if err == nil {
-						c.Close()
+						c.Close(context.Background())
 						t.Fatal("connected without the right credentials")
 					}
 					t.Logf("error after %v: %v", el.Round(time.Millisecond), err)
@@ -350,7 +350,7 @@ func TestHTTPSProxy(t *testing.T) {
 			c, err := client.Dial(context.Background(), b.url(), o)
 			el := time.Since(start)
 			if err == nil {
-				c.Close()
+				c.Close(context.Background())
 				t.Fatal("connected with a wrong pin through the proxy")
 			}
 			row.failedWith("refused: *transport.PinError", el)

@@ -4,6 +4,7 @@ package integration
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -241,6 +242,9 @@ func restartLost(t *testing.T, tr string) {
 				got <- i
 			}
 			m, err := c.Receive(ctx)
+			if errors.Is(err, client.ErrSessionLost) {
+				continue // Receive says it once, between the sessions
+			}
 			if err != nil {
 				recvErr <- err
 				return

@@ -33,11 +33,15 @@ const (
 	ClassProxy
 	// ClassConfig: a setting or URL is wrong. Permanent.
 	ClassConfig
-	// ClassCanceled: the caller's context ended.
+	// ClassCanceled: the caller's context ended (canceled or past its
+	// deadline).
 	ClassCanceled
+	// ClassProtocol: the server does not speak the protocol, or broke it, or
+	// refused the request as malformed. Permanent.
+	ClassProtocol
 )
 
-var classNames = [...]string{"network", "refused", "unauthorized", "server", "tls", "proxy", "config", "canceled"}
+var classNames = [...]string{"network", "refused", "unauthorized", "server", "tls", "proxy", "config", "canceled", "protocol"}
 
 func (c Class) String() string {
 	if c >= 0 && int(c) < len(classNames) {
@@ -47,12 +51,21 @@ func (c Class) String() string {
 }
 
 // Permanent reports whether retrying the same request cannot help.
-func (c Class) Permanent() bool { return c == ClassTLS || c == ClassConfig }
+func (c Class) Permanent() bool { return c == ClassTLS || c == ClassConfig || c == ClassProtocol }
+
+// Classer is an error that knows its Class (the client's protocol and
+// server errors). Classify asks the outermost one in an error's chain.
+type Classer interface {
+	error
+	Class() Class
+}
 
 // Classify returns the Class of an error from this package (or from a
-// transport built on it). Unknown errors are ClassNetwork.
+// transport or client built on it: see Classer). A context's error is
+// ClassCanceled. Unknown errors are ClassNetwork.
 func Classify(err error) Class {
 	var (
+		cl Classer
 		he *HandshakeError
 		pe *ProxyError
 		ue *URLError
@@ -61,6 +74,8 @@ func Classify(err error) Class {
 	switch {
 	case err == nil:
 		return ClassNetwork
+	case errors.As(err, &cl):
+		return cl.Class()
 	case errors.As(err, &he):
 		return he.Class
 	case errors.Is(err, ErrPinMismatch):
@@ -73,7 +88,7 @@ func Classify(err error) Class {
 	if c, ok := classifyPlatform(err); ok {
 		return c
 	}
-	if errors.Is(err, context.Canceled) {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return ClassCanceled
 	}
 	return ClassNetwork

@@ -51,8 +51,10 @@
 // [*ProxyError], [*PinError] and [*HandshakeError]. [Classify] sorts any error
 // from this package into the [Class] a client acts on: fall back at once
 // ([ClassRefused]), retry later ([ClassNetwork], [ClassServer], [ClassProxy]),
-// or stop ([ClassTLS], [ClassConfig], and [ClassUnauthorized] unless the
-// application can refresh its credentials).
+// or stop ([ClassTLS], [ClassConfig], [ClassProtocol], and
+// [ClassUnauthorized] unless the application can refresh its credentials); a
+// context's error is [ClassCanceled]. Errors of the layers above (the
+// client's protocol and server errors) carry their own class ([Classer]).
 //
 // # Limits
 //

@@ -168,25 +168,32 @@ func (e *HandshakeError) Error() string {
 	if e.StatusCode != 0 {
 		fmt.Fprintf(&b, ": %s", e.Status)
 	}
-	switch e.Class {
-	case ClassRefused:
-		if e.Transport == "websocket" {
-			b.WriteString(" (the upgrade was refused or stripped on the way: a proxy or load balancer that does not pass WebSockets)")
-		} else {
-			b.WriteString(" (something on the way answered instead of the server, or held the answer back)")
-		}
-	case ClassUnauthorized:
-		b.WriteString(" (the server refused the credentials)")
-	case ClassServer:
-		if e.RetryAfter > 0 {
-			fmt.Fprintf(&b, " (server error; retry after %v)", e.RetryAfter)
-		}
+	if h := e.Hint(); h != "" {
+		b.WriteString(" (" + h + ")")
 	}
 	if e.Err != nil && !errors.Is(e.Err, errBadHandshakeStatus) {
 		b.WriteString(": ")
 		b.WriteString(e.Err.Error())
 	}
 	return b.String()
+}
+
+// Hint says what the answer most likely means and what to do about it ("" when
+// nothing useful can be said).
+func (e *HandshakeError) Hint() string {
+	switch {
+	case e.StatusCode == http.StatusNotFound:
+		return "no Tether endpoint at this URL: check the URL path"
+	case e.Class == ClassRefused && e.Transport == "websocket":
+		return "the upgrade was refused or stripped on the way: a proxy or load balancer that does not pass WebSockets"
+	case e.Class == ClassRefused:
+		return "something on the way answered instead of the server, or held the answer back"
+	case e.Class == ClassUnauthorized:
+		return "the server refused the credentials"
+	case e.Class == ClassServer && e.RetryAfter > 0:
+		return fmt.Sprintf("server error; retry after %v", e.RetryAfter)
+	}
+	return ""
 }
 
 func (e *HandshakeError) Unwrap() error { return e.Err }

@@ -9,11 +9,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/tether-sdk/tether/internal/wire"
 )
 
 // DefaultHandshakeTimeout bounds a WebSocket dial (TCP, proxy, TLS and
@@ -183,7 +185,21 @@ func (d *Dialer) statusError(transport, url string, resp *http.Response, cause e
 // answer to a request a fallback transport made with HTTPClient. It reads at
 // most MaxErrorBody bytes of the body and closes it.
 func (d *Dialer) StatusError(transport string, resp *http.Response) *HandshakeError {
-	return d.statusError(transport, resp.Request.URL.Redacted(), resp, errBadHandshakeStatus)
+	return d.statusError(transport, errorURL(resp.Request.URL), resp, errBadHandshakeStatus)
+}
+
+// errorURL is u for an error message: credentials redacted, and without the
+// session's id and key (tether_sid, tether_key), which have no place in logs.
+func errorURL(u *url.URL) string {
+	q := u.Query()
+	if !q.Has(wire.ParamSID) && !q.Has(wire.ParamKey) {
+		return u.Redacted()
+	}
+	q.Del(wire.ParamSID)
+	q.Del(wire.ParamKey)
+	c := *u
+	c.RawQuery = q.Encode()
+	return c.Redacted()
 }
 
 // brokenConn reports errors that mean "the peer closed or reset".

@@ -22,7 +22,11 @@ Connects to a Tether server (or, with --raw, any plain WebSocket server) at URL
 (wss:// or https://; ws:// and http:// only for loopback hosts), by the first
 transport that works, and stays connected: it reconnects with backoff, resumes
 the session and moves between transports without losing, repeating or
-reordering a message.
+reordering a message. A server that shuts down or restarts (close 1001) is
+reconnected to; if the new server process no longer knows the session, a
+warning on stderr says how many sent messages are not guaranteed, and a new
+session goes on. A first connect answered 429 with Retry-After waits and
+tries again.
 
   stdin   each line is sent as a text message (without its line ending)
   stdout  each received message on its own line: a text message as it is, a
@@ -159,9 +163,6 @@ func connect(parent context.Context, e *env, url string, f *connectFlags, opts *
 
 	c, err := client.Dial(ctx, url, opts)
 	if err != nil {
-		if !isUsage(err) {
-			log.waitClosed(2 * time.Second)
-		}
 		if ctx.Err() != nil {
 			return fail(e.stderr, why("while connecting to "+url))
 		}
@@ -174,9 +175,8 @@ func connect(parent context.Context, e *env, url string, f *connectFlags, opts *
 	go func() { sent <- s.sendLines(ctx, e.stdin) }()
 
 	finish := func(code int, err error) int {
-		c.Close()
+		closeClient(c) // after its events, ClosedEvent included
 		<-s.recvDone
-		log.waitClosed(2 * time.Second)
 		if err != nil {
 			return fail(e.stderr, err)
 		}
@@ -224,6 +224,10 @@ func connect(parent context.Context, e *env, url string, f *connectFlags, opts *
 
 	// stdin ended: wait for the acknowledgements, then for --count.
 	if err := c.Flush(ctx); err != nil {
+		if errors.Is(err, client.ErrSessionLost) {
+			// Sent messages can no longer be acknowledged: say so.
+			return finish(exitFailure, err)
+		}
 		if ctx.Err() != nil {
 			return finish(exitFailure, why("waiting for the server to acknowledge the messages sent "+s.progress()))
 		}
@@ -262,6 +266,9 @@ func (s *session) receive() {
 	var line []byte
 	for {
 		m, err := s.c.Receive(context.Background())
+		if errors.Is(err, client.ErrSessionLost) {
+			continue // the event log warned; a new session goes on
+		}
 		if err != nil {
 			s.recvErr = err
 			return

@@ -94,13 +94,9 @@ func stepForward(ctx context.Context, d *demo) ([]string, error) {
 func (d *demo) dialEcho(ctx context.Context, url string, o *client.Options, log *eventLog, want string) (connectedEvent, time.Duration, error) {
 	c, err := client.Dial(ctx, url, o)
 	if err != nil {
-		log.waitClosed(time.Second)
 		return connectedEvent{}, 0, err
 	}
-	defer func() {
-		c.Close()
-		log.waitClosed(time.Second) // its last event before the step's result
-	}()
+	defer closeClient(c) // its last event (ClosedEvent) comes before the step's result
 	var ev connectedEvent
 	select {
 	case ev = <-log.connected:
@@ -139,10 +135,7 @@ func stepRestart(ctx context.Context, d *demo) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		c.Close()
-		log.waitClosed(time.Second)
-	}()
+	defer closeClient(c)
 	select {
 	case <-log.connected:
 	case <-ctx.Done():
@@ -253,9 +246,8 @@ func stepPin(ctx context.Context, d *demo) ([]string, error) {
 	t0 := time.Now()
 	c, err := client.Dial(ctx, d.w.serverURL(), o)
 	took := time.Since(t0)
-	log.waitClosed(time.Second)
 	if err == nil {
-		c.Close()
+		closeClient(c)
 		return nil, errors.New("the client accepted a server whose key does not match the pin")
 	}
 	var pe *transport.PinError

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,7 +12,6 @@ import (
 	"syscall"
 
 	"github.com/tether-sdk/tether/client"
-	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/transport"
 )
 
@@ -54,12 +51,10 @@ func describe(err error) string {
 		ce    *client.ConnectError
 		cle   *client.CloseError
 		pe    *client.ProtocolError
-		se    *link.ServerError
+		se    *client.ServerError
+		sl    *client.SessionLostError
 		he    *transport.HandshakeError
 		le    *transport.LimitError
-		uae   x509.UnknownAuthorityError
-		hne   x509.HostnameError
-		cie   x509.CertificateInvalidError
 		dns   *net.DNSError
 		op    *net.OpError
 	)
@@ -79,20 +74,19 @@ func describe(err error) string {
 		return fmt.Sprintf("bad URL %q: %s", ure.URL, s)
 	case errors.As(err, &cfg):
 		return clean(cfg.Error())
+	case errors.As(err, &cle) && cle.Code.Reconnect():
+		return fmt.Sprintf("the server went away: %v %s", cle.Code, cle.Reason)
 	case errors.As(err, &cle):
-		return fmt.Sprintf("the server closed the session: %d %s", cle.Code, cle.Reason)
+		return fmt.Sprintf("the server closed the session: %d %s", int(cle.Code), cle.Reason)
 	case errors.As(err, &ce):
 		return describeAttempts(ce)
 	case errors.As(err, &proxy):
 		return describeProxy(proxy)
-	case errors.As(err, &uae):
-		return "TLS: the server's certificate is signed by an unknown authority; trust its CA with --cacert FILE"
-	case errors.As(err, &hne):
-		return "TLS: " + clean(hne.Error()) + "; connect with a name the certificate covers"
-	case errors.As(err, &cie):
-		return "TLS: " + clean(cie.Error())
+	case errors.As(err, &sl):
+		return fmt.Sprintf("session lost: the server no longer knew it (it restarted, or the session expired); %d sent message(s) may not have arrived",
+			sl.Unacknowledged)
 	case errors.As(err, &se):
-		return fmt.Sprintf("the server refused %s: %s (%s)", se.Transport, se.Answer.Message, se.Answer.Code)
+		return clean(se.Error())
 	case errors.As(err, &pe):
 		return clean(pe.Error())
 	case errors.As(err, &le):
@@ -126,7 +120,7 @@ func describeAttempts(ce *client.ConnectError) string {
 	same := true
 	for _, a := range ce.Attempts {
 		names = append(names, a.Transport)
-		c := describe(a.Err)
+		c := strings.TrimPrefix(describe(a.Err), a.Transport+": ") // the library names the transport too
 		if len(causes) > 0 && c != causes[0] {
 			same = false
 		}
@@ -169,22 +163,9 @@ func describeHandshake(he *transport.HandshakeError) string {
 	if he.StatusCode == 0 {
 		return clean(he.Error())
 	}
-	// A Tether server says why in a JSON error object.
-	var answer struct{ Code, Message string }
-	if json.Unmarshal(he.Body, &answer) == nil && answer.Message != "" {
-		return fmt.Sprintf("the server answered %s: %s (%s)", he.Status, answer.Message, answer.Code)
-	}
-	switch {
-	case he.StatusCode == http.StatusNotFound:
-		return fmt.Sprintf("the server answered %s: no Tether endpoint at this URL (check the path)", he.Status)
-	case he.Class == transport.ClassRefused:
-		return fmt.Sprintf("answered %s: refused or stripped on the way (a proxy or load balancer that does not pass it), or not a Tether endpoint", he.Status)
-	case he.Class == transport.ClassUnauthorized:
-		return fmt.Sprintf("the server answered %s: it refused the credentials (see --header)", he.Status)
-	}
-	s := fmt.Sprintf("the server answered %s", he.Status)
-	if he.RetryAfter > 0 {
-		s += fmt.Sprintf(" (retry after %v)", he.RetryAfter)
+	s := fmt.Sprintf("%s: the server answered %s", he.Transport, he.Status)
+	if h := he.Hint(); h != "" {
+		s += ": " + h
 	}
 	return s
 }

@@ -61,12 +61,11 @@ type eventLog struct {
 	prefix  string // prepended to every line (the demo indents)
 
 	mu        sync.Mutex
-	closed    chan struct{}
 	connected chan client.ConnectedEvent // optional: the demo waits on it
 }
 
 func newEventLog(w io.Writer, verbose bool) *eventLog {
-	return &eventLog{w: w, verbose: verbose, closed: make(chan struct{})}
+	return &eventLog{w: w, verbose: verbose}
 }
 
 // handle is a client.Options.OnEvent.
@@ -102,7 +101,6 @@ func (l *eventLog) handle(ev client.Event) {
 		} else {
 			line = logfmt("event", "closed")
 		}
-		defer close(l.closed)
 	default:
 		line = logfmt("event", fmt.Sprintf("%T", ev))
 	}
@@ -110,16 +108,5 @@ func (l *eventLog) handle(ev client.Event) {
 		l.mu.Lock()
 		fmt.Fprintln(l.w, l.prefix+line)
 		l.mu.Unlock()
-	}
-}
-
-// waitClosed waits until the ClosedEvent was printed, so that it comes
-// before the last line, or d passes.
-func (l *eventLog) waitClosed(d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-l.closed:
-	case <-t.C:
 	}
 }

@@ -20,6 +20,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
+
+	"github.com/tether-sdk/tether/client"
 )
 
 // Exit codes.
@@ -105,4 +108,12 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Exit codes: 0 done, 1 failure (one \"tether: ...\" line on stderr names the cause), 2 bad usage.")
 	fmt.Fprintln(w, "Run \"tether help COMMAND\" or \"tether COMMAND -h\" for a command's flags.")
+}
+
+// closeClient closes c, waiting (a bounded time) for the server's answer
+// and for the client's last event to be printed.
+func closeClient(c *client.Client) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c.Close(ctx)
 }

@@ -144,6 +144,8 @@ type served struct {
 	mu     sync.Mutex
 	stderr bytes.Buffer
 	done   chan struct{}
+
+	stopOnce sync.Once
 }
 
 func (s *served) log() string {
@@ -153,6 +155,26 @@ func (s *served) log() string {
 }
 
 func (s *served) ca() string { return filepath.Join(s.dir, "ca.pem") }
+
+// stop sends SIGTERM (once) and checks that serve shut down cleanly.
+func (s *served) stop(t *testing.T) {
+	s.stopOnce.Do(func() {
+		s.cmd.Process.Signal(syscall.SIGTERM)
+		exited := make(chan error, 1)
+		go func() { <-s.done; exited <- s.cmd.Wait() }()
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Errorf("tether serve did not exit cleanly on SIGTERM: %v\n%s", err, s.log())
+			} else if !strings.Contains(s.log(), "tether serve: stopped") {
+				t.Errorf("tether serve did not say it stopped:\n%s", s.log())
+			}
+		case <-time.After(15 * time.Second):
+			s.cmd.Process.Kill()
+			t.Errorf("tether serve still running 15 s after SIGTERM\n%s", s.log())
+		}
+	})
+}
 
 var listenLine = regexp.MustCompile(`^tether serve: listening on (wss?://([0-9.]+:[0-9]+)\S*)`)
 
@@ -192,22 +214,7 @@ func startServe(t *testing.T, args ...string) *served {
 			}
 		}
 	}()
-	t.Cleanup(func() {
-		s.cmd.Process.Signal(syscall.SIGTERM)
-		exited := make(chan error, 1)
-		go func() { <-s.done; exited <- s.cmd.Wait() }()
-		select {
-		case err := <-exited:
-			if err != nil {
-				t.Errorf("tether serve did not exit cleanly on SIGTERM: %v\n%s", err, s.log())
-			} else if !strings.Contains(s.log(), "tether serve: stopped") {
-				t.Errorf("tether serve did not say it stopped:\n%s", s.log())
-			}
-		case <-time.After(15 * time.Second):
-			s.cmd.Process.Kill()
-			t.Errorf("tether serve still running 15 s after SIGTERM\n%s", s.log())
-		}
-	})
+	t.Cleanup(func() { s.stop(t) })
 	select {
 	case m := <-found:
 		s.url, s.addr = m[1], m[2]

@@ -69,6 +69,12 @@ func runPin(ctx context.Context, e *env, args []string) int {
 		cctx, cancel := context.WithTimeout(ctx, timeout)
 		chain, err = presentedChain(cctx, &dial, addr)
 		cancel()
+		var ua x509.UnknownAuthorityError
+		if errors.As(err, &ua) {
+			// pin dials through package transport, not the client (which
+			// says this itself).
+			err = fmt.Errorf("%w; trust the server's CA with --cacert FILE", err)
+		}
 	} else if serr != nil && !strings.Contains(arg, ":") {
 		err = usagef("%s: %s (give a PEM file or HOST:PORT)", arg, fileErr(serr))
 	} else {

@@ -26,9 +26,11 @@ Runs Tether's reference server: one URL that serves sessions over WebSocket,
 Server-Sent Events and long-polling (PROTOCOL.md). In echo mode every message
 goes back to its sender; in chat mode to every session (the sender too).
 
-TLS comes from --cert and --key, or from --self-signed DIR, which writes a fresh
-CA and a certificate for localhost, 127.0.0.1 and ::1 (ca.pem, cert.pem, key.pem)
-into DIR and serves with them: clients trust DIR/ca.pem. --plaintext serves
+TLS comes from --cert and --key, or from --self-signed DIR, which writes a CA
+and a certificate for localhost, 127.0.0.1 and ::1 (ca.pem, cert.pem, key.pem,
+and the CA's key in ca-key.pem) into DIR and serves with them: clients trust
+DIR/ca.pem. A later start with the same DIR reuses its CA, so clients keep
+trusting the server across restarts. --plaintext serves
 plain HTTP, for running behind a TLS-terminating reverse proxy (clients accept
 ws:// only for loopback hosts).
 
@@ -66,7 +68,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&f.listen, "listen", "127.0.0.1:8443", "`ADDR` to listen on (host:port; port 0 picks a free one)")
 	fs.StringVar(&f.cert, "cert", "", "TLS certificate chain PEM `FILE` (with --key)")
 	fs.StringVar(&f.key, "key", "", "TLS private key PEM `FILE` (with --cert)")
-	fs.StringVar(&f.selfSigned, "self-signed", "", "write a fresh CA and certificate (ca.pem, cert.pem, key.pem) into `DIR` and serve with them")
+	fs.StringVar(&f.selfSigned, "self-signed", "", "serve with a self-signed CA and certificate in `DIR` (ca.pem, cert.pem, key.pem; made on the first start, reused after)")
 	fs.BoolVar(&f.plaintext, "plaintext", false, "serve plain HTTP (behind a TLS-terminating reverse proxy)")
 	fs.StringVar(&f.path, "path", "/", "URL `PATH` of the endpoint")
 	fs.StringVar(&f.mode, "mode", "echo", "`MODE`: echo (each message back to its sender) or chat (to every session)")
@@ -191,7 +193,7 @@ func (f *serveFlags) tlsConfig() (*tls.Config, error) {
 	}
 	var cert tls.Certificate
 	if f.selfSigned != "" {
-		_, leaf, err := certs.SelfSigned(f.selfSigned, selfSignedHosts(f.listen)...)
+		_, leaf, _, err := certs.LoadOrSelfSigned(f.selfSigned, selfSignedHosts(f.listen)...)
 		if err != nil {
 			return nil, usagef("--self-signed %s: %s", f.selfSigned, clean(strings.TrimPrefix(err.Error(), "certs: ")))
 		}

@@ -352,7 +352,7 @@ func runConnect(args []string) {
 		r.ConnectedMs = append(r.ConnectedMs, float64(connected)/1e6)
 		r.FirstEcho = append(r.FirstEcho, float64(echoed)/1e6)
 		r.Transport = c.Transport()
-		c.Close()
+		c.Close(context.Background())
 		mu.Lock()
 		r.Reason = reason
 		mu.Unlock()
@@ -480,7 +480,7 @@ func runMem(args []string) {
 				}
 				switch c := conns[i].(type) {
 				case *client.Client:
-					c.Close()
+					c.Close(context.Background())
 				case *websocket.Conn:
 					c.Close()
 				}

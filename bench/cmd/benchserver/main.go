@@ -89,7 +89,7 @@ func peer(args []string) {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer c.Close()
+	defer c.Close(context.Background())
 	payload := rig.Payload(16 << 20)
 	send := func(p []byte) error { return c.Send(ctx, client.Message{Binary: true, Data: p}) }
 	for {

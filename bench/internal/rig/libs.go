@@ -113,7 +113,7 @@ func (t *tetherConn) Recv() ([]byte, error) {
 	m, err := t.c.Receive(context.Background())
 	return m.Data, err
 }
-func (t *tetherConn) Close() error              { return t.c.Close() }
+func (t *tetherConn) Close() error              { return t.c.Close(context.Background()) }
 func (t *tetherConn) Transport() string         { return t.c.Transport() }
 func (t *tetherConn) TLS() *tls.ConnectionState { return nil }
 

@@ -7,10 +7,12 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log"
 	"os"
+	"time"
 
 	"github.com/tether-sdk/tether/client"
 	"github.com/tether-sdk/tether/transport"
@@ -32,6 +34,12 @@ func main() {
 				log.Printf("moved from %s to %s: %s", ev.From, ev.To, ev.Reason)
 			case client.DisconnectedEvent:
 				log.Printf("connection lost (%v); reconnecting", ev.Cause)
+			case client.SessionLostEvent:
+				// The server forgot the session (a restart): the lines
+				// sent but not acknowledged may not have reached the room.
+				for _, m := range ev.Unacknowledged {
+					log.Printf("not guaranteed to have reached the room: %s", m.Data)
+				}
 			}
 		},
 	}
@@ -47,6 +55,11 @@ func main() {
 	go func() {
 		for {
 			m, err := c.Receive(ctx)
+			if errors.Is(err, client.ErrSessionLost) {
+				// Lines of the room sent while we were away may be missing.
+				log.Print(err)
+				continue
+			}
 			if err != nil {
 				if err != client.ErrClosed { // not our own Close: say why
 					log.Print(err)
@@ -64,5 +77,7 @@ func main() {
 		}
 	}
 	c.Flush(ctx) // wait until the server has every line
-	c.Close()
+	closeCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	c.Close(closeCtx)
 }

@@ -8,7 +8,10 @@ import (
 	"flag"
 	"log"
 	"net/http"
+	"os"
+	"os/signal"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/tether-sdk/tether/server"
@@ -55,12 +58,32 @@ func main() {
 		}
 	}, nil)
 
-	http.Handle("/chat", h)
+	mux := http.NewServeMux()
+	mux.Handle("/chat", h)
+	srv := &http.Server{Addr: *addr, Handler: mux}
+	go func() {
+		// Ctrl-C or SIGTERM (a deploy): every session gets close 1001
+		// (going away), so clients reconnect to the next process instead of
+		// stopping; then the listener closes.
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		<-sig
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		h.Shutdown(ctx)
+		srv.Shutdown(ctx)
+	}()
+	var err error
 	if *certFile != "" {
 		log.Printf("chat server on wss://%s/chat", *addr)
-		log.Fatal(http.ListenAndServeTLS(*addr, *certFile, *keyFile, nil))
+		err = srv.ListenAndServeTLS(*certFile, *keyFile)
+	} else {
+		// Plain HTTP: for loopback, or behind a TLS-terminating reverse proxy.
+		log.Printf("chat server on ws://%s/chat", *addr)
+		err = srv.ListenAndServe()
 	}
-	// Plain HTTP: for loopback, or behind a TLS-terminating reverse proxy.
-	log.Printf("chat server on ws://%s/chat", *addr)
-	log.Fatal(http.ListenAndServe(*addr, nil))
+	if err != http.ErrServerClosed {
+		log.Fatal(err)
+	}
+	log.Print("chat server stopped")
 }
