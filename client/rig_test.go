@@ -19,12 +19,13 @@ import (
 // rig runs a server.Handler over TLS on a fixed loopback address that can be
 // stopped and started again (a server restart).
 type rig struct {
-	t      *testing.T
-	addr   string
-	ca     *certs.CA
-	cert   tls.Certificate
-	h      http.Handler
-	handle *server.Handler
+	t        *testing.T
+	addr     string
+	ca       *certs.CA
+	cert     tls.Certificate
+	h        http.Handler
+	handle   *server.Handler
+	handlers []*server.Handler // every handler set, shut down at the end
 
 	mu    sync.Mutex
 	srv   *http.Server
@@ -53,13 +54,16 @@ func newRig(t *testing.T, serve func(*server.Session), o *server.Options, wrap f
 		r.stop()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		r.handle.Shutdown(ctx)
+		for _, h := range r.handlers { // replaced ones too: their sessions' goroutines
+			h.Shutdown(ctx)
+		}
 	})
 	return r
 }
 
 func (r *rig) setHandler(h *server.Handler, wrap func(http.Handler) http.Handler) {
 	r.handle = h
+	r.handlers = append(r.handlers, h)
 	r.h = h
 	if wrap != nil {
 		r.h = wrap(h)

@@ -10,8 +10,6 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,22 +18,16 @@ import (
 
 	"github.com/tether-sdk/tether/internal/certs"
 	"github.com/tether-sdk/tether/internal/sse"
+	"github.com/tether-sdk/tether/internal/testkit"
 	"github.com/tether-sdk/tether/internal/wire"
 	"github.com/tether-sdk/tether/transport"
 )
 
-// TestMain fails the run if a goroutine of the package (not of its tests)
-// outlives the tests.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if code == 0 {
-		if stacks, ok := settle(runsPackageCode); !ok {
-			fmt.Fprintf(os.Stderr, "goroutines of package fallback still running after all tests:\n%s\n", stacks)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+// TestMain fails the run if a goroutine outlives the tests.
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+// settle waits until no goroutine's stack satisfies bad (see testkit.Settle).
+func settle(bad func(stack string) bool) (string, bool) { return testkit.Settle(bad) }
 
 // runsPackageCode reports whether a goroutine's stack has a frame in a
 // non-test file of this package.
@@ -46,32 +38,6 @@ func runsPackageCode(stack string) bool {
 		}
 	}
 	return false
-}
-
-// settle polls until no goroutine stack satisfies bad, or 5 s pass (the
-// project's leak-check convention: some goroutines of net/http end
-// asynchronously after the connection they serve is closed).
-func settle(bad func(stack string) bool) (string, bool) {
-	deadline := time.Now().Add(5 * time.Second)
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		var leaked []string
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		for _, g := range strings.Split(string(buf), "\n\n") {
-			if bad(g) {
-				leaked = append(leaked, g)
-			}
-		}
-		if len(leaked) == 0 {
-			return "", true
-		}
-		if time.Now().After(deadline) {
-			return strings.Join(leaked, "\n\n"), false
-		}
-		<-tick.C
-	}
 }
 
 // appQuery is the application's own query in every test URL; it must reach

@@ -157,7 +157,10 @@ func TestPins(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			d := mustDialer(t, ts.wsURL("/ws"), &Config{RootCAs: root.Pool(), Pins: tt.pins})
 			c, _, err := d.DialWebSocket(context.Background(), nil)
-			_, herr := d.HTTPClient().Get(ts.URL + "/plain")
+			resp, herr := d.HTTPClient().Get(ts.URL + "/plain")
+			if herr == nil {
+				resp.Body.Close()
+			}
 			if tt.ok {
 				if err != nil || herr != nil {
 					t.Fatalf("websocket: %v; http: %v", err, herr)
@@ -296,7 +299,10 @@ func TestProxyAuthRefused(t *testing.T) {
 			proxy, _ := FixedProxy("http://" + px.addr())
 			d := mustDialer(t, ts.wsURL("/ws"), &Config{RootCAs: p.ca.Pool(), Proxy: proxy, ProxyAuth: tt.user})
 			_, _, werr := d.DialWebSocket(context.Background(), nil)
-			_, herr := d.HTTPClient().Get(ts.URL + "/plain")
+			resp, herr := d.HTTPClient().Get(ts.URL + "/plain")
+			if herr == nil {
+				resp.Body.Close()
+			}
 			for _, err := range []error{werr, herr} {
 				var pe *ProxyError
 				if !errors.As(err, &pe) || pe.StatusCode != tt.code || !pe.AuthRequired() {

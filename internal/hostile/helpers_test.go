@@ -9,51 +9,20 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"runtime"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/tether-sdk/tether/internal/certs"
+	"github.com/tether-sdk/tether/internal/testkit"
 )
 
-// TestMain fails the run if any goroutine of this package outlives the tests.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if code == 0 {
-		if stacks, ok := settle(func(s string) bool { return strings.Contains(s, "internal/hostile.") }); !ok {
-			fmt.Fprintf(os.Stderr, "goroutines of package hostile still running after all tests:\n%s\n", stacks)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+// TestMain fails the run if a goroutine outlives the tests.
+func TestMain(m *testing.M) { testkit.Main(m) }
 
-// settle polls until no goroutine stack satisfies bad, or 5 s pass.
-func settle(bad func(stack string) bool) (string, bool) {
-	deadline := time.Now().Add(5 * time.Second)
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		var leaked []string
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		for _, g := range strings.Split(string(buf), "\n\n") {
-			if !strings.Contains(g, "hostile_test.") && bad(g) {
-				leaked = append(leaked, g)
-			}
-		}
-		if len(leaked) == 0 {
-			return "", true
-		}
-		if time.Now().After(deadline) {
-			return strings.Join(leaked, "\n\n"), false
-		}
-		<-tick.C
-	}
-}
+// settle waits until no goroutine's stack satisfies bad (see testkit.Settle).
+func settle(bad func(stack string) bool) (string, bool) { return testkit.Settle(bad) }
 
 // checkLeaks records the goroutine count now and, at cleanup (after every
 // later-registered cleanup, such as component Close), fails the test unless
