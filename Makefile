@@ -54,6 +54,12 @@ integration:
 	$(GO) vet -tags integration ./integration/...
 	$(GO) test -tags integration -race -count=1 -timeout 10m ./integration/...
 
+# The browser bundle (issue 12): wasm/dist/ with tether.wasm, wasm_exec.js (from this Go), tether.js, tether.d.ts and
+# package.json; prints raw, gzip -9 and brotli sizes. LDFLAGS='' builds with symbols; WASM_OPT=1 adds wasm-opt -Oz.
+.PHONY: wasm wasm-test
+wasm:
+	GO=$(GO) sh wasm/build.sh
+
 # Side-by-side benchmarks (issue 7): Tether against gorilla/websocket, coder/websocket and
 # Socket.IO, and against the machine's AES-GCM limit. bench/ is a module of its own (its
 # comparison-only dependencies stay out of go.mod); bench/node holds Socket.IO. Prints the
