@@ -60,6 +60,11 @@ integration:
 wasm:
 	GO=$(GO) sh wasm/build.sh
 
+# The browser build in real headless Chromium (Debian's, through playwright-core) against a real server.Handler on an
+# https origin whose test CA is trusted through an NSS db; installs chromium, certutil and playwright-core if missing.
+wasm-test:
+	GO=$(GO) sh wasm/test/run.sh
+
 # Side-by-side benchmarks (issue 7): Tether against gorilla/websocket, coder/websocket and
 # Socket.IO, and against the machine's AES-GCM limit. bench/ is a module of its own (its
 # comparison-only dependencies stay out of go.mod); bench/node holds Socket.IO. Prints the
