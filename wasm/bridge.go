@@ -307,12 +307,17 @@ func (b *bridge) info(_ js.Value, args []js.Value) any {
 	return js.ValueOf(map[string]any{"transport": jc.transport, "sessionId": jc.sid, "bufferedAmount": jc.outBytes})
 }
 
-// stats() -> {clients, funcs, goroutines}: for tests of releasing.
+// stats() -> {clients, funcs, goroutines, heapBytes}: for tests of
+// releasing. It runs a garbage collection first, so heapBytes is what is
+// live.
 func (b *bridge) stats(js.Value, []js.Value) any {
 	b.mu.Lock()
 	n := len(b.clients)
 	b.mu.Unlock()
-	return js.ValueOf(map[string]any{"clients": n, "funcs": LiveFuncs(), "goroutines": runtime.NumGoroutine()})
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return js.ValueOf(map[string]any{"clients": n, "funcs": LiveFuncs(), "goroutines": runtime.NumGoroutine(), "heapBytes": ms.HeapAlloc})
 }
 
 func itoa(n int) string { return js.ValueOf(n).Call("toString").String() }
