@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -64,6 +65,10 @@ func run(certDir, www, dist, portFile string) error {
 		w.WriteHeader(http.StatusNoContent)
 		// After the answer is out: close every connection (this one too).
 		time.AfterFunc(20*time.Millisecond, func() { log.Printf("cut: %d connections", tl.cut()) })
+	})
+	mux.HandleFunc("/ctl/cuts", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		fmt.Fprint(w, tl.total.Load())
 	})
 	mux.HandleFunc("/ctl/sessions", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
@@ -152,6 +157,7 @@ type tracking struct {
 	net.Listener
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
+	total atomic.Int64 // connections cut so far
 }
 
 func (t *tracking) Accept() (net.Conn, error) {
@@ -169,6 +175,7 @@ func (t *tracking) cut() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	n := len(t.conns)
+	t.total.Add(int64(n))
 	for c := range t.conns {
 		c.Close()
 		delete(t.conns, c)
