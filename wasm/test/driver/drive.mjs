@@ -35,9 +35,33 @@ try {
   const ready = await page.evaluate(() => window.tetherReady);
   if (ready !== true) throw new Error('the bundle did not load: ' + ready);
   const names = only.length ? only : await page.evaluate(() => window.scenarioNames);
+  // Scenarios named via_<proxy> run on a page loaded through that nginx origin.
+  const proxied = {};
+  const pageFor = async (name) => {
+    const m = /^via_(\w+)$/.exec(name);
+    if (!m) return page;
+    const o = process.env['ORIGIN_' + m[1].toUpperCase()];
+    if (!o) throw new Error(`${name}: no ORIGIN_${m[1].toUpperCase()} given (run it through wasm/test/run.sh)`);
+    if (!proxied[o]) {
+      const p = await ctx.newPage();
+      p.on('pageerror', (e) => console.log('  page error:', e.message));
+      await p.goto(o + '/', { timeout: 20000 });
+      await p.waitForFunction(() => window.tetherReady !== undefined, null, { timeout: 30000 });
+      const ok = await p.evaluate(() => window.tetherReady);
+      if (ok !== true) throw new Error(`the bundle did not load through ${o}: ${ok}`);
+      proxied[o] = p;
+    }
+    return proxied[o];
+  };
   for (const name of names) {
     const t0 = Date.now();
-    const r = await page.evaluate((n) => window.run(n), name);
+    let r;
+    try {
+      const p = await pageFor(name);
+      r = await p.evaluate((n) => window.run(n), name);
+    } catch (e) {
+      r = { ok: false, detail: e.message.split('\n')[0] };
+    }
     const secs = ((Date.now() - t0) / 1000).toFixed(1);
     if (r.ok) {
       passed++;

@@ -3,7 +3,9 @@
 // Command server is the Chromium tests' server (wasm/test/run.sh): one https
 // origin with a fresh test CA (internal/certs) that serves the test pages at
 // /, the bundle at /dist/, a Tether endpoint at /live (server.Handler), and
-// controls at /ctl/: cut (close every connection, mid-stream) and sessions
+// controls at /ctl/: cut (close every connection, mid-stream), cuts (how
+// many connections were cut so far), blockws?on=1|0 (refuse WebSocket
+// upgrades with 400, as a proxy without Upgrade forwarding) and sessions
 // (how many are live). It writes the CA to -certs and the port to -portfile.
 // Test-only: it binds to 127.0.0.1.
 package main
@@ -59,7 +61,20 @@ func run(certDir, www, dist, portFile string) error {
 	tl := &tracking{Listener: raw, conns: map[net.Conn]struct{}{}}
 	h := server.NewHandler(serve, &server.Options{SessionTTL: time.Minute})
 	mux := http.NewServeMux()
-	mux.Handle("/live", h)
+	var blockWS atomic.Bool
+	mux.Handle("/live", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if blockWS.Load() && r.Header.Get("Upgrade") != "" {
+			// What a reverse proxy that was never set up for WebSockets does.
+			http.Error(w, "no upgrades here", http.StatusBadRequest)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	mux.HandleFunc("/ctl/blockws", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		blockWS.Store(r.URL.Query().Get("on") == "1")
+		w.WriteHeader(http.StatusNoContent)
+	})
 	mux.HandleFunc("/ctl/cut", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusNoContent)

@@ -150,6 +150,41 @@ const scenarios = {
     return { code: ev.code, reason: ev.reason };
   },
 
+  // WebSocket refused (400, as a proxy without Upgrade forwarding): the
+  // client falls back to SSE; once upgrades pass again, its probe moves the
+  // session back to WebSocket, with nothing lost on the way.
+  async fallback_probe() {
+    await fetch('/ctl/blockws?on=1', { cache: 'no-store' });
+    let t;
+    try {
+      t = new Tether('/live', { ...FAST, probeInterval: 300 });
+      await within(15000, 'open', opened(t));
+    } finally {
+      await fetch('/ctl/blockws?on=0', { cache: 'no-store' });
+    }
+    const first = t.transport;
+    if (first !== 'sse') throw new Error('first transport ' + first + ', want sse');
+    const got = [];
+    t.onmessage = (e) => got.push(e.data);
+    const change = new Promise((resolve) => t.addEventListener('transportchange', (e) => resolve(e), { once: true }));
+    for (let i = 1; i <= 50; i++) { t.send('p:' + i); await sleep(20); }
+    const ev = await within(30000, 'transportchange', change);
+    for (let i = 51; i <= 100; i++) t.send('p:' + i);
+    const done = closed(t);
+    await within(10000, 'echoes', (async () => { while (got.length < 100) await sleep(20); })());
+    t.close();
+    await done;
+    const want = Array.from({ length: 100 }, (_, i) => 'p:' + (i + 1)).join(',');
+    if (got.join(',') !== want) throw new Error('echoes differ: ' + got.join(','));
+    if (ev.transport !== 'websocket' || ev.from !== 'sse') throw new Error(`transportchange ${ev.from} -> ${ev.transport}`);
+    return { first, then: ev.transport, reason: ev.reason, messages: got.length };
+  },
+
+  // Through nginx (the page too): without Upgrade forwarding -> SSE; when it
+  // also buffers event streams -> long-polling (the first event never comes).
+  via_noupgrade: () => roundTrip({}, 'sse'),
+  via_buffering: () => roundTrip({ firstEventWait: 1500 }, 'longpoll'),
+
   cut_websocket: () => cuts(['websocket']),
   cut_sse: () => cuts(['sse']),
   cut_longpoll: () => cuts(['longpoll']),
