@@ -35,10 +35,11 @@ try {
   const ready = await page.evaluate(() => window.tetherReady);
   if (ready !== true) throw new Error('the bundle did not load: ' + ready);
   const names = only.length ? only : await page.evaluate(() => window.scenarioNames);
-  // Scenarios named via_<proxy> run on a page loaded through that nginx origin.
+  // Scenarios named via_<proxy>... run on a page loaded through that nginx origin (another origin than the
+  // backend's, which they get as an argument).
   const proxied = {};
   const pageFor = async (name) => {
-    const m = /^via_(\w+)$/.exec(name);
+    const m = /^via_([a-z]+)/.exec(name);
     if (!m) return page;
     const o = process.env['ORIGIN_' + m[1].toUpperCase()];
     if (!o) throw new Error(`${name}: no ORIGIN_${m[1].toUpperCase()} given (run it through wasm/test/run.sh)`);
@@ -58,7 +59,7 @@ try {
     let r;
     try {
       const p = await pageFor(name);
-      r = await p.evaluate((n) => window.run(n), name);
+      r = await p.evaluate(([n, o]) => window.run(n, o), [name, origin]);
     } catch (e) {
       r = { ok: false, detail: e.message.split('\n')[0] };
     }

@@ -70,6 +70,8 @@ func run(certDir, www, dist, portFile string) error {
 		}
 		h.ServeHTTP(w, r)
 	}))
+	// Open to pages of every origin (the cross-origin scenario's allowed case).
+	mux.Handle("/live-open", server.NewHandler(serve, &server.Options{SessionTTL: time.Minute, AllowedOrigins: []string{"*"}}))
 	mux.HandleFunc("/ctl/blockws", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		blockWS.Store(r.URL.Query().Get("on") == "1")

@@ -35,8 +35,8 @@ function bytesEqual(a, b) {
   return true;
 }
 
-async function roundTrip(options, wantTransport) {
-  const t = new Tether('/live', { ...FAST, ...options });
+async function roundTrip(options, wantTransport, url = '/live') {
+  const t = new Tether(url, { ...FAST, ...options });
   await within(15000, 'open', opened(t));
   const detail = { transport: t.transport, sessionId: t.sessionId, readyState: t.readyState };
   if (t.transport !== wantTransport) throw new Error(`transport ${t.transport}, want ${wantTransport}`);
@@ -185,6 +185,21 @@ const scenarios = {
   via_noupgrade: () => roundTrip({}, 'sse'),
   via_buffering: () => roundTrip({ firstEventWait: 1500 }, 'longpoll'),
 
+  // A page of another origin (nginx's) to the backend's origin: /live (same
+  // origin only) refuses it on every transport; /live-open allows it, over
+  // WebSocket and, with CORS, over SSE.
+  async via_noupgrade_crossorigin(backend) {
+    if (backend === location.origin) throw new Error('not a cross-origin page');
+    const t = new Tether(backend + '/live', { ...FAST, slowTimeout: 10000 });
+    const errors = [];
+    t.onerror = (e) => errors.push(e.message);
+    const ev = await within(30000, 'refusal', closed(t));
+    if (ev.code !== 1006 || !errors.length || !/could not connect/.test(errors[0])) throw new Error(`refused? close ${ev.code}, errors ${JSON.stringify(errors)}`);
+    const ws = await roundTrip({}, 'websocket', backend + '/live-open');
+    const sse = await roundTrip({ transports: ['sse'] }, 'sse', backend + '/live-open');
+    return { refused: errors[0].slice(0, 200), allowed: [ws.transport, sse.transport] };
+  },
+
   cut_websocket: () => cuts(['websocket']),
   cut_sse: () => cuts(['sse']),
   cut_longpoll: () => cuts(['longpoll']),
@@ -231,9 +246,9 @@ const scenarios = {
   },
 };
 
-window.run = async (name) => {
+window.run = async (name, arg) => {
   try {
-    const detail = await scenarios[name]();
+    const detail = await scenarios[name](arg);
     return { ok: true, detail };
   } catch (e) {
     return { ok: false, detail: String(e && e.stack || e) };
