@@ -1,14 +1,14 @@
 # Tether's build and test entry points. `make test` runs every test the project has.
 GO ?= go
 # Packages the browser (js/wasm) build imports; they must vet clean for GOOS=js GOARCH=wasm.
-WASM_PKGS ?= ./transport/... ./internal/wire/... ./internal/seq/... ./internal/link/... ./client/...
+WASM_PKGS ?= ./transport/... ./internal/wire/... ./internal/seq/... ./internal/link/... ./internal/sse/... ./client/... ./wasm/...
 # Execution counts, not wall time: a wall-clock -fuzztime can end in the coordinator's deadline race
 # (golang/go#75804, "context deadline exceeded" with no crasher) on a loaded machine.
 FUZZTIME ?= 2000x
 
 .PHONY: test check fmt vet vet-wasm unit fuzz build integration staticcheck
 
-test: check unit fuzz integration
+test: check unit fuzz integration wasm-test
 	@echo "make test: all checks passed"
 
 check: fmt vet vet-wasm build staticcheck
