@@ -8,7 +8,7 @@ FUZZTIME ?= 2000x
 
 .PHONY: test check fmt vet vet-wasm unit fuzz build integration staticcheck
 
-test: check unit fuzz integration wasm-test
+test: check unit fuzz integration wasm-unit wasm-test
 	@echo "make test: all checks passed"
 
 check: fmt vet vet-wasm build staticcheck
@@ -56,9 +56,13 @@ integration:
 
 # The browser bundle (issue 12): wasm/dist/ with tether.wasm, wasm_exec.js (from this Go), tether.js, tether.d.ts and
 # package.json; prints raw, gzip -9 and brotli sizes. LDFLAGS='' builds with symbols; WASM_OPT=1 adds wasm-opt -Oz.
-.PHONY: wasm wasm-test
+.PHONY: wasm wasm-test wasm-unit
 wasm:
 	GO=$(GO) sh wasm/build.sh
+
+# wasm/'s Go tests that need no server, run in Node through the Go toolchain's go_js_wasm_exec.
+wasm-unit:
+	PATH="$$PATH:$$($(GO) env GOROOT)/lib/wasm" GOOS=js GOARCH=wasm $(GO) test -count=1 ./wasm/...
 
 # The browser build in real headless Chromium (Debian's, through playwright-core) against a real server.Handler on an
 # https origin whose test CA is trusted through an NSS db; installs chromium, certutil and playwright-core if missing.
