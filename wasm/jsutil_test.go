@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tether-sdk/tether/internal/link"
+	"github.com/tether-sdk/tether/internal/sse"
 	"github.com/tether-sdk/tether/internal/wire"
 	"github.com/tether-sdk/tether/transport"
 )
@@ -160,5 +161,23 @@ func TestOptionsFromJS(t *testing.T) {
 	}
 	if o, err := optionsFromJS(js.Undefined()); err != nil || o.Header != nil {
 		t.Fatalf("undefined: %+v %v", o, err)
+	}
+}
+
+func TestReadFirstEventReadsNoBytePastIt(t *testing.T) {
+	body := ":hi\r\nevent: other\ndata: x\n\ndata: [\"w\",{}]\r\n\r\ndata: next\n\n"
+	b := &bodyReader{ctx: context.Background(), stop: func() bool { return true }, reader: stream(body[:7], body[7:]).Call("getReader")}
+	ev, err := readFirstEvent(b, 1024)
+	if err != nil || ev.Data != `["w",{}]` {
+		t.Fatalf("first event %+v, %v", ev, err)
+	}
+	rest, _ := io.ReadAll(b)
+	// The LF of the final CRLF is left: a blank line to the next reader,
+	// which dispatches nothing.
+	if string(rest) != "\ndata: next\n\n" {
+		t.Fatalf("left %q", rest)
+	}
+	if _, err := readFirstEvent(strings.NewReader("data: "+strings.Repeat("x", 100)), 50); !errors.Is(err, sse.ErrTooLarge) {
+		t.Fatalf("over the limit: %v", err)
 	}
 }

@@ -65,11 +65,7 @@ func dialSSE(ctx context.Context, t *transport.Target, header http.Header, max i
 	if mt, _, _ := mime.ParseMediaType(resp.contentType); mt != "text/event-stream" {
 		return fail(resp, r.notTether(resp, fmt.Errorf("the answer is %q, not an event stream", resp.contentType)))
 	}
-	// One reader for the whole stream, its limits from the client's max
-	// (the welcome's max bounds the payloads parsed later).
-	limit := int(bodyLimit(r.max))
-	rd := sse.NewReader(resp.body, &sse.Options{MaxLineBytes: limit, MaxEventBytes: limit})
-	ev, err := nextTetherEvent(rd)
+	ev, err := readFirstEvent(resp.body, int(bodyLimit(r.max)))
 	if err != nil {
 		if cause := context.Cause(life); cause != nil {
 			return fail(resp, cause)
@@ -93,6 +89,10 @@ func dialSSE(ctx context.Context, t *transport.Target, header http.Header, max i
 	}
 	r.welcomed(w)
 
+	// The stream's reader, with the welcome's limits, starts right after
+	// the welcome.
+	limit := int(bodyLimit(r.max))
+	rd := sse.NewReader(resp.body, &sse.Options{MaxLineBytes: limit, MaxEventBytes: limit})
 	l := &sseLink{base: newBase(r, w, life, die), stream: make(chan wire.Frame, 16)}
 	timeout := r.timeout
 	watchdog := time.AfterFunc(timeout, func() { l.die(errSilent(r.name, "no bytes from the stream", timeout)) })
