@@ -4,7 +4,8 @@
 // origin with a fresh test CA (internal/certs) that serves the test pages at
 // /, the bundle at /dist/, a Tether endpoint at /live (server.Handler), and
 // controls at /ctl/: cut (close every connection, mid-stream), cuts (how
-// many connections were cut so far), blockws?on=1|0 (refuse WebSocket
+// many connections were cut so far), freeze (every WebSocket's connection
+// stops moving bytes, without closing: a dead path), blockws?on=1|0 (refuse WebSocket
 // upgrades with 400, as a proxy without Upgrade forwarding) and sessions
 // (how many are live). It writes the CA to -certs and the port to -portfile.
 // Test-only: it binds to 127.0.0.1.
@@ -58,7 +59,7 @@ func run(certDir, www, dist, portFile string) error {
 	if err != nil {
 		return err
 	}
-	tl := &tracking{Listener: raw, conns: map[net.Conn]struct{}{}}
+	tl := &tracking{Listener: raw, conns: map[net.Conn]*trackedConn{}}
 	h := server.NewHandler(serve, &server.Options{SessionTTL: time.Minute})
 	mux := http.NewServeMux()
 	var blockWS atomic.Bool
@@ -70,6 +71,13 @@ func run(certDir, www, dist, portFile string) error {
 		}
 		h.ServeHTTP(w, r)
 	}))
+	// Fast heartbeats and a short timeout, for the liveness scenario.
+	mux.Handle("/live-fast", server.NewHandler(serve, &server.Options{SessionTTL: time.Minute, Heartbeat: 500 * time.Millisecond, Timeout: 2 * time.Second}))
+	mux.HandleFunc("/ctl/freeze", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusNoContent)
+		log.Printf("freeze: %d WebSockets", tl.freeze())
+	})
 	// Open to pages of every origin (the cross-origin scenario's allowed case).
 	mux.Handle("/live-open", server.NewHandler(serve, &server.Options{SessionTTL: time.Minute, AllowedOrigins: []string{"*"}}))
 	mux.HandleFunc("/ctl/blockws", func(w http.ResponseWriter, r *http.Request) {
@@ -93,7 +101,7 @@ func run(certDir, www, dist, portFile string) error {
 	})
 	mux.Handle("/dist/", http.StripPrefix("/dist/", noCache(http.FileServer(http.Dir(dist)))))
 	mux.Handle("/", noCache(http.FileServer(http.Dir(www))))
-	srv := &http.Server{Handler: mux, TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}}, ErrorLog: log.New(os.Stderr, "http: ", 0)}
+	srv := &http.Server{Handler: mux, ConnState: tl.connState, TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}}, ErrorLog: log.New(os.Stderr, "http: ", 0)}
 	port := raw.Addr().(*net.TCPAddr).Port
 	if err := os.WriteFile(portFile+".tmp", []byte(strconv.Itoa(port)), 0o644); err != nil {
 		return err
@@ -173,7 +181,7 @@ func noCache(h http.Handler) http.Handler {
 type tracking struct {
 	net.Listener
 	mu    sync.Mutex
-	conns map[net.Conn]struct{}
+	conns map[net.Conn]*trackedConn
 	total atomic.Int64 // connections cut so far
 }
 
@@ -182,28 +190,78 @@ func (t *tracking) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	tc := &trackedConn{Conn: c, t: t, dead: make(chan struct{})}
 	t.mu.Lock()
-	t.conns[c] = struct{}{}
+	t.conns[c] = tc
 	t.mu.Unlock()
-	return &trackedConn{Conn: c, t: t}, nil
+	return tc, nil
 }
 
-func (t *tracking) cut() int {
+// connState remembers hijacked (WebSocket) connections, for freeze.
+func (t *tracking) connState(c net.Conn, s http.ConnState) {
+	if s != http.StateHijacked {
+		return
+	}
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
+	if tc, ok := c.(*trackedConn); ok {
+		tc.hijacked.Store(true)
+	}
+}
+
+// freeze stops every hijacked connection: reads and writes block until
+// the connection is closed.
+func (t *tracking) freeze() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	n := len(t.conns)
-	t.total.Add(int64(n))
-	for c := range t.conns {
-		c.Close()
-		delete(t.conns, c)
+	n := 0
+	for _, tc := range t.conns {
+		if tc.hijacked.Load() {
+			tc.frozen.Store(true)
+			n++
+		}
 	}
 	return n
 }
 
+func (t *tracking) cut() int {
+	t.mu.Lock()
+	all := make([]*trackedConn, 0, len(t.conns))
+	for _, tc := range t.conns {
+		all = append(all, tc)
+	}
+	t.mu.Unlock()
+	t.total.Add(int64(len(all)))
+	for _, tc := range all {
+		tc.Close()
+	}
+	return len(all)
+}
+
 type trackedConn struct {
 	net.Conn
-	t    *tracking
-	once sync.Once
+	t        *tracking
+	once     sync.Once
+	dead     chan struct{} // closed by Close
+	hijacked atomic.Bool
+	frozen   atomic.Bool
+}
+
+func (c *trackedConn) Read(p []byte) (int, error) {
+	if c.frozen.Load() {
+		<-c.dead
+		return 0, net.ErrClosed
+	}
+	return c.Conn.Read(p)
+}
+
+func (c *trackedConn) Write(p []byte) (int, error) {
+	if c.frozen.Load() {
+		<-c.dead
+		return 0, net.ErrClosed
+	}
+	return c.Conn.Write(p)
 }
 
 func (c *trackedConn) Close() error {
@@ -211,6 +269,7 @@ func (c *trackedConn) Close() error {
 		c.t.mu.Lock()
 		delete(c.t.conns, c.Conn)
 		c.t.mu.Unlock()
+		close(c.dead)
 	})
 	return c.Conn.Close()
 }

@@ -200,6 +200,32 @@ const scenarios = {
     return { refused: errors[0].slice(0, 200), allowed: [ws.transport, sse.transport] };
   },
 
+  // The WebSocket's path goes dead without a close (the server's connection
+  // stops moving bytes): the link's watchdog notices the missing heartbeats
+  // within the welcome's timeout (2 s here), the client resumes on a new
+  // WebSocket, and the messages sent into the dead one arrive once, in order.
+  async freeze_websocket() {
+    const t = new Tether('/live-fast', { ...FAST, transports: ['websocket'] });
+    await within(15000, 'open', opened(t));
+    const got = [];
+    t.onmessage = (e) => got.push(e.data);
+    t.send('f:1');
+    await within(10000, 'first echo', (async () => { while (got.length < 1) await sleep(10); })());
+    const reconnecting = new Promise((resolve) => t.addEventListener('reconnecting', (e) => resolve(e), { once: true }));
+    await fetch('/ctl/freeze', { cache: 'no-store' });
+    for (let i = 2; i <= 20; i++) t.send('f:' + i);
+    const ev = await within(20000, 'reconnecting', reconnecting);
+    await within(20000, 'echoes after the resume', (async () => { while (got.length < 20) await sleep(20); })());
+    await sleep(200);
+    const c = closed(t);
+    t.close();
+    await c;
+    const want = Array.from({ length: 20 }, (_, i) => 'f:' + (i + 1)).join(',');
+    if (got.join(',') !== want) throw new Error('echoes: ' + got.join(','));
+    if (!/no frame within/.test(ev.reason)) throw new Error('reconnect reason: ' + ev.reason);
+    return { reason: ev.reason, messages: got.length, transport: t.transport };
+  },
+
   cut_websocket: () => cuts(['websocket']),
   cut_sse: () => cuts(['sse']),
   cut_longpoll: () => cuts(['longpoll']),
