@@ -77,8 +77,7 @@ func stream(chunks ...string) js.Value {
 		arr.Call("push", bytesToJS([]byte(c)))
 	}
 	src := js.Global().Get("Object").New()
-	var pull js.Func
-	pull = js.FuncOf(func(_ js.Value, args []js.Value) any {
+	pull := js.FuncOf(func(_ js.Value, args []js.Value) any {
 		ctrl := args[0]
 		if arr.Length() == 0 {
 			ctrl.Call("close")
