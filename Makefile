@@ -1,14 +1,14 @@
 # Tether's build and test entry points. `make test` runs every test the project has.
 GO ?= go
 # Packages the browser (js/wasm) build imports; they must vet clean for GOOS=js GOARCH=wasm.
-WASM_PKGS ?= ./transport/... ./internal/wire/... ./internal/seq/... ./internal/link/... ./client/...
+WASM_PKGS ?= ./transport/... ./internal/wire/... ./internal/seq/... ./internal/link/... ./internal/sse/... ./client/... ./wasm/...
 # Execution counts, not wall time: a wall-clock -fuzztime can end in the coordinator's deadline race
 # (golang/go#75804, "context deadline exceeded" with no crasher) on a loaded machine.
 FUZZTIME ?= 2000x
 
 .PHONY: test check fmt vet vet-wasm unit fuzz build integration staticcheck
 
-test: check unit fuzz integration
+test: check unit fuzz integration wasm-unit wasm-test
 	@echo "make test: all checks passed"
 
 check: fmt vet vet-wasm build staticcheck
@@ -53,6 +53,21 @@ integration:
 	bash integration/setup.sh
 	$(GO) vet -tags integration ./integration/...
 	$(GO) test -tags integration -race -count=1 -timeout 10m ./integration/...
+
+# The browser bundle (issue 12): wasm/dist/ with tether.wasm, wasm_exec.js (from this Go), tether.js, tether.d.ts and
+# package.json; prints raw, gzip -9 and brotli sizes. LDFLAGS='' builds with symbols; WASM_OPT=1 adds wasm-opt -Oz.
+.PHONY: wasm wasm-test wasm-unit
+wasm:
+	GO=$(GO) sh wasm/build.sh
+
+# wasm/'s Go tests that need no server, run in Node through the Go toolchain's go_js_wasm_exec.
+wasm-unit:
+	PATH="$$PATH:$$($(GO) env GOROOT)/lib/wasm" GOOS=js GOARCH=wasm $(GO) test -count=1 ./wasm/...
+
+# The browser build in real headless Chromium (Debian's, through playwright-core) against a real server.Handler on an
+# https origin whose test CA is trusted through an NSS db; installs chromium, certutil and playwright-core if missing.
+wasm-test:
+	GO=$(GO) sh wasm/test/run.sh
 
 # Side-by-side benchmarks (issue 7): Tether against gorilla/websocket, coder/websocket and
 # Socket.IO, and against the machine's AES-GCM limit. bench/ is a module of its own (its
