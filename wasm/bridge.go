@@ -153,6 +153,10 @@ func (jc *jsClient) closed(err error) {
 	}
 }
 
+// closeWait bounds a close from JS: the server's answer and the delivery of
+// the final events.
+const closeWait = 10 * time.Second
+
 // sendLoop hands queued messages to the client in order (waiting for room
 // in its queue), then closes the client when asked to.
 func (jc *jsClient) sendLoop() {
@@ -162,7 +166,9 @@ func (jc *jsClient) sendLoop() {
 			closing := jc.closing
 			jc.mu.Unlock()
 			if closing {
-				jc.c.Close()
+				ctx, cancel := context.WithTimeout(context.Background(), closeWait)
+				jc.c.Close(ctx) // waits for the server's answer and the final events
+				cancel()
 				return
 			}
 			select {
