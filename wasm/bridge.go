@@ -121,6 +121,11 @@ func (jc *jsClient) run(url string, o *client.Options) {
 func (jc *jsClient) receiveLoop() {
 	for {
 		m, err := jc.c.Receive(context.Background())
+		if errors.Is(err, client.ErrSessionLost) {
+			// Reported once, by the SessionLostEvent ("error"); the client
+			// goes on with a new session.
+			continue
+		}
 		if err != nil {
 			jc.closed(err)
 			return
@@ -141,7 +146,7 @@ func (jc *jsClient) closed(err error) {
 	var ce *client.CloseError
 	switch {
 	case errors.As(err, &ce):
-		jc.emit.Invoke("close", ce.Code, ce.Reason, true)
+		jc.emit.Invoke("close", int(ce.Code), ce.Reason, true)
 	case err == client.ErrClosed:
 		if code == 0 {
 			code = 1000
