@@ -89,3 +89,28 @@ func (c *Client) dropIfPaused(cn *conn) {
 		cn.fail(ErrPaused)
 	}
 }
+
+// ErrNetworkChanged is the Cause of the DisconnectedEvent that
+// NetworkChanged causes.
+var ErrNetworkChanged = errors.New("tether: the device's network changed")
+
+// NetworkChanged tells the client the device moved to another network (a
+// mobile app's connectivity callback). A connection made over the old
+// network is usually dead, and finding out takes up to the server's
+// heartbeat timeout, while a resume costs one handshake and loses nothing:
+// so the current connection is dropped (the DisconnectedEvent's Cause is
+// ErrNetworkChanged) and the client reconnects now, with the backoff reset,
+// resuming the session. While reconnecting, the pending reconnect starts
+// now. While paused it does nothing (Resume reconnects). It returns at once.
+func (c *Client) NetworkChanged() {
+	if c.Paused() {
+		return
+	}
+	c.mu.Lock()
+	cur := c.cur
+	c.mu.Unlock()
+	if cur != nil {
+		cur.fail(ErrNetworkChanged)
+	}
+	c.Reconnect()
+}

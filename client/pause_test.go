@@ -132,3 +132,42 @@ func TestPauseResumeKeepsServerMessages(t *testing.T) {
 		t.Fatalf("after: %q %v (a duplicate?)", m.Data, err)
 	}
 }
+
+// NetworkChanged drops a live connection and reconnects at once, resuming;
+// while paused it does nothing.
+func TestNetworkChangedReconnectsNow(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		links := make(chan *fakeLink, 4)
+		d := &fakeDialer{dial: func(_ context.Context, n int, tr string, a link.Attach) (link.Link, error) {
+			l := newFakeLink(tr, "s1", a.SID != "")
+			links <- l
+			return l, nil
+		}}
+		ev := newEvents()
+		o := fakeOpts(d, ev)
+		o.InitialBackoff, o.MaxBackoff = time.Hour, time.Hour // only "now" can reconnect
+		c, err := Dial(t.Context(), fakeURL, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close(context.Background())
+		<-links
+		c.NetworkChanged()
+		synctest.Wait()
+		if d.count() != 2 || c.State() != StateConnected {
+			t.Fatalf("after NetworkChanged: %d dials, state %v", d.count(), c.State())
+		}
+		dis := ev.waitFor(t, 0, "disconnected", isEvent[DisconnectedEvent]).(DisconnectedEvent)
+		if !errors.Is(dis.Cause, ErrNetworkChanged) {
+			t.Fatalf("cause %v", dis.Cause)
+		}
+		<-links
+		c.Pause()
+		synctest.Wait()
+		c.NetworkChanged()
+		synctest.Wait()
+		if d.count() != 2 || !c.Paused() {
+			t.Fatalf("NetworkChanged while paused dialed: %d", d.count())
+		}
+	})
+}
