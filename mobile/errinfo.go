@@ -36,8 +36,8 @@ type ErrorInfo struct {
 	unacked   *MessageList
 }
 
-// Class is one of the Class constants.
-func (e *ErrorInfo) Class() string { return e.class }
+// ErrorClass is one of the Class constants (Class would clash with Java's getClass and class).
+func (e *ErrorInfo) ErrorClass() string { return e.class }
 
 // Message says what failed and, when known, what to do.
 func (e *ErrorInfo) Message() string { return e.msg }

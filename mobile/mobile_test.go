@@ -290,8 +290,8 @@ func TestCallbackPanicsAreRecovered(t *testing.T) {
 	if got := strings.Join(r.msgs, ","); got != "panic,after,ping,pong" {
 		t.Fatalf("messages %s", got)
 	}
-	if e := r.errs[0]; e.Class() != ClassPanic || !strings.Contains(e.Message(), "boom") {
-		t.Fatalf("error %s: %s", e.Class(), e.Message())
+	if e := r.errs[0]; e.ErrorClass() != ClassPanic || !strings.Contains(e.Message(), "boom") {
+		t.Fatalf("error %s: %s", e.ErrorClass(), e.Message())
 	}
 }
 
@@ -321,7 +321,7 @@ func TestCallPanicsBecomeErrors(t *testing.T) {
 	for name, call := range calls {
 		err := call()
 		var pe *panicError
-		if !errors.As(err, &pe) || info(err).Class() != ClassPanic {
+		if !errors.As(err, &pe) || info(err).ErrorClass() != ClassPanic {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -391,7 +391,7 @@ func TestConnectFailure(t *testing.T) {
 		t.Fatalf("Connect through a dead proxy: %v", err)
 	}
 	s := r.waitState(0, StateClosed, nil)
-	if s.Cause() == nil || s.Cause().Class() != ClassProxy {
+	if s.Cause() == nil || s.Cause().ErrorClass() != ClassProxy {
 		t.Fatalf("closed with %+v", s.Cause())
 	}
 	if err := c.Connect(); !errors.Is(err, errStarted) {
@@ -453,7 +453,7 @@ func TestNetworkChanged(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := r.waitState(from, StateDisconnected, nil)
-	if d.Cause() == nil || d.Cause().Class() != ClassNetChanged {
+	if d.Cause() == nil || d.Cause().ErrorClass() != ClassNetChanged {
 		t.Fatalf("disconnected with %+v", d.Cause())
 	}
 	if !r.waitState(from, StateConnected, nil).Resumed() {
@@ -504,7 +504,7 @@ func TestCloseDuringConnectAndStart(t *testing.T) {
 	if err := c2.WaitClosed(20000); err != nil {
 		t.Fatal(err)
 	}
-	if s := r2.waitState(0, StateClosed, nil); s.Cause() == nil || s.Cause().Class() != ClassCanceled {
+	if s := r2.waitState(0, StateClosed, nil); s.Cause() == nil || s.Cause().ErrorClass() != ClassCanceled {
 		t.Fatalf("closed with %+v", s.Cause())
 	}
 }
