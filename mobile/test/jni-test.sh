@@ -13,6 +13,7 @@ W=$ROOT/mobile/_jnibuild
 rm -rf "$W"; mkdir -p "$W/stub/c/android" "$W/stub/java/android/content" "$W/libs" "$W/classes" "$W/run"
 JAVA_HOME=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")}
 
+s0=$SECONDS
 # 1. generate (and check that nothing was skipped)
 bash mobile/test/gobind-check.sh "$W"
 
@@ -46,6 +47,7 @@ CGO_CFLAGS="-O2 -I$JAVA_HOME/include -I$JAVA_HOME/include/linux -I$W/stub/c -D__
 CGO_LDFLAGS="-L$W/stub/c" \
   go build -buildmode=c-shared -o "$W/libs/libgojni.so" ./mobile/_jnibuild/gobind
 
+echo "jni-test: bindings generated and built in $((SECONDS - s0)) s"
 # 5. the real server, several of them (each prints `listening on URL` on stderr)
 go build -o "$W/tether" ./cmd/tether
 PIDS=()
