@@ -486,9 +486,9 @@ func TestCloseDuringConnectAndStart(t *testing.T) {
 	}
 
 	hang := make(chan struct{})
-	defer close(hang)
 	ts := httptest.NewServer(httpHang(hang))
 	defer ts.Close()
+	defer close(hang) // first: ts.Close waits for the handlers
 	r2 := newRecorder(t)
 	c2, err := NewClient("ws"+strings.TrimPrefix(ts.URL, "http")+"/", testConfig(t), r2)
 	if err != nil {
@@ -498,7 +498,8 @@ func TestCloseDuringConnectAndStart(t *testing.T) {
 	go func() { done <- c2.Connect() }()
 	r2.waitState(0, StateConnecting, nil)
 	c2.Close()
-	if err := <-done; err == nil {
+	err = <-done
+	if err == nil {
 		t.Fatal("Connect succeeded against a silent server")
 	}
 	if err := c2.WaitClosed(20000); err != nil {
