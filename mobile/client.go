@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tether-sdk/tether/client"
 	"github.com/tether-sdk/tether/transport"
@@ -16,7 +17,8 @@ import (
 // Errors of the calls (their messages reach Java and Swift as the
 // exception's or NSError's message).
 var (
-	errNotConnected = errors.New("tether/mobile: not connected yet: call Connect (or Start and wait for StateConnected) first")
+	errNotConnected = errors.New("tether/mobile: not connected: call Connect or Start first")
+	errDialFailed   = errors.New("tether/mobile: the connect failed (StateClosed said why); make a new Client")
 	errStarted      = errors.New("tether/mobile: Connect or Start was already called on this client; make a new Client to connect again")
 	errClosedCall   = errors.New("tether/mobile: the client is closed; make a new Client")
 )
@@ -48,8 +50,13 @@ type Client struct {
 	dialed    bool // Connect's or Start's dial returned
 	closed    bool
 	closeDone chan struct{} // closed when Close's work is done
-	sawClosed atomic.Bool   // the client's ClosedEvent arrived
-	state     atomic.Int64
+
+	// Messages sent while Connect or Start is connecting, sent when it
+	// succeeds (dropped if it fails).
+	pending      []client.Message
+	pendingBytes int
+	sawClosed    atomic.Bool // the client's ClosedEvent arrived
+	state        atomic.Int64
 }
 
 // NewClient makes a client for url (wss:// or https://; ws:// and http://
@@ -129,6 +136,7 @@ func (c *Client) dial() error {
 		}
 		c.mu.Lock()
 		c.dialed = true
+		c.pending, c.pendingBytes = nil, 0
 		if c.closed {
 			close(c.closeDone)
 		}
@@ -138,6 +146,12 @@ func (c *Client) dial() error {
 	c.mu.Lock()
 	c.dialed = true
 	c.cl = cl
+	for _, m := range c.pending {
+		if err := c.sendNow(cl, m); err != nil {
+			c.d.push(item{err: info(fmt.Errorf("tether/mobile: a message sent while connecting could not be queued: %w", err))})
+		}
+	}
+	c.pending, c.pendingBytes = nil, 0
 	closed := c.closed
 	c.mu.Unlock()
 	go c.pump(cl)
@@ -233,9 +247,11 @@ func (c *Client) current() (*client.Client, error) {
 // Send queues a binary message for the server and returns at once (it
 // never waits). It is delivered exactly once and in order, across
 // reconnects and transport changes, while the session lives; messages sent
-// while disconnected or paused wait in the queue. Errors: the queue is full
-// (Config.SetMaxQueuedBytes), the message is too large, the client is not
-// connected yet or closed.
+// while connecting (after Connect or Start), disconnected or paused wait in
+// the queue (if the first connect fails, those sent while connecting are
+// dropped, and StateClosed says why). Errors: the queue is full
+// (Config.SetMaxQueuedBytes), the message is too large, Connect or Start
+// was not called, the client is closed.
 func (c *Client) Send(data []byte) (err error) {
 	defer guard(&err)
 	return c.send(client.Binary(append([]byte(nil), data...)))
@@ -248,13 +264,44 @@ func (c *Client) SendText(text string) (err error) {
 }
 
 func (c *Client) send(m client.Message) error {
-	cl, err := c.current()
-	if err != nil {
-		return err
+	c.mu.Lock()
+	defer c.mu.Unlock() // held so that messages held while connecting go first
+	switch {
+	case c.closed:
+		return errClosedCall
+	case c.cl != nil:
+		return c.sendNow(c.cl, m)
+	case !c.started:
+		return errNotConnected
+	case c.dialed:
+		return errDialFailed
 	}
+	// Connecting: hold it, with the client's checks and bounds.
+	maxMsg, maxQueued := c.o.MaxMessageBytes, c.o.MaxQueuedBytes
+	if maxMsg <= 0 {
+		maxMsg = client.DefaultMaxMessageBytes
+	}
+	if maxQueued <= 0 {
+		maxQueued = client.DefaultMaxQueuedBytes
+	}
+	switch {
+	case !m.Binary && !utf8.Valid(m.Data):
+		return client.ErrInvalidText
+	case len(m.Data) > maxMsg:
+		return client.ErrTooLarge
+	case len(c.pending) > 0 && c.pendingBytes+len(m.Data) > maxQueued:
+		return fmt.Errorf("%w: the messages sent while connecting fill Config.SetMaxQueuedBytes (%d bytes); send again later", client.ErrQueueFull, maxQueued)
+	}
+	c.pending = append(c.pending, m)
+	c.pendingBytes += len(m.Data)
+	return nil
+}
+
+// sendNow hands m to the client without waiting.
+func (c *Client) sendNow(cl *client.Client, m client.Message) error {
 	now, cancel := context.WithCancel(context.Background())
 	cancel() // never wait for room
-	err = cl.Send(now, m)
+	err := cl.Send(now, m)
 	if errors.Is(err, client.ErrQueueFull) {
 		return fmt.Errorf("%w: the messages sent and not yet acknowledged fill Config.SetMaxQueuedBytes (%d bytes); send again later", client.ErrQueueFull, c.o.MaxQueuedBytes)
 	}

@@ -509,3 +509,49 @@ func TestCloseDuringConnectAndStart(t *testing.T) {
 		t.Fatalf("closed with %+v", s.Cause())
 	}
 }
+
+// Messages sent while Start connects go out once connected, first and in
+// order; a callback may send as soon as it hears StateConnected.
+func TestSendWhileConnecting(t *testing.T) {
+	url := newServer(t, echo, nil)
+	r := &connectSender{recorder: newRecorder(t)}
+	c, err := NewClient(url, testConfig(t), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.c.Store(c)
+	if err := c.SendText("too early"); !errors.Is(err, errNotConnected) {
+		t.Fatalf("Send before Start: %v", err)
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if err := c.SendText(fmt.Sprintf("early %d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.wait("4 echoes", func() bool { return len(r.msgs) == 4 })
+	if got := strings.Join(r.msgs, ","); got != "early 0,early 1,early 2,on connected" {
+		t.Fatalf("echoes %s", got)
+	}
+	c.Close()
+	if err := c.WaitClosed(20000); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// connectSender sends from its OnStateChange(StateConnected).
+type connectSender struct {
+	*recorder
+	c atomic.Pointer[Client]
+}
+
+func (s *connectSender) OnStateChange(st *StateChange) {
+	s.recorder.OnStateChange(st)
+	if st.State() == StateConnected {
+		if err := s.c.Load().SendText("on connected"); err != nil {
+			s.t.Errorf("Send from OnStateChange: %v", err)
+		}
+	}
+}
