@@ -332,7 +332,13 @@ func (c *Client) Pause() (err error) {
 	if err != nil {
 		return err
 	}
+	quiet := !cl.Paused() && cl.State() == client.StateReconnecting
 	cl.Pause()
+	if quiet {
+		// No connection to drop, so no event from the client: say it here.
+		c.state.Store(StatePaused)
+		c.d.push(item{state: &StateChange{state: StatePaused, reason: "paused while reconnecting"}})
+	}
 	return nil
 }
 

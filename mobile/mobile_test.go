@@ -95,6 +95,9 @@ func (r *recorder) wait(what string, cond func() bool) {
 		case <-deadline:
 			r.mu.Lock()
 			defer r.mu.Unlock()
+			for _, s := range r.states {
+				r.t.Logf("state %s %s resumed=%v cause=%+v", s.StateName(), s.Reason(), s.Resumed(), s.Cause())
+			}
 			r.t.Fatalf("waited for %s: %d messages, states %v, errors %v", what, len(r.msgs), stateNames(r.states), r.errs)
 		}
 	}
@@ -554,4 +557,41 @@ func (s *connectSender) OnStateChange(st *StateChange) {
 			s.t.Errorf("Send from OnStateChange: %v", err)
 		}
 	}
+}
+
+// Pause while reconnecting (no connection to drop) still reports
+// StatePaused, and nothing reconnects until Resume.
+func TestPauseWhileReconnecting(t *testing.T) {
+	h := server.NewHandler(echo, nil)
+	ts := httptest.NewServer(h)
+	defer ts.Close()
+	defer h.Shutdown(context.Background())
+	url := "ws" + strings.TrimPrefix(ts.URL, "http") + "/"
+	r := newRecorder(t)
+	cfg := testConfig(t)
+	cfg.SetInitialBackoffMs(60 * 60 * 1000) // the reconnect waits: Resume ends the wait
+	cfg.SetMaxBackoffMs(60 * 60 * 1000)
+	cfg.SetTransports("sse") // an HTTP stream, which CloseClientConnections cuts (a hijacked WebSocket it does not)
+	c := connect(t, url, cfg, r)
+	from := r.nStates()
+	ts.CloseClientConnections() // the network drops it: the client reconnects, after the backoff
+	r.waitState(from, StateReconnecting, nil)
+	from = r.nStates()
+	if err := c.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	r.waitState(from, StatePaused, nil)
+	if c.State() != StatePaused {
+		t.Fatalf("state %d", c.State())
+	}
+	if err := c.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	if !r.waitState(from, StateConnected, nil).Resumed() {
+		t.Fatal("not resumed")
+	}
+	if err := c.SendText("back"); err != nil {
+		t.Fatal(err)
+	}
+	r.wait("echo", func() bool { return len(r.msgs) == 1 })
 }
