@@ -428,7 +428,11 @@ func (c *Client) WaitClosed(timeoutMs int64) (err error) {
 
 // State is the last state reported to the Handler (a State constant), or
 // -1 before the first.
-func (c *Client) State() int { return int(c.state.Load()) }
+func (c *Client) State() (state int) {
+	defer swallow(nil)
+	state = -1
+	return int(c.state.Load())
+}
 
 // Transport is the transport carrying the session ("websocket", "sse",
 // "longpoll"), or "" when none.
@@ -442,13 +446,19 @@ func (c *Client) Transport() (tr string) {
 }
 
 // URL is the URL the client connects to.
-func (c *Client) URL() string { return c.url }
+func (c *Client) URL() (url string) {
+	defer swallow(nil)
+	return c.url
+}
 
 // ReleaseMemory runs the Go garbage collector and returns free memory to
 // the system (Android onTrimMemory, iOS didReceiveMemoryWarning). It also
 // lets go of Java and Swift objects that Go no longer uses, such as the
 // Handlers of closed clients. It blocks for the collection.
-func ReleaseMemory() { debug.FreeOSMemory() }
+func ReleaseMemory() {
+	defer swallow(nil)
+	debug.FreeOSMemory()
+}
 
 func msOr(ms int64, def time.Duration) time.Duration {
 	if ms <= 0 {

@@ -161,6 +161,7 @@ func (c *Config) SetMaxMessageBytes(n int) error {
 // keeps trying in the background, and Send queues meanwhile. Default:
 // false, Connect returns the error.
 func (c *Config) SetRetryOnFailedConnect(on bool) {
+	defer swallow(nil)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.o.RetryOnFailedConnect = on
@@ -169,6 +170,7 @@ func (c *Config) SetRetryOnFailedConnect(on bool) {
 // SetEnableCompression offers permessage-deflate on WebSocket. Default:
 // false.
 func (c *Config) SetEnableCompression(on bool) {
+	defer swallow(nil)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.o.EnableCompression = on
@@ -178,6 +180,7 @@ func (c *Config) SetEnableCompression(on bool) {
 // not loopback (anyone on the path can read and change the traffic).
 // Default: false, such URLs are refused.
 func (c *Config) SetInsecureAllowPlaintext(on bool) {
+	defer swallow(nil)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.plaintext = on

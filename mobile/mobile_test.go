@@ -332,9 +332,12 @@ func TestCallPanicsBecomeErrors(t *testing.T) {
 	if err := cfg.SetTransports("sse"); err == nil {
 		t.Error("SetTransports on nil Config: no error")
 	}
-	if c.Transport() != "" {
-		t.Error("Transport on nil client")
+	if c.Transport() != "" || c.State() != -1 || c.URL() != "" {
+		t.Error("getters on a nil client")
 	}
+	cfg.SetRetryOnFailedConnect(true) // recovered, no effect
+	cfg.SetEnableCompression(true)
+	cfg.SetInsecureAllowPlaintext(true)
 }
 
 func TestBadSettingsAreErrors(t *testing.T) {
