@@ -374,7 +374,9 @@ func (c *Client) NetworkChanged() (err error) {
 // background it sends the close frame after the queued messages, waits for
 // the server's answer (at most 5 s), and the Handler gets StateClosed as
 // its last callback, after which the client lets go of the Handler. Close
-// during Connect cancels the connect. Calling it again does nothing.
+// during Connect cancels the connect. Close while paused does not reach the
+// server, which forgets the session after its ttl. Calling it again does
+// nothing.
 // WaitClosed waits for the end.
 func (c *Client) Close() (err error) {
 	defer guard(&err)
