@@ -6,9 +6,9 @@ WASM_PKGS ?= ./transport/... ./internal/wire/... ./internal/seq/... ./internal/l
 # (golang/go#75804, "context deadline exceeded" with no crasher) on a loaded machine.
 FUZZTIME ?= 2000x
 
-.PHONY: test check fmt vet vet-wasm unit fuzz build integration staticcheck
+.PHONY: test check fmt vet vet-wasm unit fuzz build integration staticcheck mobile
 
-test: check unit fuzz integration wasm-unit wasm-test
+test: check unit fuzz integration wasm-unit wasm-test mobile
 	@echo "make test: all checks passed"
 
 check: fmt vet vet-wasm build staticcheck
@@ -68,6 +68,15 @@ wasm-unit:
 # https origin whose test CA is trusted through an NSS db; installs chromium, certutil and playwright-core if missing.
 wasm-test:
 	GO=$(GO) sh wasm/test/run.sh
+
+# The gomobile bindings (mobile/, issue 13): gobind (pinned in go.mod as a tool) over ./mobile, failing on any member it
+# skips; GOOS=android and GOOS=ios builds without cgo; then the generated Java + Go glue built as a linux JNI library
+# and driven from a plain JVM against real `tether serve` processes (mobile/test/java/tethertest/BindTest.java). setup.sh installs gcc
+# and a JDK when missing. About 20 s warm, 3 minutes cold (the cgo build). The real targets (.aar, .xcframework) need
+# the Android SDK/NDK or Xcode: see mobile/README.md.
+mobile:
+	bash mobile/test/setup.sh
+	bash mobile/test/jni-test.sh
 
 # Side-by-side benchmarks (issue 7): Tether against gorilla/websocket, coder/websocket and
 # Socket.IO, and against the machine's AES-GCM limit. bench/ is a module of its own (its

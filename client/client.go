@@ -47,6 +47,7 @@ type Client struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	poke   chan struct{} // Reconnect: retry now
+	pause  pauseState    // Pause, Resume (pause.go)
 
 	mu          sync.Mutex
 	wake        chan struct{} // closed and replaced on every change

@@ -46,6 +46,12 @@
 // (1000, 1008, 1009, application codes) ends the client (ClosedEvent with a
 // *CloseError).
 //
+// Mobile apps: Pause drops the connection and holds reconnects while the
+// app is in the background, keeping the session on the server for its ttl;
+// Resume resumes it with nothing lost. NetworkChanged drops a connection
+// made over the old network and reconnects now (package mobile binds these
+// for iOS and Android).
+//
 // Each transport attempt of a connect is bounded by Options.ConnectTimeout
 // (15 s) whatever the caller's context; a silent server gives a
 // *ConnectError listing every attempt. When the caller's context ends

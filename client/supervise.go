@@ -51,6 +51,7 @@ func (c *Client) supervise(failed error) {
 		if cn == nil {
 			return
 		}
+		c.dropIfPaused(cn)
 		probeCtx, stopProbe := context.WithCancel(c.ctx)
 		if c.shouldProbe(cn) {
 			c.wg.Add(1)
@@ -104,6 +105,9 @@ func (c *Client) reconnect(bo *backoff.ExponentialBackOff, cause error, now bool
 	for attempt := 1; ; attempt++ {
 		if c.o.MaxAttempts > 0 && attempt > c.o.MaxAttempts {
 			c.finish(cause)
+			return false
+		}
+		if !c.holdWhilePaused(c.ctx) {
 			return false
 		}
 		delay := fullJitter(bo.NextBackOff())
