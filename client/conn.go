@@ -2,6 +2,7 @@ package client
 
 import (
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -19,13 +20,18 @@ type conn struct {
 
 	mu      sync.Mutex
 	replies []wire.Frame // pongs for the writer
+	answer  bool         // the server closed the session: the writer answers with c
+
+	answered chan struct{} // closed once the writer sent the answering c
 
 	once sync.Once
 	dead chan struct{}
 	err  error
 }
 
-func newConn(l link.Link) *conn { return &conn{l: l, dead: make(chan struct{})} }
+func newConn(l link.Link) *conn {
+	return &conn{l: l, dead: make(chan struct{}), answered: make(chan struct{})}
+}
 
 // fail marks the link dead (once) and closes it.
 func (cn *conn) fail(err error) {
@@ -56,6 +62,9 @@ func (c *Client) adopt(cn *conn, reason string, elapsed time.Duration, from stri
 		resumed = w.Resumed
 		if !w.Resumed {
 			c.sid, c.key = w.SID, w.Key
+		}
+		if len(w.Transports) > 0 {
+			c.offered = slices.Clone(w.Transports)
 		}
 		if err := c.out.Ack(w.Ack); err != nil {
 			c.mu.Unlock()
@@ -131,10 +140,26 @@ func (c *Client) readLoop(cn *conn) {
 				c.finish(nil) // the server's answer to our close
 			case ce.Code.Reconnect():
 				// The server is going away (shutdown, restart): resume
-				// later, here or elsewhere; not an end.
+				// later, here or elsewhere; not an end, and not answered
+				// (PROTOCOL.md section 12).
 				cn.fail(ce)
 				return
 			default:
+				// A final close: answer it with our own c (section 12), at
+				// most closeAnswerWait, then end.
+				cn.mu.Lock()
+				cn.answer = true
+				cn.mu.Unlock()
+				c.mu.Lock()
+				c.signalLocked()
+				c.mu.Unlock()
+				t := time.NewTimer(closeAnswerWait)
+				select {
+				case <-cn.answered:
+				case <-cn.dead:
+				case <-t.C:
+				}
+				t.Stop()
 				c.finish(ce)
 			}
 			cn.fail(ErrClosed)
@@ -210,6 +235,18 @@ func (c *Client) writeLoop(cn *conn) {
 	}()
 	closeSent := false
 	for {
+		cn.mu.Lock()
+		answer := cn.answer
+		cn.mu.Unlock()
+		if answer {
+			// The server's c ended the session: no more data (section
+			// 12), only our ack and our c; errors do not matter.
+			recv := c.recv()
+			_ = cn.l.Send(c.ctx, []wire.Frame{{Kind: wire.KindAck, Seq: recv},
+				{Kind: wire.KindClose, Close: &wire.Close{Code: wire.CloseNormal}}})
+			close(cn.answered)
+			return
+		}
 		frames = frames[:0]
 		if cn.upgrade != nil {
 			frames = append(frames, *cn.upgrade)

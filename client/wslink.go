@@ -227,10 +227,22 @@ func (l *wsLink) pingLoop() {
 	}
 }
 
+// Close sends a WebSocket close frame (1000), as the closing handshake
+// asks (RFC 6455 5.5.1; it is also the echo of a server's close frame, so
+// the server sees 1000, not 1006), then closes the connection. The frame
+// is best effort, bounded by closeFrameWait.
 func (l *wsLink) Close() error {
-	l.once.Do(func() { close(l.done) })
+	first := false
+	l.once.Do(func() { close(l.done); first = true })
+	if first {
+		_ = l.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""),
+			time.Now().Add(closeFrameWait))
+	}
 	return l.conn.Close()
 }
+
+// closeFrameWait bounds the write of the close frame in Close.
+const closeFrameWait = time.Second
 
 // withErrorAnswer wraps a refused upgrade whose body is a Tether error
 // object in a *link.ServerError, as the HTTP transports do, so the client
