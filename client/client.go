@@ -65,8 +65,8 @@ type Client struct {
 	lastGood    string
 	offered     []string // the transports of the session's last welcome (nil: not known yet)
 	disabled    []string // transports the server answered transport_disabled for, this session
-	losses      int   // sessions lost so far
-	lastLoss    error // the last *SessionLostError
+	losses      int      // sessions lost so far
+	lastLoss    error    // the last *SessionLostError
 	connectedAt time.Time
 }
 
