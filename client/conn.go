@@ -33,13 +33,35 @@ func newConn(l link.Link) *conn {
 	return &conn{l: l, dead: make(chan struct{}), answered: make(chan struct{})}
 }
 
-// fail marks the link dead (once) and closes it.
+// fail marks the link dead (once) and closes it: a WebSocket with 1002
+// after a gap in the server's seqs (PROTOCOL.md 4.3), else as Close does.
 func (cn *conn) fail(err error) {
 	cn.once.Do(func() {
 		cn.err = err
 		close(cn.dead)
+		if cc, ok := cn.l.(interface{ CloseWith(code int) error }); ok && errors.Is(err, errGap) {
+			cc.CloseWith(int(CloseProtocolError))
+			return
+		}
 		cn.l.Close()
 	})
+}
+
+// errGap: the server skipped a seq. The connection is closed with 1002 and
+// the session resumes (PROTOCOL.md 4.3).
+var errGap = errors.New("a data seq above recv + 1")
+
+// errAckNeverSent: the server acknowledged a seq the client never sent; one
+// side lost track of what was sent, so the session ends (PROTOCOL.md 4.4).
+var errAckNeverSent = errors.New("the ack is above the last seq sent")
+
+// endsSession reports a link's end after which the client does not resume
+// (PROTOCOL.md 4.4, 7.3, 13): an ack of a seq never sent, or a server's
+// error answer whose class is permanent (bad_request, message_too_large,
+// forbidden_origin, unsupported_version).
+func endsSession(err error) bool {
+	var se *ServerError
+	return errors.Is(err, errAckNeverSent) || errors.As(err, &se) && se.Class().Permanent()
 }
 
 var errSuperseded = errors.New("tether: the server moved the session to another connection")
@@ -119,7 +141,7 @@ func (c *Client) readLoop(cn *conn) {
 			recv := c.in.Recv()
 			c.mu.Unlock()
 			if err != nil {
-				cn.fail(&ProtocolError{Reason: "ack of a message never sent", Err: err})
+				cn.fail(&ProtocolError{Reason: "ack of a message never sent", Err: errors.Join(errAckNeverSent, err)})
 				return
 			}
 			if f.Kind == wire.KindPing {
@@ -189,7 +211,7 @@ func (c *Client) deliver(cn *conn, f *wire.Frame) error {
 				return nil
 			case f.Seq > recv+1:
 				c.mu.Unlock()
-				return &ProtocolError{Reason: "the server skipped a sequence number"}
+				return &ProtocolError{Reason: "the server skipped a sequence number", Err: errGap}
 			}
 		}
 		if c.closed != nil {

@@ -85,6 +85,13 @@ func (c *Client) supervise(failed error) {
 		cause := cn.err
 		c.ev.emit(DisconnectedEvent{Transport: cn.l.Transport(), Cause: cause})
 		c.o.Logger.Info("disconnected", "transport", cn.l.Transport(), "cause", cause)
+		if disabled(cause) {
+			c.disable(cn.l.Transport())
+		}
+		if endsSession(cause) {
+			c.finish(cause)
+			return
+		}
 		if healthy {
 			bo.Reset()
 			attempt = 0
