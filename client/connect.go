@@ -232,7 +232,10 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 			if disabled(r.err) {
 				c.disable(r.transport)
 			}
-			if permanent(r.err) || sessionGone(r.err) || tooMany(r.err) || proxyAuth(r.err) {
+			// An answer that asks to wait (429, 503 with Retry-After or
+			// retry) is the server's, whatever the transport: wait it out
+			// (section 13) rather than ask again over another transport.
+			if permanent(r.err) || sessionGone(r.err) || tooMany(r.err) || proxyAuth(r.err) || retryAfterOf(r.err) > 0 {
 				cancel()
 				drain(pending)
 				return nil, "", r.err
