@@ -3,6 +3,7 @@
 package client
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net/http"
@@ -59,6 +60,7 @@ func (f *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.reqs = append(f.reqs, seenRequest{Method: r.Method, Query: r.URL.Query(), Header: r.Header.Clone(), Body: body})
 	f.mu.Unlock()
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	if websocket.IsWebSocketUpgrade(r) {
 		up := websocket.Upgrader{}
 		if !f.noSubprotocol {
@@ -99,17 +101,25 @@ type fakeWS struct {
 	c         *websocket.Conn
 	req       *http.Request
 	closeCode chan int // the code of the client's close frame
+
+	noCloseAnswer bool // the test answers the client's c itself
 }
 
 // read returns the client's next frame; err is the end of the WebSocket
-// (the client's close frame is a *websocket.CloseError).
+// (the client's close frame is a *websocket.CloseError). A c from the
+// client is answered with the fake's own c (section 12) before it is
+// returned, unless the test answers itself (noCloseAnswer).
 func (s *fakeWS) read() (wire.Frame, error) {
 	s.c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	mt, msg, err := s.c.ReadMessage()
 	if err != nil {
 		return wire.Frame{}, err
 	}
-	return wire.ParseWS(mt == websocket.BinaryMessage, msg, 1<<20)
+	f, err := wire.ParseWS(mt == websocket.BinaryMessage, msg, 1<<20)
+	if err == nil && f.Kind == wire.KindClose && !s.noCloseAnswer {
+		s.send(closeFrame(1000, ""))
+	}
+	return f, err
 }
 
 // must reads the client's next frame and fails the test unless it is of
@@ -223,6 +233,18 @@ func writeBatch(t *testing.T, w http.ResponseWriter, frames ...wire.Frame) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(b)
+}
+
+// answerSend answers a send: ["a",ack], and the fake's own c when the
+// body carries the client's c (section 12).
+func answerSend(t *testing.T, w http.ResponseWriter, r *http.Request, ack uint64) {
+	t.Helper()
+	body, _ := io.ReadAll(r.Body)
+	frames := []wire.Frame{{Kind: wire.KindAck, Seq: ack}}
+	if bytes.Contains(body, []byte(`["c",`)) {
+		frames = append(frames, closeFrame(1000, ""))
+	}
+	writeBatch(t, w, frames...)
 }
 
 // writeError answers an HTTP error object; retry > 0 adds Retry-After.
