@@ -518,3 +518,69 @@ func TestMustProbeCompletionBound(t *testing.T) {
 		}
 	})
 }
+
+// 10: the probe: a hello with probe, sid, key and recv (the link's
+// Attach), p and the server's q, then u with the recv, then the unacked
+// frames on the WebSocket; an s on the fallback it replaced is ignored.
+func TestMustProbeSequence(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var probeAttach link.Attach
+		fallbackLinks := make(chan *fakeLink, 2)
+		probes := make(chan *fakeLink, 2)
+		d := &fakeDialer{dial: func(ctx context.Context, _ int, tr string, a link.Attach) (link.Link, error) {
+			if tr == wire.TransportWebSocket {
+				if !a.Probe {
+					return nil, refused(tr)
+				}
+				probeAttach = a
+				l := newFakeLink(tr, "s1", true)
+				l.pong = true
+				probes <- l
+				return l, nil
+			}
+			l := newFakeLink(tr, "s1", a.SID != "")
+			fallbackLinks <- l
+			return l, nil
+		}}
+		ev := newEvents()
+		o := fakeOpts(d, ev)
+		o.ProbeInterval = time.Second
+		c, err := Dial(t.Context(), fakeURL, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close(t.Context())
+		fb := <-fallbackLinks
+		fb.push(text(1, "one"))
+		fb.push(text(2, "two"))
+		c.Send(t.Context(), Text("unacked"))
+		synctest.Wait()
+		p := <-probes
+		synctest.Wait()
+		if !probeAttach.Probe || probeAttach.SID != "s1" || probeAttach.Key != "k" || probeAttach.Ack != 2 {
+			t.Fatalf("probe attach %+v", probeAttach)
+		}
+		p.mu.Lock()
+		sent := slices.Clone(p.sent)
+		p.mu.Unlock()
+		var got []string
+		for _, f := range sent {
+			got = append(got, fmt.Sprintf("%v%d", f.Kind, f.Seq))
+		}
+		if len(sent) < 3 || sent[0].Kind != wire.KindPing || sent[1].Kind != wire.KindUpgrade || sent[1].Seq != 2 ||
+			!slices.ContainsFunc(sent[2:], func(f wire.Frame) bool { return f.Kind == wire.KindText && f.Seq == 1 }) {
+			t.Fatalf("probe frames %v, want p, u2, then the unacked m1", got)
+		}
+		from := ev.len()
+		fb.push(wire.Frame{Kind: wire.KindSuperseded})
+		synctest.Wait()
+		for _, e := range ev.snapshot()[from:] {
+			if isEvent[DisconnectedEvent](e) {
+				t.Fatalf("the s on the replaced fallback disconnected the client: %v", e)
+			}
+		}
+		if c.Transport() != wire.TransportWebSocket {
+			t.Fatalf("on %s", c.Transport())
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -512,5 +513,83 @@ func TestMustPollCarriesRecv(t *testing.T) {
 	mustDialFake(t, f, mustOpts(newEvents(), TransportLongPoll))
 	if got := <-done; !slices.Equal(got, []string{"0/true", "2/true", "2/true", "3/true"}) {
 		t.Fatalf("polls carried %v", got)
+	}
+}
+
+// syncBuffer is a log sink for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// 15: the key never appears in the client's logs, at any level, through a
+// new session, a failed transport and a resume.
+func TestMustNeverLogKey(t *testing.T) {
+	const key = "fakekey0fakekey0fakeky" // welcomeFrame's
+	for _, tr := range []string{TransportWebSocket, TransportSSE} {
+		t.Run(tr, func(t *testing.T) {
+			f := newFakeServer(t)
+			var mu sync.Mutex
+			attaches := 0
+			f.ws = func(s *fakeWS) {
+				h := s.must(wire.KindHello)
+				mu.Lock()
+				attaches++
+				n := attaches
+				mu.Unlock()
+				s.welcome(h, "s1", 0, nil)
+				if n == 1 {
+					s.closeWith(websocket.CloseGoingAway, "")
+				}
+				s.clientCloseCode()
+			}
+			f.http = func(w http.ResponseWriter, r *http.Request) {
+				switch r.URL.Query().Get("tether") {
+				case "sse":
+					mu.Lock()
+					attaches++
+					n := attaches
+					mu.Unlock()
+					sseStart(w)
+					sseEvent(t, w, welcomeFrame(r.URL.Query().Has("tether_sid"), "s1", 0, nil))
+					if n == 1 {
+						return // the stream ends: resume
+					}
+					<-r.Context().Done()
+				case "send":
+					answerSend(t, w, r, 0)
+				default:
+					writeError(w, 410, wire.CodeSessionNotFound, 0)
+				}
+			}
+			if tr == TransportSSE {
+				f.noSubprotocol = true
+			}
+			var logs syncBuffer
+			ev := newEvents()
+			o := mustOpts(ev, tr)
+			o.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			c := mustDialFake(t, f, o)
+			ev.waitFor(t, 0, "resumed", func(e Event) bool { ce, ok := e.(ConnectedEvent); return ok && ce.Resumed })
+			c.Close(recvCtx(t))
+			if strings.Contains(logs.String(), key) {
+				t.Fatalf("the key is in the logs:\n%s", logs.String())
+			}
+			if logs.String() == "" {
+				t.Fatal("nothing logged: the check proves nothing")
+			}
+		})
 	}
 }
