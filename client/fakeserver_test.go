@@ -30,6 +30,7 @@ type fakeServer struct {
 	noSubprotocol bool
 	ws            func(s *fakeWS)
 	http          func(w http.ResponseWriter, r *http.Request)
+	front         func(w http.ResponseWriter, r *http.Request) bool // sees every request first; true: handled
 
 	mu   sync.Mutex
 	reqs []seenRequest
@@ -56,6 +57,9 @@ func newFakeServer(t *testing.T) *fakeServer {
 func (f *fakeServer) url() string { return "ws" + f.srv.URL[len("http"):] + "/rt?room=42" }
 
 func (f *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
+	if f.front != nil && f.front(w, r) {
+		return
+	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	f.mu.Lock()
 	f.reqs = append(f.reqs, seenRequest{Method: r.Method, Query: r.URL.Query(), Header: r.Header.Clone(), Body: body})

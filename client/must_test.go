@@ -71,6 +71,7 @@ var mustRules = []struct{ section, rule, test string }{
 	{"13", "429/503: wait Retry-After / retry, then try again; the negotiation does not move to another transport", "TestMustWaitRetryOn503"},
 	{"13", "the first attach: 429 with retry is waited out", "TestFirstConnectHonoursRetryAfter"},
 	{"13", "the first attach: a cut is retried with backoff, bounded", "TestMustFirstConnectCutRetries"},
+	{"13", "the first attach: a cut upgrade, SSE stream and poll-open answer on real sockets", "TestMustFirstConnectCutOnTheWire"},
 	{"13, 14", "reconnect backoff 0.5 s doubling to 30 s, full jitter; restarts after a healthy connection", "TestMustBackoffUntilHealthy"},
 	{"14", "accept poll answers up to 1024 frames / 6 x max + 64 KiB, no more", "TestPollAnswerBoundedByOwnMax (fallback)"},
 	{"15", "never log the key (WebSocket and SSE, through a resume)", "TestMustNeverLogKey"},

@@ -593,3 +593,43 @@ func TestMustNeverLogKey(t *testing.T) {
 		})
 	}
 }
+
+// 13: a first connect cut on every transport, over real sockets (the
+// upgrade, the SSE stream before its welcome, the poll-open answer), is
+// tried again after a backoff instead of ending Dial.
+func TestMustFirstConnectCutOnTheWire(t *testing.T) {
+	f := newFakeServer(t)
+	var mu sync.Mutex
+	requests := 0
+	cutFirst := func(w http.ResponseWriter, r *http.Request) bool {
+		mu.Lock()
+		requests++
+		n := requests
+		mu.Unlock()
+		if n > 3 {
+			return false
+		}
+		if r.URL.Query().Get("tether") == "sse" {
+			sseStart(w) // headers, then the stream ends before its welcome
+			return true
+		}
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+		return true
+	}
+	f.ws = func(s *fakeWS) {
+		h := s.must(wire.KindHello)
+		s.welcome(h, "s1", 0, nil)
+		s.clientCloseCode()
+	}
+	f.front = cutFirst
+	f.http = func(w http.ResponseWriter, r *http.Request) { writeError(w, 404, wire.CodeTransportDisabled, 0) }
+	ev := newEvents()
+	mustDialFake(t, f, mustOpts(ev))
+	re := ev.waitFor(t, 0, "reconnecting", isEvent[ReconnectingEvent]).(ReconnectingEvent)
+	if !cut(re.Cause) {
+		t.Fatalf("waited for %v", re.Cause)
+	}
+}
