@@ -387,6 +387,12 @@ func (c *Client) finish(err error) {
 	}
 	c.state = StateClosed
 	cur := c.cur
+	var unacked []Message
+	if !c.o.Raw {
+		for _, m := range c.out.Unacked() {
+			unacked = append(unacked, Message{Binary: m.Binary, Data: m.Data})
+		}
+	}
 	c.signalLocked()
 	c.mu.Unlock()
 	c.cancel()
@@ -396,7 +402,7 @@ func (c *Client) finish(err error) {
 	if n, ok := c.links.(interface{ close() }); ok {
 		n.close()
 	}
-	c.ev.emit(ClosedEvent{Err: err})
+	c.ev.emit(ClosedEvent{Err: err, Unacknowledged: unacked})
 }
 
 func (c *Client) signalLocked() {

@@ -53,7 +53,10 @@ func TestMustAnswerFinalClose(t *testing.T) {
 				synctest.Wait()
 				l.push(text(1, "last words"))
 				l.push(closeFrame(code, "over"))
-				ev.waitFor(t, 0, "closed", isEvent[ClosedEvent])
+				closed := ev.waitFor(t, 0, "closed", isEvent[ClosedEvent]).(ClosedEvent)
+				if len(closed.Unacknowledged) != 1 || string(closed.Unacknowledged[0].Data) != "unacked" {
+					t.Fatalf("reported unacknowledged %v", closed.Unacknowledged)
+				}
 				got := sentKinds(l)
 				if n := len(got); n < 2 || got[n-2] != wire.KindAck || got[n-1] != wire.KindClose {
 					t.Fatalf("client sent %v, want its ack then its c last", got)

@@ -63,6 +63,7 @@ var mustRules = []struct{ section, rule, test string }{
 	{"12", "a final c is answered with the client's ack and own c, no data after it", "TestMustAnswerFinalClose"},
 	{"12", "a c with 1001, 1011, 1012, 1013: no answer, resume", "TestMustAnswerFinalClose"},
 	{"12", "the data frames before a c are delivered", "TestMustAnswerFinalClose"},
+	{"12", "data frames unacked when the session ends are reported as not delivered", "TestMustAnswerFinalClose"},
 	{"12", "client close: c after the queue, wait for the answer, close frame", "TestMustCloseHandshake"},
 	{"13", "bad_request and message_too_large end the session, no retry", "TestMustActOnErrorFrames"},
 	{"13", "unsupported_version and other 4xx: stop and report", "TestMustRefuseServerWithoutSubprotocol"},
