@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sync"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -62,8 +64,10 @@ type Client struct {
 	closing     bool  // Close called: send the close frame, then stop
 	closed      error // why the client ended (ErrClosed after Close)
 	lastGood    string
-	losses      int   // sessions lost so far
-	lastLoss    error // the last *SessionLostError
+	offered     []string // the transports of the session's last welcome (nil: not known yet)
+	disabled    []string // transports the server answered transport_disabled for, this session
+	losses      int      // sessions lost so far
+	lastLoss    error    // the last *SessionLostError
 	connectedAt time.Time
 }
 
@@ -130,13 +134,27 @@ func Dial(ctx context.Context, rawURL string, opts *Options) (*Client, error) {
 // asked for and tries again, while ctx allows (and at most MaxAttempts
 // times when set).
 func (c *Client) firstConnect(ctx context.Context) (*conn, string, error) {
+	bo := newBackoff(c.o.InitialBackoff, c.o.MaxBackoff)
 	for attempt := 1; ; attempt++ {
 		cn, reason, err := c.connect(ctx)
 		if err == nil || permanent(err) || ctx.Err() != nil || c.o.RetryOnFailedConnect {
 			return cn, reason, err
 		}
+		// Section 13's client actions apply to the first attach too: wait
+		// as the server asks (429, 503), and treat a cut (the server was
+		// reached and the connection broke) like a dropped connection:
+		// back off and try again, at most MaxAttempts times (zero:
+		// firstConnectCutAttempts). Nothing listening, or a silent
+		// server, fails Dial at once.
+		limit := c.o.MaxAttempts
 		wait := retryAfterOf(err)
-		if wait <= 0 || c.o.MaxAttempts > 0 && attempt >= c.o.MaxAttempts {
+		if wait <= 0 && cut(err) {
+			wait = max(fullJitter(bo.NextBackOff()), time.Millisecond)
+			if limit == 0 {
+				limit = firstConnectCutAttempts
+			}
+		}
+		if wait <= 0 || limit > 0 && attempt >= limit {
 			return nil, "", err
 		}
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
@@ -153,6 +171,17 @@ func (c *Client) firstConnect(ctx context.Context) (*conn, string, error) {
 		}
 		c.ev.emit(ConnectingEvent{Attempt: attempt + 1})
 	}
+}
+
+// firstConnectCutAttempts bounds Dial's attempts when every one is cut
+// and Options.MaxAttempts is zero.
+const firstConnectCutAttempts = 5
+
+// cut reports a connection broken after the server was reached (a reset,
+// or the answer ending early), on any attempt of a connect.
+func cut(err error) bool {
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNABORTED)
 }
 
 // Send queues m for the server and returns once it is queued. In session
@@ -359,6 +388,12 @@ func (c *Client) finish(err error) {
 	}
 	c.state = StateClosed
 	cur := c.cur
+	var unacked []Message
+	if !c.o.Raw {
+		for _, m := range c.out.Unacked() {
+			unacked = append(unacked, Message{Binary: m.Binary, Data: m.Data})
+		}
+	}
 	c.signalLocked()
 	c.mu.Unlock()
 	c.cancel()
@@ -368,7 +403,7 @@ func (c *Client) finish(err error) {
 	if n, ok := c.links.(interface{ close() }); ok {
 		n.close()
 	}
-	c.ev.emit(ClosedEvent{Err: err})
+	c.ev.emit(ClosedEvent{Err: err, Unacknowledged: unacked})
 }
 
 func (c *Client) signalLocked() {

@@ -2,6 +2,7 @@ package client
 
 import (
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -19,21 +20,48 @@ type conn struct {
 
 	mu      sync.Mutex
 	replies []wire.Frame // pongs for the writer
+	answer  bool         // the server closed the session: the writer answers with c
+
+	answered chan struct{} // closed once the writer sent the answering c
 
 	once sync.Once
 	dead chan struct{}
 	err  error
 }
 
-func newConn(l link.Link) *conn { return &conn{l: l, dead: make(chan struct{})} }
+func newConn(l link.Link) *conn {
+	return &conn{l: l, dead: make(chan struct{}), answered: make(chan struct{})}
+}
 
-// fail marks the link dead (once) and closes it.
+// fail marks the link dead (once) and closes it: a WebSocket with 1002
+// after a gap in the server's seqs (PROTOCOL.md 4.3), else as Close does.
 func (cn *conn) fail(err error) {
 	cn.once.Do(func() {
 		cn.err = err
 		close(cn.dead)
+		if cc, ok := cn.l.(interface{ CloseWith(code int) error }); ok && errors.Is(err, errGap) {
+			cc.CloseWith(int(CloseProtocolError))
+			return
+		}
 		cn.l.Close()
 	})
+}
+
+// errGap: the server skipped a seq. The connection is closed with 1002 and
+// the session resumes (PROTOCOL.md 4.3).
+var errGap = errors.New("a data seq above recv + 1")
+
+// errAckNeverSent: the server acknowledged a seq the client never sent; one
+// side lost track of what was sent, so the session ends (PROTOCOL.md 4.4).
+var errAckNeverSent = errors.New("the ack is above the last seq sent")
+
+// endsSession reports a link's end after which the client does not resume
+// (PROTOCOL.md 4.4, 7.3, 13): an ack of a seq never sent, or a server's
+// error answer whose class is permanent (bad_request, message_too_large,
+// forbidden_origin, unsupported_version).
+func endsSession(err error) bool {
+	var se *ServerError
+	return errors.Is(err, errAckNeverSent) || errors.As(err, &se) && se.Class().Permanent()
 }
 
 var errSuperseded = errors.New("tether: the server moved the session to another connection")
@@ -56,6 +84,9 @@ func (c *Client) adopt(cn *conn, reason string, elapsed time.Duration, from stri
 		resumed = w.Resumed
 		if !w.Resumed {
 			c.sid, c.key = w.SID, w.Key
+		}
+		if len(w.Transports) > 0 {
+			c.offered = slices.Clone(w.Transports)
 		}
 		if err := c.out.Ack(w.Ack); err != nil {
 			c.mu.Unlock()
@@ -110,7 +141,7 @@ func (c *Client) readLoop(cn *conn) {
 			recv := c.in.Recv()
 			c.mu.Unlock()
 			if err != nil {
-				cn.fail(&ProtocolError{Reason: "ack of a message never sent", Err: err})
+				cn.fail(&ProtocolError{Reason: "ack of a message never sent", Err: errors.Join(errAckNeverSent, err)})
 				return
 			}
 			if f.Kind == wire.KindPing {
@@ -131,10 +162,26 @@ func (c *Client) readLoop(cn *conn) {
 				c.finish(nil) // the server's answer to our close
 			case ce.Code.Reconnect():
 				// The server is going away (shutdown, restart): resume
-				// later, here or elsewhere; not an end.
+				// later, here or elsewhere; not an end, and not answered
+				// (PROTOCOL.md section 12).
 				cn.fail(ce)
 				return
 			default:
+				// A final close: answer it with our own c (section 12), at
+				// most closeAnswerWait, then end.
+				cn.mu.Lock()
+				cn.answer = true
+				cn.mu.Unlock()
+				c.mu.Lock()
+				c.signalLocked()
+				c.mu.Unlock()
+				t := time.NewTimer(closeAnswerWait)
+				select {
+				case <-cn.answered:
+				case <-cn.dead:
+				case <-t.C:
+				}
+				t.Stop()
 				c.finish(ce)
 			}
 			cn.fail(ErrClosed)
@@ -164,7 +211,7 @@ func (c *Client) deliver(cn *conn, f *wire.Frame) error {
 				return nil
 			case f.Seq > recv+1:
 				c.mu.Unlock()
-				return &ProtocolError{Reason: "the server skipped a sequence number"}
+				return &ProtocolError{Reason: "the server skipped a sequence number", Err: errGap}
 			}
 		}
 		if c.closed != nil {
@@ -210,6 +257,18 @@ func (c *Client) writeLoop(cn *conn) {
 	}()
 	closeSent := false
 	for {
+		cn.mu.Lock()
+		answer := cn.answer
+		cn.mu.Unlock()
+		if answer {
+			// The server's c ended the session: no more data (section
+			// 12), only our ack and our c; errors do not matter.
+			recv := c.recv()
+			_ = cn.l.Send(c.ctx, []wire.Frame{{Kind: wire.KindAck, Seq: recv},
+				{Kind: wire.KindClose, Close: &wire.Close{Code: wire.CloseNormal}}})
+			close(cn.answered)
+			return
+		}
 		frames = frames[:0]
 		if cn.upgrade != nil {
 			frames = append(frames, *cn.upgrade)

@@ -14,17 +14,51 @@ import (
 
 // order returns the transports to try: the one that last worked first (it
 // is remembered for the client's life), then the rest in the configured
-// order.
+// order; without those the session's welcome left out of its transports or
+// the server answered transport_disabled for (PROTOCOL.md 5.2, 13).
 func (c *Client) order() []string {
 	c.mu.Lock()
 	last := c.lastGood
 	c.mu.Unlock()
-	order := slices.Clone(c.o.Transports)
+	order := slices.DeleteFunc(slices.Clone(c.o.Transports), func(tr string) bool { return !c.usable(tr) })
 	if i := slices.Index(order, last); i > 0 {
 		order = append([]string{last}, slices.Delete(order, i, i+1)...)
 	}
 	return order
 }
+
+// usable reports whether the session may use tr: the server's last welcome
+// offered it (or none came yet) and the server did not answer
+// transport_disabled for it. Both hold for the session's life; a new
+// session starts from its own welcome (sessionLost clears them).
+func (c *Client) usable(tr string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.offered != nil && !slices.Contains(c.offered, tr) {
+		return false
+	}
+	return !slices.Contains(c.disabled, tr)
+}
+
+// disable records the server's transport_disabled for tr.
+func (c *Client) disable(tr string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !slices.Contains(c.disabled, tr) {
+		c.disabled = append(c.disabled, tr)
+		c.o.Logger.Info("the server disabled a transport: not using it again in this session", "transport", tr)
+	}
+}
+
+// disabled reports the server's answer transport_disabled.
+func disabled(err error) bool {
+	var se *ServerError
+	return errors.As(err, &se) && se.Code == CodeTransportDisabled
+}
+
+// errNoTransport is the end of a client whose every configured transport
+// is disabled by the server or missing from its welcome.
+var errNoTransport = &ProtocolError{Reason: "no transport left: the server disabled, or does not offer, every transport in Options.Transports"}
 
 type dialResult struct {
 	transport string
@@ -94,6 +128,7 @@ func (c *Client) sessionLost(answer error) {
 	c.out = seq.Outbox{}
 	c.in = seq.Receiver{}
 	c.sid, c.key = "", ""
+	c.offered, c.disabled = nil, nil // a new session goes by its own welcome
 	c.inbox = append(c.inbox, entry{err: cause})
 	c.losses++
 	c.lastLoss = cause
@@ -112,6 +147,9 @@ type attempt struct {
 
 func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 	order := c.order()
+	if len(order) == 0 {
+		return nil, "", errNoTransport
+	}
 	header, err := c.headers(ctx)
 	if err != nil {
 		return nil, "", fmt.Errorf("tether: HeaderFunc: %w", err)
@@ -145,7 +183,7 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 	}
 	launch(order[0])
 	started, pending := 1, 1
-	slow := time.NewTimer(c.o.SlowTimeout)
+	slow := time.NewTimer(c.slowFor(order[0]))
 	defer slow.Stop()
 	var attempts []Attempt
 	// Losers that complete after the winner are closed in the background.
@@ -191,7 +229,13 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 			}
 			attempts = append(attempts, Attempt{Transport: r.transport, Elapsed: r.elapsed, Err: r.err})
 			c.o.Logger.Info("transport failed", "transport", r.transport, "error", r.err)
-			if permanent(r.err) || sessionGone(r.err) || tooMany(r.err) || proxyAuth(r.err) {
+			if disabled(r.err) {
+				c.disable(r.transport)
+			}
+			// An answer that asks to wait (429, 503 with Retry-After or
+			// retry) is the server's, whatever the transport: wait it out
+			// (section 13) rather than ask again over another transport.
+			if permanent(r.err) || sessionGone(r.err) || tooMany(r.err) || proxyAuth(r.err) || retryAfterOf(r.err) > 0 {
 				cancel()
 				drain(pending)
 				return nil, "", r.err
@@ -200,7 +244,7 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 				launch(order[started])
 				started++
 				pending++
-				slow.Reset(c.o.SlowTimeout)
+				slow.Reset(c.slowFor(order[started-1]))
 			} else if pending == 0 {
 				return nil, "", &ConnectError{Attempts: attempts}
 			}
@@ -210,7 +254,7 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 				launch(order[started])
 				started++
 				pending++
-				slow.Reset(c.o.SlowTimeout)
+				slow.Reset(c.slowFor(order[started-1]))
 			}
 		case <-ctx.Done():
 			cancel()
@@ -218,6 +262,19 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 			return nil, "", canceled()
 		}
 	}
+}
+
+// slowFor is how long an attempt of tr may stay silent before the next
+// transport starts in parallel. SSE bounds its own wait for the first event
+// (FirstEventWait after the request was written, PROTOCOL.md 8.1) and gives
+// way at once when it runs out; the slow timer must not cut that window
+// short, so for SSE it covers the time to write the request (SlowTimeout)
+// plus the window.
+func (c *Client) slowFor(tr string) time.Duration {
+	if tr == TransportSSE {
+		return c.o.SlowTimeout + c.o.FirstEventWait
+	}
+	return c.o.SlowTimeout
 }
 
 // reasonFor explains why a transport was chosen.

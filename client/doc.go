@@ -15,16 +15,20 @@
 // (Options.Transports). An upgrade refused by the network (a reverse proxy
 // that strips it, a 400/403/405, a reset right after the request) moves to
 // the next transport at once, so a fallback costs about one round trip; a
-// transport that stays silent past Options.SlowTimeout (2.5 s) has the next
-// one started in parallel, and the first to complete a data round trip
-// wins. SSE whose first event does not arrive within Options.FirstEventWait
-// (a buffering proxy) gives way to long-polling. While on a fallback, the
-// client probes WebSocket in the background and moves back when a probe
-// round-trips, without losing or repeating a message.
+// transport that stays silent past Options.SlowTimeout (2.5 s; for SSE,
+// 2.5 s + its first-event window) has the next one started in parallel,
+// and the first to complete a data round trip wins. SSE whose first event
+// does not arrive within Options.FirstEventWait (3 s, a buffering proxy)
+// gives way to long-polling. While on a fallback, the client probes
+// WebSocket in the background (30 s, doubling to 5 minutes, jittered) and
+// moves back when a probe round-trips, without losing or repeating a
+// message; it never uses a transport the server's welcome leaves out or
+// answered transport_disabled for, for the session's life.
 //
 // When a connection breaks, the client reconnects with exponential backoff
 // and full jitter (Options.InitialBackoff, MaxBackoff, MaxAttempts; forever
-// by default), honours Retry-After, resets after a healthy connection, and
+// by default), honours Retry-After, resets the backoff and the attempt
+// count only after a healthy connection (Options.HealthyAfter), and
 // retries at once when told the network is back (Reconnect). The session
 // resumes: messages sent while disconnected wait in a bounded queue and go
 // out in order; messages from the server that were not acknowledged are
@@ -44,7 +48,7 @@
 // resume; a rolling restart costs a reconnect and, when the new process does
 // not have the session, a reported session loss. Only a final close code
 // (1000, 1008, 1009, application codes) ends the client (ClosedEvent with a
-// *CloseError).
+// *CloseError), after the client answered it with its own close frame.
 //
 // Mobile apps: Pause drops the connection and holds reconnects while the
 // app is in the background, keeping the session on the server for its ttl;

@@ -59,8 +59,12 @@ type SessionLostEvent struct {
 }
 
 // ClosedEvent: the client is closed for good; Err is nil after Close.
+// Unacknowledged lists the messages sent but never acknowledged by the
+// server when the session ended (PROTOCOL.md section 12: they may not have
+// been delivered); empty when everything was acknowledged.
 type ClosedEvent struct {
-	Err error
+	Err            error
+	Unacknowledged []Message
 }
 
 func (ConnectingEvent) event()       {}

@@ -53,6 +53,7 @@ type fakeLink struct {
 
 	mu   sync.Mutex
 	sent []wire.Frame
+	pong bool // answer p with q (a probe's round trip)
 }
 
 func newFakeLink(tr, sid string, resumed bool) *fakeLink {
@@ -73,6 +74,9 @@ func (l *fakeLink) Send(ctx context.Context, frames []wire.Frame) error {
 	l.sent = append(l.sent, frames...)
 	l.mu.Unlock()
 	for _, f := range frames {
+		if f.Kind == wire.KindPing && l.pong {
+			l.push(wire.Frame{Kind: wire.KindPong, Seq: 0})
+		}
 		if f.Kind == wire.KindClose {
 			// The server answers the client's close.
 			l.push(wire.Frame{Kind: wire.KindClose, Close: &wire.Close{Code: wire.CloseNormal}})

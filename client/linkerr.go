@@ -36,6 +36,14 @@ func (l publicLink) Send(ctx context.Context, frames []wire.Frame) error {
 	return nil
 }
 
+// CloseWith closes the link with a WebSocket close code when it has one.
+func (l publicLink) CloseWith(code int) error {
+	if cc, ok := l.Link.(interface{ CloseWith(code int) error }); ok {
+		return cc.CloseWith(code)
+	}
+	return l.Link.Close()
+}
+
 func (l publicLink) Recv(ctx context.Context) (wire.Frame, error) {
 	f, err := l.Link.Recv(ctx)
 	if err != nil {

@@ -20,7 +20,7 @@ const (
 	DefaultInitialBackoff  = 500 * time.Millisecond
 	DefaultMaxBackoff      = 30 * time.Second
 	DefaultHealthyAfter    = 30 * time.Second
-	DefaultProbeInterval   = 5 * time.Second
+	DefaultProbeInterval   = 30 * time.Second
 	DefaultMaxProbeBackoff = 5 * time.Minute
 	DefaultMaxQueuedBytes  = 4 << 20
 	DefaultMaxMessageBytes = 1 << 20
@@ -78,30 +78,45 @@ type Options struct {
 
 	// SlowTimeout is how long a transport may stay silent before the next
 	// one is started in parallel (the first to prove a round trip wins).
-	// Zero: DefaultSlowTimeout (2.5 s).
+	// For SSE it is SlowTimeout + FirstEventWait, so that the parallel start
+	// never cuts SSE's first-event window short. Zero: DefaultSlowTimeout
+	// (2.5 s).
 	SlowTimeout time.Duration
 
-	// FirstEventWait is how long SSE may take to deliver its first event; a
-	// buffering proxy holds it back, and the client moves on to long-polling.
-	// Zero: DefaultFirstEventWait (3 s).
+	// FirstEventWait is how long SSE may take to deliver its first event
+	// (the welcome), counted from when the request was written; a buffering
+	// proxy holds it back, and the client moves on to long-polling at once.
+	// Zero: DefaultFirstEventWait (3 s, PROTOCOL.md 8.1).
 	FirstEventWait time.Duration
 
 	// InitialBackoff and MaxBackoff bound the reconnect delays (exponential,
 	// full jitter). Zero: 500 ms and 30 s.
 	InitialBackoff, MaxBackoff time.Duration
 
-	// MaxAttempts bounds the reconnect attempts after a loss (and, with
-	// RetryOnFailedConnect, after a failed first connect); then the client
-	// closes with the last error. Zero: forever.
+	// MaxAttempts bounds the reconnect attempts since the last healthy
+	// connection (see HealthyAfter: a connection that drops sooner does not
+	// start the count again), and, with RetryOnFailedConnect, after a failed
+	// first connect; then the client closes with the last error. Without
+	// RetryOnFailedConnect it also bounds Dial's attempts after cuts and
+	// Retry-After waits. Zero: forever (Dial: 5 attempts after cuts).
 	MaxAttempts int
 
 	// HealthyAfter is how long a connection must stay up before the backoff
-	// starts from InitialBackoff again. Zero: DefaultHealthyAfter (30 s).
+	// (and the attempt count of ReconnectingEvent) starts again from
+	// InitialBackoff (and 1); a connection that drops sooner continues the
+	// schedule where it was, so a server that accepts and drops at once is
+	// not hammered. Reconnect also starts it again.
+	// Zero: DefaultHealthyAfter (30 s).
 	HealthyAfter time.Duration
 
-	// ProbeInterval is the first delay before probing WebSocket again while
-	// on a fallback transport; later probes back off to 5 minutes.
-	// Zero: DefaultProbeInterval (5 s). Negative: never probe.
+	// ProbeInterval is the first step of the schedule of WebSocket probes
+	// while on a fallback transport (PROTOCOL.md section 10): the step
+	// doubles after each failed probe up to DefaultMaxProbeBackoff (5
+	// minutes), and each wait is drawn uniformly between half the step and
+	// the step. A new fallback connection starts the schedule again. No
+	// probe is made when the server's welcome leaves WebSocket out of its
+	// transports, or after it answered transport_disabled for WebSocket.
+	// Zero: DefaultProbeInterval (30 s). Negative: never probe.
 	ProbeInterval time.Duration
 
 	// MaxQueuedBytes bounds the messages sent but not yet acknowledged

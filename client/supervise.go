@@ -43,7 +43,12 @@ func fullJitter(d time.Duration) time.Duration {
 func (c *Client) supervise(failed error) {
 	defer c.wg.Done()
 	bo := newBackoff(c.o.InitialBackoff, c.o.MaxBackoff)
-	if failed != nil && !c.reconnect(bo, failed, false) {
+	// attempt numbers the reconnects since the last healthy connection: it
+	// and the backoff step reset together (PROTOCOL.md section 14, reconnect
+	// backoff), so a flapping server is not hammered and the logged attempt
+	// says how far the schedule has gone.
+	attempt := 0
+	if failed != nil && !c.reconnect(bo, &attempt, failed, false) {
 		return
 	}
 	for {
@@ -81,10 +86,18 @@ func (c *Client) supervise(failed error) {
 		cause := cn.err
 		c.ev.emit(DisconnectedEvent{Transport: cn.l.Transport(), Cause: cause})
 		c.o.Logger.Info("disconnected", "transport", cn.l.Transport(), "cause", cause)
+		if disabled(cause) {
+			c.disable(cn.l.Transport())
+		}
+		if endsSession(cause) {
+			c.finish(cause)
+			return
+		}
 		if healthy {
 			bo.Reset()
+			attempt = 0
 		}
-		if !c.reconnect(bo, cause, errors.Is(cause, errSuperseded)) {
+		if !c.reconnect(bo, &attempt, cause, errors.Is(cause, errSuperseded)) {
 			return
 		}
 	}
@@ -100,10 +113,13 @@ func (c *Client) current() *conn {
 }
 
 // reconnect retries until connected (true) or the client ends (false).
-func (c *Client) reconnect(bo *backoff.ExponentialBackOff, cause error, now bool) bool {
+// *attempt counts the attempts since the last healthy connection (or
+// Reconnect), as bo's step does.
+func (c *Client) reconnect(bo *backoff.ExponentialBackOff, attempt *int, cause error, now bool) bool {
 	var retryAfter time.Duration
-	for attempt := 1; ; attempt++ {
-		if c.o.MaxAttempts > 0 && attempt > c.o.MaxAttempts {
+	for first := true; ; first = false {
+		*attempt++
+		if c.o.MaxAttempts > 0 && *attempt > c.o.MaxAttempts {
 			c.finish(cause)
 			return false
 		}
@@ -111,22 +127,24 @@ func (c *Client) reconnect(bo *backoff.ExponentialBackOff, cause error, now bool
 			return false
 		}
 		delay := fullJitter(bo.NextBackOff())
-		if now && attempt == 1 {
+		if now && first {
 			delay = 0
 		}
 		delay = max(delay, retryAfter)
-		c.ev.emit(ReconnectingEvent{Attempt: attempt, Delay: delay, Cause: cause})
+		c.ev.emit(ReconnectingEvent{Attempt: *attempt, Delay: delay, Cause: cause})
+		c.o.Logger.Info("reconnecting", "attempt", *attempt, "delay", delay)
 		t := time.NewTimer(delay)
 		select {
 		case <-t.C:
 		case <-c.poke:
 			t.Stop()
 			bo.Reset()
+			*attempt = 1
 		case <-c.ctx.Done():
 			t.Stop()
 			return false
 		}
-		c.ev.emit(ConnectingEvent{Attempt: attempt})
+		c.ev.emit(ConnectingEvent{Attempt: *attempt})
 		start := time.Now()
 		cn, reason, err := c.connect(c.ctx)
 		if err == nil {
@@ -167,18 +185,31 @@ func retryAfterOf(err error) time.Duration {
 	return d
 }
 
-// shouldProbe: on a fallback, with WebSocket allowed, probe it.
+// shouldProbe: on a fallback, with WebSocket configured, offered by the
+// server's welcome and not disabled by it (PROTOCOL.md 5.2, 13), probe it.
 func (c *Client) shouldProbe(cn *conn) bool {
 	return !c.o.Raw && c.o.ProbeInterval > 0 && cn.l.Transport() != wire.TransportWebSocket &&
-		slices.Contains(c.o.Transports, wire.TransportWebSocket)
+		slices.Contains(c.o.Transports, wire.TransportWebSocket) && c.usable(wire.TransportWebSocket)
 }
 
-// probeLoop tries WebSocket in the background, with jittered backoff, and
-// moves the session to it once a probe round-trips.
+// probeDelay is the wait before a probe whose backoff step is step: drawn
+// uniformly from [step/2, step] (PROTOCOL.md section 10: 30 s doubling to
+// 5 minutes, jittered so clients that fell back together do not probe
+// together).
+func probeDelay(step time.Duration) time.Duration {
+	return step/2 + fullJitter(step-step/2)
+}
+
+// probeLoop tries WebSocket in the background, with jittered backoff
+// (probeDelay of ProbeInterval doubling to DefaultMaxProbeBackoff), and
+// moves the session to it once a probe round-trips. A transport_disabled
+// answer stops it for the session's life.
 func (c *Client) probeLoop(ctx context.Context, from *conn) {
-	bo := newBackoff(c.o.ProbeInterval, DefaultMaxProbeBackoff)
+	bo := newBackoff(c.o.ProbeInterval, max(c.o.ProbeInterval, DefaultMaxProbeBackoff))
 	for {
-		t := time.NewTimer(c.o.ProbeInterval/2 + fullJitter(bo.NextBackOff()))
+		d := probeDelay(bo.NextBackOff())
+		c.o.Logger.Debug("websocket probe scheduled", "delay", d)
+		t := time.NewTimer(d)
 		select {
 		case <-t.C:
 		case <-ctx.Done():
@@ -188,7 +219,10 @@ func (c *Client) probeLoop(ctx context.Context, from *conn) {
 		l, err := c.probe(ctx)
 		if err != nil {
 			c.o.Logger.Info("websocket probe failed", "error", err)
-			if permanent(err) {
+			if disabled(err) {
+				c.disable(wire.TransportWebSocket)
+			}
+			if permanent(err) || !c.usable(wire.TransportWebSocket) {
 				return
 			}
 			continue

@@ -192,6 +192,12 @@ func (l *wsLink) read() (wire.Frame, error) {
 			return wire.Frame{}, &link.ServerError{Transport: wire.TransportWebSocket,
 				Answer: wire.Error{Code: ce.Text, Message: "closed by the server", Status: ce.Code - wire.CloseErrorBase}, Err: err}
 		}
+		if errors.As(err, &ce) && ce.Code == websocket.CloseMessageTooBig && !l.raw {
+			// 1009 with no e frame before it: as message_too_large
+			// (PROTOCOL.md 7.3), which ends the session.
+			return wire.Frame{}, &link.ServerError{Transport: wire.TransportWebSocket,
+				Answer: wire.Error{Code: wire.CodeMessageTooLarge, Message: "the server closed the WebSocket with 1009 (a message was too big)", Status: 413}, Err: err}
+		}
 		return wire.Frame{}, err
 	}
 	if l.raw {
@@ -227,10 +233,25 @@ func (l *wsLink) pingLoop() {
 	}
 }
 
-func (l *wsLink) Close() error {
-	l.once.Do(func() { close(l.done) })
+// Close sends a WebSocket close frame (1000), as the closing handshake
+// asks (RFC 6455 5.5.1; it is also the echo of a server's close frame, so
+// the server sees 1000, not 1006), then closes the connection. The frame
+// is best effort, bounded by closeFrameWait.
+func (l *wsLink) Close() error { return l.CloseWith(websocket.CloseNormalClosure) }
+
+// CloseWith is Close with the close frame's code (1002 after a seq gap).
+func (l *wsLink) CloseWith(code int) error {
+	first := false
+	l.once.Do(func() { close(l.done); first = true })
+	if first {
+		_ = l.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""),
+			time.Now().Add(closeFrameWait))
+	}
 	return l.conn.Close()
 }
+
+// closeFrameWait bounds the write of the close frame in Close.
+const closeFrameWait = time.Second
 
 // withErrorAnswer wraps a refused upgrade whose body is a Tether error
 // object in a *link.ServerError, as the HTTP transports do, so the client
