@@ -200,7 +200,7 @@ func TestSessionExpiresAfterTTL(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("session never expired")
 	}
-	code, _, e := r.get(q(wire.ParamMode, wire.ModePoll, wire.ParamSID, fr[0].Welcome.SID), fr[0].Welcome.Key)
+	code, _, e := r.get(q(wire.ParamMode, wire.ModePoll, wire.ParamSID, fr[0].Welcome.SID, wire.ParamAck, "0"), fr[0].Welcome.Key)
 	if code != 410 || e.Code != wire.CodeSessionNotFound {
 		t.Fatalf("poll after expiry: %d %+v", code, e)
 	}
