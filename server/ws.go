@@ -307,16 +307,19 @@ func (wc *wsConn) writeLoop(s *Session, a *attachment) {
 	defer ping.Stop()
 	var buf []seq.Msg
 	for {
-		if r := a.takeReply(); r != nil && wc.write(r) != nil {
-			wc.broken(a)
-			return
-		}
 		b := s.nextBatch(a, buf[:0], wsBatchBytes)
 		if b.stopped {
 			wc.finish(s, a, b.reason)
 			return
 		}
 		wc.conn.SetWriteDeadline(time.Now().Add(wc.h.opts.Timeout))
+		// The reply is taken after nextBatch captured the wake channel: a
+		// reply queued later signals that channel, so none waits for the
+		// next heartbeat (taking it first lost that wake-up).
+		if r := a.takeReply(); r != nil && wc.write(r) != nil {
+			wc.broken(a)
+			return
+		}
 		for i := range b.msgs {
 			if err := wc.writeData(&b.msgs[i]); err != nil {
 				wc.broken(a)
