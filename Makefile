@@ -6,9 +6,9 @@ WASM_PKGS ?= ./transport/... ./internal/wire/... ./internal/seq/... ./internal/l
 # (golang/go#75804, "context deadline exceeded" with no crasher) on a loaded machine.
 FUZZTIME ?= 2000x
 
-.PHONY: test check fmt vet vet-wasm unit fuzz build integration staticcheck
+.PHONY: test check fmt vet vet-wasm unit fuzz build integration staticcheck redis-test
 
-test: check unit fuzz integration
+test: check unit redis-test fuzz integration
 	@echo "make test: all checks passed"
 
 check: fmt vet vet-wasm build staticcheck
@@ -44,6 +44,15 @@ fuzz:
 	    $(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) $$pkg; \
 	  done; \
 	done
+
+# The shared store on a real Redis (server/redisstore, build tag `redis`): the tests start redis-server themselves
+# on a free loopback port and fail without it; this target installs it from apt when it is missing.
+redis-test:
+	@command -v redis-server >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends redis-server; }
+	$(GO) vet -tags redis ./server/...
+	$(GO) test -tags redis -race -count=1 ./server/redisstore/
 
 # The hostile-network suite (integration/): real nginx, tinyproxy, squid and Node's ws on loopback, the real client,
 # server/ as the backend. setup.sh installs what is missing (apt, npm); a component that cannot be installed fails the
