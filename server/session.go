@@ -30,6 +30,8 @@ type Session struct {
 	cancel context.CancelFunc
 
 	addr        netip.Prefix  // admission key of the client's address
+	admitted    bool          // counted in addr's admission (a mirror of a shared session is not)
+	sh          *sharedState  // with Options.Shared; nil otherwise
 	established atomic.Bool   // the client came back after the request that started it
 	sendSlot    chan struct{} // held by the send request being applied (one at a time)
 	sendWaiters atomic.Int32  // send requests waiting for sendSlot
@@ -99,6 +101,9 @@ func (s *Session) Send(ctx context.Context, m Message) error {
 	if !m.Binary && !utf8.Valid(m.Data) {
 		return ErrInvalidText
 	}
+	if s.sh != nil {
+		return s.sendShared(ctx, m)
+	}
 	for {
 		s.mu.Lock()
 		if s.ended != nil {
@@ -131,6 +136,9 @@ func (s *Session) Send(ctx context.Context, m Message) error {
 // reason: ErrClosed (*CloseError), ErrExpired or ErrShutdown. It also returns
 // ctx's error.
 func (s *Session) Receive(ctx context.Context) (Message, error) {
+	if s.sh != nil {
+		return s.receiveShared(ctx)
+	}
 	for {
 		s.mu.Lock()
 		if len(s.inbox) > 0 {
@@ -173,14 +181,18 @@ func (s *Session) Close(code int, reason string) error {
 		}
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.ended != nil {
+		s.mu.Unlock()
 		return nil
 	}
 	s.closeFrame = &wire.Close{Code: code, Reason: reason}
 	s.ended = &CloseError{Code: code, Reason: reason}
 	s.h.opts.Logger.Info("session closed", "session", s.id, "code", code, "reason", reason, "by", "server")
 	s.finishLocked(s.h.closeGrace())
+	s.mu.Unlock()
+	if s.sh != nil {
+		s.endShared(CloseState{Code: code, Reason: reason})
+	}
 	return nil
 }
 
@@ -217,11 +229,22 @@ func (s *Session) remove() {
 	s.refundLocked(int(s.held))
 	s.signalLocked()
 	s.mu.Unlock()
-	s.removeOnce.Do(func() { s.h.admission.leave(s.addr) })
+	if s.sh != nil {
+		s.sh.stop()
+	}
+	s.removeOnce.Do(func() {
+		if s.admitted {
+			s.h.admission.leave(s.addr)
+		}
+	})
 }
 
 // expire ends a session whose client did not come back within the TTL.
 func (s *Session) expire() {
+	if s.sh != nil {
+		s.expireShared()
+		return
+	}
 	s.mu.Lock()
 	if s.att != nil && s.att.persistent {
 		s.mu.Unlock()

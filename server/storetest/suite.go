@@ -1,3 +1,5 @@
+// Package storetest holds the conformance suite every server.SharedStore
+// must pass.
 package storetest
 
 import (

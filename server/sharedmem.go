@@ -1,20 +1,17 @@
-// Package storetest holds the conformance suite every server.SharedStore
-// must pass (Run), and Fake, an in-process SharedStore for fast tests.
-package storetest
+package server
 
 import (
 	"context"
 	"strconv"
 	"sync"
 	"time"
-
-	"github.com/tether-sdk/tether/server"
 )
 
-// Fake is an in-process server.SharedStore: one mutex, maps, wall-clock
-// expiry. It is for tests of code built on the seam; it shares nothing
-// between processes.
-type Fake struct {
+// MemoryShared is a SharedStore in this process's memory: one mutex, maps,
+// wall-clock expiry. Several Handlers of one process can share it (tests of
+// the multi-node paths); it shares nothing between processes, so production
+// uses a store such as package redisstore.
+type MemoryShared struct {
 	mu       sync.Mutex
 	sessions map[string]*fakeSession
 	watchers map[string]map[chan struct{}]struct{}
@@ -22,7 +19,7 @@ type Fake struct {
 }
 
 type fakeSession struct {
-	rec     server.SessionRecord
+	rec     SessionRecord
 	expires time.Time
 	dirs    [2]fakeDir
 	fence   uint64
@@ -31,32 +28,32 @@ type fakeSession struct {
 }
 
 type fakeDir struct {
-	state server.DirState
-	msgs  []server.StoredMessage
+	state DirState
+	msgs  []StoredMessage
 }
 
-// NewFake returns an empty Fake.
-func NewFake() *Fake {
-	return &Fake{sessions: map[string]*fakeSession{}, watchers: map[string]map[chan struct{}]struct{}{}, now: time.Now}
+// NewMemoryShared returns an empty MemoryShared.
+func NewMemoryShared() *MemoryShared {
+	return &MemoryShared{sessions: map[string]*fakeSession{}, watchers: map[string]map[chan struct{}]struct{}{}, now: time.Now}
 }
 
-var _ server.SharedStore = (*Fake)(nil)
+var _ SharedStore = (*MemoryShared)(nil)
 
 // get returns the live session sid; with the lock held.
-func (f *Fake) get(sid string) (*fakeSession, error) {
+func (f *MemoryShared) get(sid string) (*fakeSession, error) {
 	s := f.sessions[sid]
 	if s == nil {
-		return nil, server.ErrStoreNotFound
+		return nil, ErrStoreNotFound
 	}
 	if !f.now().Before(s.expires) {
 		delete(f.sessions, sid)
-		return nil, server.ErrStoreNotFound
+		return nil, ErrStoreNotFound
 	}
 	return s, nil
 }
 
 // wake signals the watchers of sid; with the lock held.
-func (f *Fake) wake(sid string) {
+func (f *MemoryShared) wake(sid string) {
 	for ch := range f.watchers[sid] {
 		select {
 		case ch <- struct{}{}:
@@ -65,33 +62,33 @@ func (f *Fake) wake(sid string) {
 	}
 }
 
-func (f *Fake) Create(_ context.Context, rec server.SessionRecord, ttl time.Duration) error {
+func (f *MemoryShared) Create(_ context.Context, rec SessionRecord, ttl time.Duration) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, err := f.get(rec.ID); err == nil {
-		return server.ErrStoreExists
+		return ErrStoreExists
 	}
 	rec.Closed = nil
 	f.sessions[rec.ID] = &fakeSession{rec: rec, expires: f.now().Add(ttl)}
 	return nil
 }
 
-func (f *Fake) Load(_ context.Context, sid string) (server.SessionRecord, server.SeqState, error) {
+func (f *MemoryShared) Load(_ context.Context, sid string) (SessionRecord, SeqState, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	s, err := f.get(sid)
 	if err != nil {
-		return server.SessionRecord{}, server.SeqState{}, err
+		return SessionRecord{}, SeqState{}, err
 	}
 	rec := s.rec
 	if rec.Closed != nil {
 		c := *rec.Closed
 		rec.Closed = &c
 	}
-	return rec, server.SeqState{Out: s.dirs[server.ToClient].state, In: s.dirs[server.ToServer].state}, nil
+	return rec, SeqState{Out: s.dirs[ToClient].state, In: s.dirs[ToServer].state}, nil
 }
 
-func (f *Fake) Touch(_ context.Context, sid string, ttl time.Duration) error {
+func (f *MemoryShared) Touch(_ context.Context, sid string, ttl time.Duration) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	s, err := f.get(sid)
@@ -103,12 +100,12 @@ func (f *Fake) Touch(_ context.Context, sid string, ttl time.Duration) error {
 	return nil
 }
 
-func (f *Fake) End(_ context.Context, sid string, c server.CloseState, grace time.Duration) (server.CloseState, error) {
+func (f *MemoryShared) End(_ context.Context, sid string, c CloseState, grace time.Duration) (CloseState, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	s, err := f.get(sid)
 	if err != nil {
-		return server.CloseState{}, err
+		return CloseState{}, err
 	}
 	if s.rec.Closed != nil {
 		return *s.rec.Closed, nil
@@ -119,7 +116,7 @@ func (f *Fake) End(_ context.Context, sid string, c server.CloseState, grace tim
 	return c, nil
 }
 
-func (f *Fake) Delete(_ context.Context, sid string) error {
+func (f *MemoryShared) Delete(_ context.Context, sid string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	delete(f.sessions, sid)
@@ -127,7 +124,7 @@ func (f *Fake) Delete(_ context.Context, sid string) error {
 	return nil
 }
 
-func (f *Fake) Append(_ context.Context, sid string, d server.Direction, m server.StoredMessage, maxBytes int, fence uint64) (uint64, bool, error) {
+func (f *MemoryShared) Append(_ context.Context, sid string, d Direction, m StoredMessage, maxBytes int, fence uint64) (uint64, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	s, err := f.get(sid)
@@ -135,7 +132,7 @@ func (f *Fake) Append(_ context.Context, sid string, d server.Direction, m serve
 		return 0, false, err
 	}
 	if fence != 0 && fence != s.fence {
-		return 0, false, server.ErrLeaseLost
+		return 0, false, ErrLeaseLost
 	}
 	dir := &s.dirs[d]
 	n := m.Seq
@@ -145,27 +142,27 @@ func (f *Fake) Append(_ context.Context, sid string, d server.Direction, m serve
 	case n <= dir.state.Last:
 		return n, false, nil
 	case n > dir.state.Last+1:
-		return 0, false, server.ErrStoreGap
+		return 0, false, ErrStoreGap
 	}
 	if dir.state.Last > dir.state.Acked && dir.state.Bytes+int64(len(m.Data)) > int64(maxBytes) {
-		return 0, false, server.ErrStoreFull
+		return 0, false, ErrStoreFull
 	}
 	data := append([]byte(nil), m.Data...)
-	dir.msgs = append(dir.msgs, server.StoredMessage{Seq: n, Binary: m.Binary, Data: data})
+	dir.msgs = append(dir.msgs, StoredMessage{Seq: n, Binary: m.Binary, Data: data})
 	dir.state.Last = n
 	dir.state.Bytes += int64(len(data))
 	f.wake(sid)
 	return n, true, nil
 }
 
-func (f *Fake) Read(_ context.Context, sid string, d server.Direction, from uint64, maxBytes int) ([]server.StoredMessage, error) {
+func (f *MemoryShared) Read(_ context.Context, sid string, d Direction, from uint64, maxBytes int) ([]StoredMessage, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	s, err := f.get(sid)
 	if err != nil {
 		return nil, err
 	}
-	var out []server.StoredMessage
+	var out []StoredMessage
 	size := 0
 	for _, m := range s.dirs[d].msgs {
 		if m.Seq < from {
@@ -175,12 +172,12 @@ func (f *Fake) Read(_ context.Context, sid string, d server.Direction, from uint
 			break
 		}
 		size += len(m.Data)
-		out = append(out, server.StoredMessage{Seq: m.Seq, Binary: m.Binary, Data: append([]byte(nil), m.Data...)})
+		out = append(out, StoredMessage{Seq: m.Seq, Binary: m.Binary, Data: append([]byte(nil), m.Data...)})
 	}
 	return out, nil
 }
 
-func (f *Fake) Ack(_ context.Context, sid string, d server.Direction, n uint64) error {
+func (f *MemoryShared) Ack(_ context.Context, sid string, d Direction, n uint64) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	s, err := f.get(sid)
@@ -189,7 +186,7 @@ func (f *Fake) Ack(_ context.Context, sid string, d server.Direction, n uint64) 
 	}
 	dir := &s.dirs[d]
 	if n > dir.state.Last {
-		return server.ErrStoreAckAhead
+		return ErrStoreAckAhead
 	}
 	if n <= dir.state.Acked {
 		return nil
@@ -205,40 +202,40 @@ func (f *Fake) Ack(_ context.Context, sid string, d server.Direction, n uint64) 
 	return nil
 }
 
-func (f *Fake) Acquire(_ context.Context, sid, node string, ttl time.Duration) (server.Lease, error) {
+func (f *MemoryShared) Acquire(_ context.Context, sid, node string, ttl time.Duration) (Lease, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	s, err := f.get(sid)
 	if err != nil {
-		return server.Lease{}, err
+		return Lease{}, err
 	}
 	if s.owner != "" && f.now().Before(s.leaseTo) {
-		return server.Lease{}, server.ErrLeaseHeld
+		return Lease{}, ErrLeaseHeld
 	}
 	s.fence++
 	s.owner, s.leaseTo = node+"|"+strconv.FormatUint(s.fence, 10), f.now().Add(ttl)
-	return server.Lease{SID: sid, Node: node, Token: s.fence}, nil
+	return Lease{SID: sid, Node: node, Token: s.fence}, nil
 }
 
-func (f *Fake) held(s *fakeSession, l server.Lease) bool {
+func (f *MemoryShared) held(s *fakeSession, l Lease) bool {
 	return s.owner == l.Node+"|"+strconv.FormatUint(l.Token, 10) && f.now().Before(s.leaseTo)
 }
 
-func (f *Fake) Renew(_ context.Context, l server.Lease, ttl time.Duration) error {
+func (f *MemoryShared) Renew(_ context.Context, l Lease, ttl time.Duration) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	s, err := f.get(l.SID)
 	if err != nil {
-		return server.ErrLeaseLost
+		return ErrLeaseLost
 	}
 	if !f.held(s, l) {
-		return server.ErrLeaseLost
+		return ErrLeaseLost
 	}
 	s.leaseTo = f.now().Add(ttl)
 	return nil
 }
 
-func (f *Fake) Release(_ context.Context, l server.Lease) error {
+func (f *MemoryShared) Release(_ context.Context, l Lease) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	s, err := f.get(l.SID)
@@ -252,7 +249,7 @@ func (f *Fake) Release(_ context.Context, l server.Lease) error {
 	return nil
 }
 
-func (f *Fake) Watch(sid string) (<-chan struct{}, func()) {
+func (f *MemoryShared) Watch(sid string) (<-chan struct{}, func()) {
 	ch := make(chan struct{}, 1)
 	f.mu.Lock()
 	if f.watchers[sid] == nil {
