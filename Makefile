@@ -51,8 +51,9 @@ redis-test:
 	@command -v redis-server >/dev/null || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends redis-server; }
-	$(GO) vet -tags redis ./server/...
+	$(GO) vet -tags redis ./server/... ./cmd/tether/
 	$(GO) test -tags redis -race -count=1 ./server/redisstore/
+	$(GO) test -tags redis -race -count=1 -run 'Redis' ./cmd/tether/
 
 # The hostile-network suite (integration/): real nginx, tinyproxy, squid and Node's ws on loopback, the real client,
 # server/ as the backend. setup.sh installs what is missing (apt, npm); a component that cannot be installed fails the

@@ -222,3 +222,45 @@ func TestSharedStoreUnavailable(t *testing.T) {
 		t.Fatalf("send once the store is back: %d %+v %+v", code, ans, e)
 	}
 }
+
+// TestSharedTakeoverFromADeadNode: a node started a session, acknowledged a
+// message from the client, had its application send one, and died (its
+// lease is left to expire). The client resumes on another node: it gets the
+// pending message at once, and once the lease expired that node takes the
+// session over and its application receives the message the dead node
+// acknowledged: nothing lost.
+func TestSharedTakeoverFromADeadNode(t *testing.T) {
+	ns := newNodes(t, 1, nil, Options{})
+	st, ctx := ns.store, t.Context()
+	sid, key := randomToken(), randomToken()
+	if err := st.Create(ctx, SessionRecord{ID: sid, Key: key, Established: true}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	dead, err := st.Acquire(ctx, sid, "dead", 300*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.Append(ctx, sid, ToClient, StoredMessage{Data: []byte("pending")}, 1<<20, dead.Token); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.Append(ctx, sid, ToServer, StoredMessage{Seq: 1, Data: []byte("early")}, 1<<20, 0); err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := ns.rigs[0].dialWS(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	wsWrite(t, c, wire.Frame{Kind: wire.KindHello, Hello: &wire.Hello{V: wire.Version, SID: sid, Key: key}})
+	w := wsRead(t, c)
+	if w.Kind != wire.KindWelcome || !w.Welcome.Resumed || w.Welcome.Ack != 1 {
+		t.Fatalf("resume: %+v", w)
+	}
+	want(t, wsReadData(t, c), wire.KindText, 1, "pending")
+	want(t, wsReadData(t, c), wire.KindText, 2, "early") // echoed by the node that took over
+	wsWrite(t, c, text(2, "late"))
+	want(t, wsReadData(t, c), wire.KindText, 3, "late")
+	if err := st.Renew(ctx, dead, time.Hour); !errors.Is(err, ErrLeaseLost) {
+		t.Fatalf("the dead node's lease: %v, want ErrLeaseLost", err)
+	}
+}

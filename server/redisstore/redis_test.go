@@ -3,92 +3,19 @@
 package redisstore
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"fmt"
-	"net"
-	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/tether-sdk/tether/internal/redistest"
 	"github.com/tether-sdk/tether/server"
 	"github.com/tether-sdk/tether/server/storetest"
 )
 
 // These tests start a real redis-server (`make redis-test` installs it);
 // without one they fail.
-
-// redisServer is a redis-server the test started on a free loopback port.
-type redisServer struct {
-	addr string
-	port string
-	cmd  *exec.Cmd
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
-}
-
-// startRedis starts redis-server on port and waits until it is ready.
-func startRedis(t *testing.T, port string) *redisServer {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Fatalf("redis-server not found (make redis-test installs it): %v", err)
-	}
-	cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no",
-		"--daemonize", "no", "--loglevel", "warning")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start redis-server: %v", err)
-	}
-	logs := make(chan string, 64)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			select {
-			case logs <- sc.Text():
-			default:
-			}
-		}
-	}()
-	rs := &redisServer{addr: "127.0.0.1:" + port, port: port, cmd: cmd}
-	t.Cleanup(rs.stop)
-	rdb := redis.NewClient(&redis.Options{Addr: rs.addr, MaxRetries: -1})
-	defer rdb.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for rdb.Ping(context.Background()).Err() != nil {
-		if time.Now().After(deadline) {
-			var l []string
-			for len(logs) > 0 {
-				l = append(l, <-logs)
-			}
-			t.Fatalf("redis-server on %s never answered; its log: %s", rs.addr, strings.Join(l, "\n"))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return rs
-}
-
-func (rs *redisServer) stop() {
-	if rs.cmd.Process != nil && rs.cmd.ProcessState == nil {
-		rs.cmd.Process.Kill()
-		rs.cmd.Wait()
-	}
-}
 
 func newStore(t *testing.T, addr string) (*Store, *redis.Client) {
 	t.Helper()
@@ -99,9 +26,9 @@ func newStore(t *testing.T, addr string) (*Store, *redis.Client) {
 }
 
 func TestConformance(t *testing.T) {
-	rs := startRedis(t, freePort(t))
+	rs := redistest.Start(t, "")
 	storetest.Run(t, func(t *testing.T) server.SharedStore {
-		st, _ := newStore(t, rs.addr)
+		st, _ := newStore(t, rs.Addr)
 		return st
 	})
 }
@@ -110,9 +37,9 @@ func TestConformance(t *testing.T) {
 // another Store (another node) on the same Redis, and each sees the other's
 // changes, wake-ups included.
 func TestTwoNodesShareSessions(t *testing.T) {
-	rs := startRedis(t, freePort(t))
-	a, _ := newStore(t, rs.addr)
-	b, _ := newStore(t, rs.addr)
+	rs := redistest.Start(t, "")
+	a, _ := newStore(t, rs.Addr)
+	b, _ := newStore(t, rs.Addr)
 	ctx := t.Context()
 	sid := "c2Vzc2lvbi1vbmU"
 	if err := a.Create(ctx, server.SessionRecord{ID: sid, Key: "k"}, time.Hour); err != nil {
@@ -143,8 +70,8 @@ func TestTwoNodesShareSessions(t *testing.T) {
 // TestKeysExpireWithTheSession: every key of a session has the session's
 // TTL, and Touch extends all of them.
 func TestKeysExpireWithTheSession(t *testing.T) {
-	rs := startRedis(t, freePort(t))
-	st, rdb := newStore(t, rs.addr)
+	rs := redistest.Start(t, "")
+	st, rdb := newStore(t, rs.Addr)
 	ctx := t.Context()
 	sid := "dHRs"
 	if err := st.Create(ctx, server.SessionRecord{ID: sid, Key: "k"}, time.Minute); err != nil {
@@ -177,15 +104,14 @@ func TestKeysExpireWithTheSession(t *testing.T) {
 // ErrStoreNotFound: the caller reports it (session_not_found), never a
 // silent drop.
 func TestRedisRestart(t *testing.T) {
-	port := freePort(t)
-	rs := startRedis(t, port)
-	st, _ := newStore(t, rs.addr)
+	rs := redistest.Start(t, "")
+	st, _ := newStore(t, rs.Addr)
 	ctx := t.Context()
 	sid := "cmVzdGFydA"
 	if err := st.Create(ctx, server.SessionRecord{ID: sid, Key: "k"}, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	rs.stop()
+	rs.Stop()
 	octx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	_, _, err := st.Append(octx, sid, server.ToClient, server.StoredMessage{Data: []byte("a")}, 1<<20, 0)
 	cancel()
@@ -196,7 +122,7 @@ func TestRedisRestart(t *testing.T) {
 	if err := st.Ping(ctx); !errors.Is(err, server.ErrStoreUnavailable) {
 		t.Fatalf("Ping with Redis down: %v", err)
 	}
-	startRedis(t, port)
+	redistest.Start(t, rs.Port)
 	deadline := time.Now().Add(10 * time.Second)
 	for st.Ping(ctx) != nil {
 		if time.Now().After(deadline) {

@@ -411,3 +411,7 @@ func (st *Store) Release(ctx context.Context, l server.Lease) error {
 	}
 	return nil
 }
+
+// Client is the Redis client the Store uses (for an application's own
+// cross-node messages, such as a chat's broadcast).
+func (st *Store) Client() redis.UniversalClient { return st.rdb }
