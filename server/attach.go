@@ -174,20 +174,16 @@ func (s *Session) handleFrame(ctx context.Context, f *wire.Frame) (*wire.Frame, 
 		return nil, nil
 	case wire.KindClose:
 		s.mu.Lock()
-		defer s.mu.Unlock()
-		if s.ended == nil {
+		closed := s.ended == nil
+		if closed {
 			s.ended = &CloseError{Code: f.Close.Code, Reason: f.Close.Reason, ByClient: true}
 			s.closeFrame = &wire.Close{Code: wire.CloseNormal, Reason: "closed by the client"}
 			s.h.opts.Logger.Info("session closed", "session", s.id, "code", f.Close.Code, "reason", f.Close.Reason, "by", "client")
 			s.finishLocked(s.h.closeGrace())
-			if s.sh != nil {
-				c := CloseState{Code: f.Close.Code, Reason: f.Close.Reason, ByClient: true}
-				s.h.wg.Add(1)
-				go func() {
-					defer s.h.wg.Done()
-					s.endShared(c)
-				}()
-			}
+		}
+		s.mu.Unlock()
+		if closed && s.sh != nil {
+			s.endShared(CloseState{Code: f.Close.Code, Reason: f.Close.Reason, ByClient: true})
 		}
 		return nil, nil
 	default:

@@ -93,7 +93,9 @@ func (s *Session) Context() context.Context { return s.ctx }
 // session lives. When the buffer of unacknowledged messages is full
 // (Options.MaxBufferedBytes), Send waits for the client to catch up, or for
 // ctx. Errors: ErrTooLarge, ErrInvalidText, ErrClosed (*CloseError),
-// ErrExpired, ErrShutdown, or ctx's error.
+// ErrExpired, ErrShutdown, or ctx's error. With Options.Shared, m is in the
+// shared store when Send returns; Send waits while the store is unavailable,
+// and returns ErrMoved once another node owns the session.
 func (s *Session) Send(ctx context.Context, m Message) error {
 	if len(m.Data) > s.h.opts.MaxMessageBytes {
 		return ErrTooLarge
@@ -134,7 +136,10 @@ func (s *Session) Send(ctx context.Context, m Message) error {
 // Receive returns the next message from the client, in order. After the
 // session ends, messages already received are still returned, then the
 // reason: ErrClosed (*CloseError), ErrExpired or ErrShutdown. It also returns
-// ctx's error.
+// ctx's error, and with Options.Shared ErrMoved once another node owns the
+// session (it waits while the store is unavailable). With Options.Shared a
+// message counts as taken when Receive returns it: a node that dies before
+// the application acted on it does not deliver it again.
 func (s *Session) Receive(ctx context.Context) (Message, error) {
 	if s.sh != nil {
 		return s.receiveShared(ctx)

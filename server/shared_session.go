@@ -33,6 +33,8 @@ type sharedState struct {
 	st        SharedStore
 	lease     Lease  // guarded by s.mu; Token 0: this node does not own the session
 	taken     uint64 // guarded by s.mu: the last message to the server Receive returned
+	nextOut   uint64 // guarded by s.mu: the seq of the owner's last stored Send
+	sendMu    sync.Mutex
 	inAcked   uint64 // guarded by s.mu: the stored taken mark, as last read
 	storedAck uint64 // guarded by s.mu: the client's ack as stored
 	recvMu    sync.Mutex
@@ -187,7 +189,7 @@ func (s *Session) tryOwn(ctx context.Context) {
 		s.sh.st.Release(ctx, l)
 		return
 	}
-	s.sh.lease, s.sh.taken, s.sh.renewed = l, state.In.Acked, time.Now()
+	s.sh.lease, s.sh.taken, s.sh.nextOut, s.sh.renewed = l, state.In.Acked, state.Out.Last, time.Now()
 	s.mu.Unlock()
 	h.opts.Logger.Info("session taken over", "session", s.id, "node", h.opts.Node, "token", l.Token)
 	h.runServe(s)
@@ -392,8 +394,13 @@ func (s *Session) waitShared(ctx context.Context, w <-chan struct{}) error {
 }
 
 // sendShared is Send with a shared store: the message is stored (fenced by
-// the lease) before Send returns.
+// the lease) before Send returns. The owner numbers its messages itself, so
+// a retry after an answer lost on the way (a timeout, the store away) is a
+// duplicate the store recognizes, never a second copy. While the store is
+// away Send waits (and so does the application: memory stays bounded).
 func (s *Session) sendShared(ctx context.Context, m Message) error {
+	s.sh.sendMu.Lock()
+	defer s.sh.sendMu.Unlock()
 	for {
 		s.mu.Lock()
 		if s.ended != nil {
@@ -401,36 +408,50 @@ func (s *Session) sendShared(ctx context.Context, m Message) error {
 			s.mu.Unlock()
 			return err
 		}
-		fence, w := s.sh.lease.Token, s.wake
+		fence, n, w := s.sh.lease.Token, s.sh.nextOut+1, s.wake
 		s.mu.Unlock()
 		if fence == 0 {
 			return ErrMoved
 		}
 		sctx, cancel := storeCtx(ctx)
-		n, _, err := s.sh.st.Append(sctx, s.id, ToClient, StoredMessage{Binary: m.Binary, Data: m.Data}, s.h.opts.MaxBufferedBytes, fence)
+		_, _, err := s.sh.st.Append(sctx, s.id, ToClient, StoredMessage{Seq: n, Binary: m.Binary, Data: m.Data}, s.h.opts.MaxBufferedBytes, fence)
 		cancel()
 		switch {
 		case err == nil:
 			s.mu.Lock()
+			s.sh.nextOut = n
 			if n == s.out.Last()+1 {
 				s.out.Push(m.Binary, m.Data)
 				s.signalLocked()
 			}
 			s.mu.Unlock()
 			return nil
-		case errors.Is(err, ErrStoreFull):
-			if err := s.waitShared(ctx, w); err != nil {
-				return err
-			}
 		case errors.Is(err, ErrLeaseLost):
 			s.drop(ErrMoved)
 			return ErrMoved
 		case errors.Is(err, ErrStoreNotFound):
 			s.lost()
+		case errors.Is(err, ErrStoreFull), s.retryable(ctx, err):
+			if err := s.waitShared(ctx, w); err != nil {
+				return err
+			}
 		default:
 			return err
 		}
 	}
+}
+
+// retryable reports a store failure to wait out (the store away, or one
+// operation's timeout), logging it, as opposed to ctx's end.
+func (s *Session) retryable(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	if errors.Is(err, ErrStoreUnavailable) || errors.Is(err, context.DeadlineExceeded) {
+		s.h.opts.Logger.Warn("shared store unavailable; waiting", "session", s.id, "error", err)
+		return true
+	}
+	return false
 }
 
 // receiveShared is Receive with a shared store: the owner takes the
@@ -469,9 +490,9 @@ func (s *Session) receiveShared(ctx context.Context) (Message, error) {
 			err := s.endErrLocked()
 			s.mu.Unlock()
 			return Message{}, err
-		case err != nil:
+		case err != nil && !s.retryable(ctx, err):
 			return Message{}, err
-		case ended != nil:
+		case err == nil && ended != nil:
 			return Message{}, ended
 		}
 		if err := s.waitShared(ctx, w); err != nil {
