@@ -138,8 +138,10 @@ func (s *Session) Send(ctx context.Context, m Message) error {
 // reason: ErrClosed (*CloseError), ErrExpired or ErrShutdown. It also returns
 // ctx's error, and with Options.Shared ErrMoved once another node owns the
 // session (it waits while the store is unavailable). With Options.Shared a
-// message counts as taken when Receive returns it: a node that dies before
-// the application acted on it does not deliver it again.
+// message counts as taken once the application calls Receive again or
+// Sends after it (the Send and the taking are one atomic step): when the
+// owner node dies before, the node that takes over delivers it again. An
+// application that answers each message gets each exactly once.
 func (s *Session) Receive(ctx context.Context) (Message, error) {
 	if s.sh != nil {
 		return s.receiveShared(ctx)

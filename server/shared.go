@@ -37,15 +37,16 @@ type SharedStore interface {
 	Delete(ctx context.Context, sid string) error
 
 	// Append adds m to direction d. With m.Seq 0 the store assigns the next
-	// seq (the server's sends); otherwise m.Seq is the client's seq and the
-	// receiver rule applies atomically: a seq at or below the last one is a
-	// duplicate (appended false, no error), one past last+1 is ErrStoreGap.
-	// When the unacknowledged bytes of d plus m's exceed maxBytes and d holds
-	// a message already, it is ErrStoreFull: wait for Watch and try again.
-	// A non-zero fence must equal the session's current lease token, else
-	// ErrLeaseLost (a node that lost its lease cannot send). It returns the
-	// seq of the message.
-	Append(ctx context.Context, sid string, d Direction, m StoredMessage, maxBytes int, fence uint64) (seq uint64, appended bool, err error)
+	// seq; otherwise the receiver rule applies atomically: a seq at or below
+	// the last one is a duplicate (appended false, no error: a retry), one
+	// past last+1 is ErrStoreGap. When the unacknowledged bytes of d plus m's
+	// exceed o.MaxBytes and d holds a message already, it is ErrStoreFull:
+	// wait for Watch and try again. A non-zero o.Fence must equal the
+	// session's current lease token, else ErrLeaseLost (a node that lost its
+	// lease cannot send). o.AckIn, with d ToClient, acks ToServer up to it in
+	// the same step (the owner's reply and its taking the message it answers
+	// happen together: exactly once across a takeover). It returns m's seq.
+	Append(ctx context.Context, sid string, d Direction, m StoredMessage, o AppendOptions) (seq uint64, appended bool, err error)
 	// Read returns the messages of d from seq from on, in order, about
 	// maxBytes of payload (at least one message when there is one).
 	Read(ctx context.Context, sid string, d Direction, from uint64, maxBytes int) ([]StoredMessage, error)
@@ -72,6 +73,13 @@ type SharedStore interface {
 	// the state after Watch returns and at least every few seconds. stop
 	// ends the watch.
 	Watch(sid string) (wake <-chan struct{}, stop func())
+}
+
+// AppendOptions are the conditions and side effects of one Append.
+type AppendOptions struct {
+	MaxBytes int    // bound on the direction's unacknowledged bytes (one message always fits)
+	Fence    uint64 // the owner's lease token; 0: no check (the client's messages)
+	AckIn    uint64 // with ToClient: ack ToServer up to this too; 0: none
 }
 
 // Direction is one direction of a session's messages.

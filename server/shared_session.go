@@ -33,6 +33,7 @@ type sharedState struct {
 	st        SharedStore
 	lease     Lease  // guarded by s.mu; Token 0: this node does not own the session
 	taken     uint64 // guarded by s.mu: the last message to the server Receive returned
+	takenAck  uint64 // guarded by s.mu: taken as stored (it lags until the next Receive or Send)
 	nextOut   uint64 // guarded by s.mu: the seq of the owner's last stored Send
 	sendMu    sync.Mutex
 	inAcked   uint64 // guarded by s.mu: the stored taken mark, as last read
@@ -189,7 +190,7 @@ func (s *Session) tryOwn(ctx context.Context) {
 		s.sh.st.Release(ctx, l)
 		return
 	}
-	s.sh.lease, s.sh.taken, s.sh.nextOut, s.sh.renewed = l, state.In.Acked, state.Out.Last, time.Now()
+	s.sh.lease, s.sh.taken, s.sh.takenAck, s.sh.nextOut, s.sh.renewed = l, state.In.Acked, state.In.Acked, state.Out.Last, time.Now()
 	s.mu.Unlock()
 	h.opts.Logger.Info("session taken over", "session", s.id, "node", h.opts.Node, "token", l.Token)
 	h.runServe(s)
@@ -408,18 +409,20 @@ func (s *Session) sendShared(ctx context.Context, m Message) error {
 			s.mu.Unlock()
 			return err
 		}
-		fence, n, w := s.sh.lease.Token, s.sh.nextOut+1, s.wake
+		fence, n, w, taken := s.sh.lease.Token, s.sh.nextOut+1, s.wake, s.sh.taken
 		s.mu.Unlock()
 		if fence == 0 {
 			return ErrMoved
 		}
 		sctx, cancel := storeCtx(ctx)
-		_, _, err := s.sh.st.Append(sctx, s.id, ToClient, StoredMessage{Seq: n, Binary: m.Binary, Data: m.Data}, s.h.opts.MaxBufferedBytes, fence)
+		_, _, err := s.sh.st.Append(sctx, s.id, ToClient, StoredMessage{Seq: n, Binary: m.Binary, Data: m.Data},
+			AppendOptions{MaxBytes: s.h.opts.MaxBufferedBytes, Fence: fence, AckIn: taken})
 		cancel()
 		switch {
 		case err == nil:
 			s.mu.Lock()
 			s.sh.nextOut = n
+			s.sh.takenAck = max(s.sh.takenAck, taken)
 			if n == s.out.Last()+1 {
 				s.out.Push(m.Binary, m.Data)
 				s.signalLocked()
@@ -461,7 +464,7 @@ func (s *Session) receiveShared(ctx context.Context) (Message, error) {
 	defer s.sh.recvMu.Unlock()
 	for {
 		s.mu.Lock()
-		from, ended, w, owner := s.sh.taken+1, s.ended, s.wake, s.sh.lease.Token != 0
+		taken, stored, ended, w, owner := s.sh.taken, s.sh.takenAck, s.ended, s.wake, s.sh.lease.Token != 0
 		s.mu.Unlock()
 		if !owner {
 			// This node handed the session over: what the client sent is
@@ -472,9 +475,18 @@ func (s *Session) receiveShared(ctx context.Context) (Message, error) {
 			return Message{}, ErrMoved
 		}
 		rctx, cancel := storeCtx(ctx)
-		ms, err := s.sh.st.Read(rctx, s.id, ToServer, from, 1)
-		if err == nil && len(ms) > 0 {
-			err = s.sh.st.Ack(rctx, s.id, ToServer, ms[0].Seq)
+		var err error
+		if taken > stored {
+			// The application came back for more: it is done with taken.
+			if err = s.sh.st.Ack(rctx, s.id, ToServer, taken); err == nil {
+				s.mu.Lock()
+				s.sh.takenAck = max(s.sh.takenAck, taken)
+				s.mu.Unlock()
+			}
+		}
+		var ms []StoredMessage
+		if err == nil {
+			ms, err = s.sh.st.Read(rctx, s.id, ToServer, taken+1, 1)
 		}
 		cancel()
 		switch {
@@ -513,7 +525,7 @@ func (s *Session) deliverShared(ctx context.Context, f *wire.Frame) error {
 		}
 		sctx, cancel := storeCtx(ctx)
 		_, _, err := s.sh.st.Append(sctx, s.id, ToServer, StoredMessage{Seq: f.Seq, Binary: f.Kind == wire.KindBinary, Data: f.Data},
-			s.h.opts.MaxBufferedBytes, 0)
+			AppendOptions{MaxBytes: s.h.opts.MaxBufferedBytes})
 		cancel()
 		switch {
 		case err == nil:

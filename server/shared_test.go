@@ -191,11 +191,11 @@ func (f *flakyStore) Load(ctx context.Context, sid string) (SessionRecord, SeqSt
 	return f.SharedStore.Load(ctx, sid)
 }
 
-func (f *flakyStore) Append(ctx context.Context, sid string, d Direction, m StoredMessage, maxBytes int, fence uint64) (uint64, bool, error) {
+func (f *flakyStore) Append(ctx context.Context, sid string, d Direction, m StoredMessage, o AppendOptions) (uint64, bool, error) {
 	if err := f.err(); err != nil {
 		return 0, false, err
 	}
-	return f.SharedStore.Append(ctx, sid, d, m, maxBytes, fence)
+	return f.SharedStore.Append(ctx, sid, d, m, o)
 }
 
 // TestSharedStoreUnavailable: while the store is away requests get a
@@ -240,10 +240,10 @@ func TestSharedTakeoverFromADeadNode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := st.Append(ctx, sid, ToClient, StoredMessage{Data: []byte("pending")}, 1<<20, dead.Token); err != nil {
+	if _, _, err := st.Append(ctx, sid, ToClient, StoredMessage{Data: []byte("pending")}, AppendOptions{MaxBytes: 1 << 20, Fence: dead.Token}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := st.Append(ctx, sid, ToServer, StoredMessage{Seq: 1, Data: []byte("early")}, 1<<20, 0); err != nil {
+	if _, _, err := st.Append(ctx, sid, ToServer, StoredMessage{Seq: 1, Data: []byte("early")}, AppendOptions{MaxBytes: 1 << 20}); err != nil {
 		t.Fatal(err)
 	}
 	c, _, err := ns.rigs[0].dialWS(nil)

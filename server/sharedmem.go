@@ -124,15 +124,19 @@ func (f *MemoryShared) Delete(_ context.Context, sid string) error {
 	return nil
 }
 
-func (f *MemoryShared) Append(_ context.Context, sid string, d Direction, m StoredMessage, maxBytes int, fence uint64) (uint64, bool, error) {
+func (f *MemoryShared) Append(_ context.Context, sid string, d Direction, m StoredMessage, o AppendOptions) (uint64, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	s, err := f.get(sid)
 	if err != nil {
 		return 0, false, err
 	}
-	if fence != 0 && fence != s.fence {
+	if o.Fence != 0 && o.Fence != s.fence {
 		return 0, false, ErrLeaseLost
+	}
+	ackIn := d == ToClient && o.AckIn > 0
+	if ackIn && o.AckIn > s.dirs[ToServer].state.Last {
+		return 0, false, ErrStoreAckAhead
 	}
 	dir := &s.dirs[d]
 	n := m.Seq
@@ -140,12 +144,18 @@ func (f *MemoryShared) Append(_ context.Context, sid string, d Direction, m Stor
 	case n == 0:
 		n = dir.state.Last + 1
 	case n <= dir.state.Last:
+		if ackIn {
+			f.ackLocked(sid, s, ToServer, o.AckIn)
+		}
 		return n, false, nil
 	case n > dir.state.Last+1:
 		return 0, false, ErrStoreGap
 	}
-	if dir.state.Last > dir.state.Acked && dir.state.Bytes+int64(len(m.Data)) > int64(maxBytes) {
+	if dir.state.Last > dir.state.Acked && dir.state.Bytes+int64(len(m.Data)) > int64(o.MaxBytes) {
 		return 0, false, ErrStoreFull
+	}
+	if ackIn {
+		f.ackLocked(sid, s, ToServer, o.AckIn)
 	}
 	data := append([]byte(nil), m.Data...)
 	dir.msgs = append(dir.msgs, StoredMessage{Seq: n, Binary: m.Binary, Data: data})
@@ -184,6 +194,10 @@ func (f *MemoryShared) Ack(_ context.Context, sid string, d Direction, n uint64)
 	if err != nil {
 		return err
 	}
+	return f.ackLocked(sid, s, d, n)
+}
+
+func (f *MemoryShared) ackLocked(sid string, s *fakeSession, d Direction, n uint64) error {
 	dir := &s.dirs[d]
 	if n > dir.state.Last {
 		return ErrStoreAckAhead

@@ -49,7 +49,7 @@ func TestTwoNodesShareSessions(t *testing.T) {
 	defer stop()
 	deadline := time.After(10 * time.Second)
 	for seq := uint64(1); ; seq++ {
-		if _, _, err := b.Append(ctx, sid, server.ToServer, server.StoredMessage{Seq: seq, Data: []byte("hi")}, 1<<20, 0); err != nil {
+		if _, _, err := b.Append(ctx, sid, server.ToServer, server.StoredMessage{Seq: seq, Data: []byte("hi")}, server.AppendOptions{MaxBytes: 1 << 20}); err != nil {
 			t.Fatal(err)
 		}
 		select {
@@ -77,8 +77,8 @@ func TestKeysExpireWithTheSession(t *testing.T) {
 	if err := st.Create(ctx, server.SessionRecord{ID: sid, Key: "k"}, time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	st.Append(ctx, sid, server.ToClient, server.StoredMessage{Data: []byte("a")}, 1<<20, 0)
-	st.Append(ctx, sid, server.ToServer, server.StoredMessage{Seq: 1, Data: []byte("b")}, 1<<20, 0)
+	st.Append(ctx, sid, server.ToClient, server.StoredMessage{Data: []byte("a")}, server.AppendOptions{MaxBytes: 1 << 20})
+	st.Append(ctx, sid, server.ToServer, server.StoredMessage{Seq: 1, Data: []byte("b")}, server.AppendOptions{MaxBytes: 1 << 20})
 	if err := st.Touch(ctx, sid, time.Hour); err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestRedisRestart(t *testing.T) {
 	}
 	rs.Stop()
 	octx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	_, _, err := st.Append(octx, sid, server.ToClient, server.StoredMessage{Data: []byte("a")}, 1<<20, 0)
+	_, _, err := st.Append(octx, sid, server.ToClient, server.StoredMessage{Data: []byte("a")}, server.AppendOptions{MaxBytes: 1 << 20})
 	cancel()
 	if !errors.Is(err, server.ErrStoreUnavailable) {
 		t.Fatalf("Append with Redis down: %v, want ErrStoreUnavailable", err)
@@ -130,7 +130,7 @@ func TestRedisRestart(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	_, _, err = st.Append(ctx, sid, server.ToClient, server.StoredMessage{Data: []byte("a")}, 1<<20, 0)
+	_, _, err = st.Append(ctx, sid, server.ToClient, server.StoredMessage{Data: []byte("a")}, server.AppendOptions{MaxBytes: 1 << 20})
 	if !errors.Is(err, server.ErrStoreNotFound) {
 		t.Fatalf("Append to a session Redis forgot: %v, want ErrStoreNotFound", err)
 	}

@@ -16,6 +16,20 @@ import "github.com/redis/go-redis/v9"
 const luaHelpers = `
 local function s(x) return string.format('%d', x) end
 local function num(k, f) return tonumber(redis.call('HGET', k, f) or '0') end
+-- ack drops the entries of direction p up to n: 1 done (or stale), -5 ahead.
+local function ack(meta, stream, p, n)
+  local last, acked, bytes = num(meta, p..'l'), num(meta, p..'a'), num(meta, p..'b')
+  if n > last then return -5 end
+  if n <= acked then return 1 end
+  local freed = 0
+  for _, e in ipairs(redis.call('XRANGE', stream, '0-'..s(acked + 1), '0-'..s(n))) do
+    local f = e[2]
+    for i = 1, #f, 2 do if f[i] == 'd' then freed = freed + string.len(f[i + 1]) end end
+  end
+  redis.call('XTRIM', stream, 'MINID', '0-'..s(n + 1))
+  redis.call('HSET', meta, p..'a', s(n), p..'b', s(bytes - freed))
+  return 1
+end
 `
 
 // KEYS meta; ARGV key, remote, ttl ms. 0: exists.
@@ -52,21 +66,27 @@ redis.call('PUBLISH', ARGV[6], 'e')
 return {2}
 `)
 
-// KEYS meta, stream; ARGV dir (o|i), seq (0: assign), binary, data,
-// max bytes, fence (0: none), wake channel.
+// KEYS meta, stream, the to-server stream; ARGV dir (o|i), seq (0:
+// assign), binary, data, max bytes, fence (0: none), wake channel, ack of
+// the to-server direction (0: none).
 // {1, seq}: appended; {0, seq}: duplicate; -1 not found, -2 lease lost,
-// -3 gap, -4 full.
+// -3 gap, -4 full, -5 ack ahead.
 var scriptAppend = redis.NewScript(luaHelpers + `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
 local p = ARGV[1]
 if ARGV[6] ~= '0' and redis.call('HGET', KEYS[1], 'f') ~= ARGV[6] then return {-2, 0} end
+local ackIn = tonumber(ARGV[8])
+if ackIn > 0 and ackIn > num(KEYS[1], 'il') then return {-5, 0} end
 local last, acked, bytes = num(KEYS[1], p..'l'), num(KEYS[1], p..'a'), num(KEYS[1], p..'b')
 local n = tonumber(ARGV[2])
 if n == 0 then n = last + 1
-elseif n <= last then return {0, n}
+elseif n <= last then
+  if ackIn > 0 then ack(KEYS[1], KEYS[3], 'i', ackIn) end
+  return {0, n}
 elseif n > last + 1 then return {-3, last} end
 local size = string.len(ARGV[4])
 if last > acked and bytes + size > tonumber(ARGV[5]) then return {-4, last} end
+if ackIn > 0 then ack(KEYS[1], KEYS[3], 'i', ackIn) end
 redis.call('XADD', KEYS[2], '0-'..s(n), 'b', ARGV[3], 'd', ARGV[4])
 redis.call('HSET', KEYS[1], p..'l', s(n), p..'b', s(bytes + size))
 local ttl = redis.call('PTTL', KEYS[1])
@@ -85,20 +105,9 @@ return redis.call('XRANGE', KEYS[2], '0-'..ARGV[1], '+', 'COUNT', ARGV[2])
 // found, -5 ahead.
 var scriptAck = redis.NewScript(luaHelpers + `
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-local p = ARGV[1]
-local last, acked, bytes = num(KEYS[1], p..'l'), num(KEYS[1], p..'a'), num(KEYS[1], p..'b')
-local n = tonumber(ARGV[2])
-if n > last then return -5 end
-if n <= acked then return 1 end
-local freed = 0
-for _, e in ipairs(redis.call('XRANGE', KEYS[2], '0-'..s(acked + 1), '0-'..s(n))) do
-  local f = e[2]
-  for i = 1, #f, 2 do if f[i] == 'd' then freed = freed + string.len(f[i + 1]) end end
-end
-redis.call('XTRIM', KEYS[2], 'MINID', '0-'..s(n + 1))
-redis.call('HSET', KEYS[1], p..'a', s(n), p..'b', s(bytes - freed))
-redis.call('PUBLISH', ARGV[3], p)
-return 1
+local r = ack(KEYS[1], KEYS[2], ARGV[1], tonumber(ARGV[2]))
+if r == 1 then redis.call('PUBLISH', ARGV[3], ARGV[1]) end
+return r
 `)
 
 // KEYS meta, lease; ARGV node, ttl ms. -1 not found, 0 held, else the token.

@@ -270,13 +270,18 @@ func (st *Store) Delete(ctx context.Context, sid string) error {
 	return nil
 }
 
-func (st *Store) Append(ctx context.Context, sid string, d server.Direction, m server.StoredMessage, maxBytes int, fence uint64) (uint64, bool, error) {
+func (st *Store) Append(ctx context.Context, sid string, d server.Direction, m server.StoredMessage, o server.AppendOptions) (uint64, bool, error) {
 	if !validID(sid) {
 		return 0, false, server.ErrStoreNotFound
 	}
 	f, s := dirKey(d)
-	v, err := scriptAppend.Run(ctx, st.rdb, []string{st.key(sid, "m"), st.key(sid, s)},
-		f, strconv.FormatUint(m.Seq, 10), flag(m.Binary), m.Data, maxBytes, strconv.FormatUint(fence, 10), st.key(sid, "w")).Int64Slice()
+	ackIn := uint64(0)
+	if d == server.ToClient {
+		ackIn = o.AckIn
+	}
+	v, err := scriptAppend.Run(ctx, st.rdb, []string{st.key(sid, "m"), st.key(sid, s), st.key(sid, "i")},
+		f, strconv.FormatUint(m.Seq, 10), flag(m.Binary), m.Data, o.MaxBytes, strconv.FormatUint(o.Fence, 10), st.key(sid, "w"),
+		strconv.FormatUint(ackIn, 10)).Int64Slice()
 	if err != nil {
 		return 0, false, unavailable("append", err)
 	}
@@ -291,6 +296,8 @@ func (st *Store) Append(ctx context.Context, sid string, d server.Direction, m s
 		return 0, false, server.ErrLeaseLost
 	case -3:
 		return 0, false, fmt.Errorf("%w: seq %d after %d", server.ErrStoreGap, m.Seq, v[1])
+	case -5:
+		return 0, false, fmt.Errorf("%w: ack %d of the messages to the server", server.ErrStoreAckAhead, o.AckIn)
 	default:
 		return 0, false, server.ErrStoreFull
 	}

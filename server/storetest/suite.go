@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore func(t *testing.T) server.SharedStore) {
 		{"AppendAssign", testAppendAssign},
 		{"AppendClientSeq", testAppendClientSeq},
 		{"Full", testFull},
+		{"AppendAckIn", testAppendAckIn},
 		{"Ack", testAck},
 		{"Lease", testLease},
 		{"Takeover", testTakeover},
@@ -80,7 +81,7 @@ func state(t *testing.T, st server.SharedStore, sid string) server.SeqState {
 func appendN(t *testing.T, st server.SharedStore, sid string, d server.Direction, msgs ...string) {
 	t.Helper()
 	for _, m := range msgs {
-		if _, _, err := st.Append(t.Context(), sid, d, server.StoredMessage{Data: []byte(m)}, 1<<20, 0); err != nil {
+		if _, _, err := st.Append(t.Context(), sid, d, server.StoredMessage{Data: []byte(m)}, server.AppendOptions{MaxBytes: 1 << 20}); err != nil {
 			t.Fatalf("Append %q: %v", m, err)
 		}
 	}
@@ -129,7 +130,7 @@ func testAppendAssign(t *testing.T, st server.SharedStore) {
 	ctx := t.Context()
 	sid := create(t, st, time.Hour)
 	for i, m := range []server.StoredMessage{{Data: []byte("one")}, {Binary: true, Data: []byte{0, 1, 2}}, {Data: []byte("")}} {
-		n, ok, err := st.Append(ctx, sid, server.ToClient, m, 1<<20, 0)
+		n, ok, err := st.Append(ctx, sid, server.ToClient, m, server.AppendOptions{MaxBytes: 1 << 20})
 		if err != nil || !ok || n != uint64(i+1) {
 			t.Fatalf("Append %d: seq %d, appended %v, %v", i, n, ok, err)
 		}
@@ -159,7 +160,7 @@ func testAppendAssign(t *testing.T, st server.SharedStore) {
 	if s := state(t, st, sid); s.Out != (server.DirState{Last: 3, Bytes: 6}) || s.In != (server.DirState{}) {
 		t.Fatalf("state: %+v", s)
 	}
-	_, _, err = st.Append(ctx, newID(), server.ToClient, server.StoredMessage{}, 1, 0)
+	_, _, err = st.Append(ctx, newID(), server.ToClient, server.StoredMessage{}, server.AppendOptions{MaxBytes: 1})
 	mustIs(t, "Append to unknown", err, server.ErrStoreNotFound)
 }
 
@@ -167,7 +168,7 @@ func testAppendClientSeq(t *testing.T, st server.SharedStore) {
 	ctx := t.Context()
 	sid := create(t, st, time.Hour)
 	app := func(n uint64) (bool, error) {
-		_, ok, err := st.Append(ctx, sid, server.ToServer, server.StoredMessage{Seq: n, Data: []byte("x")}, 1<<20, 0)
+		_, ok, err := st.Append(ctx, sid, server.ToServer, server.StoredMessage{Seq: n, Data: []byte("x")}, server.AppendOptions{MaxBytes: 1 << 20})
 		return ok, err
 	}
 	if ok, err := app(1); !ok || err != nil {
@@ -190,15 +191,15 @@ func testFull(t *testing.T, st server.SharedStore) {
 	ctx := t.Context()
 	sid := create(t, st, time.Hour)
 	big := server.StoredMessage{Data: bytes.Repeat([]byte("x"), 20)}
-	if _, _, err := st.Append(ctx, sid, server.ToClient, big, 10, 0); err != nil {
+	if _, _, err := st.Append(ctx, sid, server.ToClient, big, server.AppendOptions{MaxBytes: 10}); err != nil {
 		t.Fatalf("a message over maxBytes into an empty buffer: %v", err)
 	}
-	_, _, err := st.Append(ctx, sid, server.ToClient, big, 10, 0)
+	_, _, err := st.Append(ctx, sid, server.ToClient, big, server.AppendOptions{MaxBytes: 10})
 	mustIs(t, "a second one", err, server.ErrStoreFull)
 	if err := st.Ack(ctx, sid, server.ToClient, 1); err != nil {
 		t.Fatal(err)
 	}
-	if n, _, err := st.Append(ctx, sid, server.ToClient, big, 10, 0); err != nil || n != 2 {
+	if n, _, err := st.Append(ctx, sid, server.ToClient, big, server.AppendOptions{MaxBytes: 10}); err != nil || n != 2 {
 		t.Fatalf("after the ack: seq %d, %v", n, err)
 	}
 }
@@ -243,7 +244,7 @@ func testLease(t *testing.T, st server.SharedStore) {
 	if err := st.Renew(ctx, a, time.Hour); err != nil {
 		t.Fatalf("Renew: %v", err)
 	}
-	if _, _, err := st.Append(ctx, sid, server.ToClient, server.StoredMessage{Data: []byte("a")}, 1<<20, a.Token); err != nil {
+	if _, _, err := st.Append(ctx, sid, server.ToClient, server.StoredMessage{Data: []byte("a")}, server.AppendOptions{MaxBytes: 1 << 20, Fence: a.Token}); err != nil {
 		t.Fatalf("Append fenced by the live lease: %v", err)
 	}
 	if err := st.Release(ctx, a); err != nil {
@@ -257,7 +258,7 @@ func testLease(t *testing.T, st server.SharedStore) {
 		t.Fatalf("tokens do not increase: %d then %d", a.Token, b.Token)
 	}
 	mustIs(t, "Renew of a lost lease", st.Renew(ctx, a, time.Hour), server.ErrLeaseLost)
-	_, _, err = st.Append(ctx, sid, server.ToClient, server.StoredMessage{Data: []byte("a")}, 1<<20, a.Token)
+	_, _, err = st.Append(ctx, sid, server.ToClient, server.StoredMessage{Data: []byte("a")}, server.AppendOptions{MaxBytes: 1 << 20, Fence: a.Token})
 	mustIs(t, "Append fenced by a lost lease", err, server.ErrLeaseLost)
 	if err := st.Release(ctx, a); err != nil {
 		t.Fatalf("Release of a lost lease: %v", err)
@@ -280,7 +281,7 @@ func testTakeover(t *testing.T, st server.SharedStore) {
 		t.Fatal(err)
 	}
 	for _, m := range []string{"o1", "o2", "o3"} {
-		if _, _, err := st.Append(ctx, sid, server.ToClient, server.StoredMessage{Data: []byte(m)}, 1<<20, a.Token); err != nil {
+		if _, _, err := st.Append(ctx, sid, server.ToClient, server.StoredMessage{Data: []byte(m)}, server.AppendOptions{MaxBytes: 1 << 20, Fence: a.Token}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -288,7 +289,7 @@ func testTakeover(t *testing.T, st server.SharedStore) {
 		t.Fatal(err)
 	}
 	for i, m := range []string{"i1", "i2"} {
-		if _, _, err := st.Append(ctx, sid, server.ToServer, server.StoredMessage{Seq: uint64(i + 1), Data: []byte(m)}, 1<<20, 0); err != nil {
+		if _, _, err := st.Append(ctx, sid, server.ToServer, server.StoredMessage{Seq: uint64(i + 1), Data: []byte(m)}, server.AppendOptions{MaxBytes: 1 << 20}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -315,10 +316,10 @@ func testTakeover(t *testing.T, st server.SharedStore) {
 	if !reflect.DeepEqual(seqs(out), []uint64{2, 3}) || !reflect.DeepEqual(seqs(in), []uint64{2}) || string(in[0].Data) != "i2" {
 		t.Fatalf("unacknowledged after takeover: out %v, in %v", seqs(out), seqs(in))
 	}
-	if n, _, err := st.Append(ctx, sid, server.ToClient, server.StoredMessage{Data: []byte("o4")}, 1<<20, b.Token); err != nil || n != 4 {
+	if n, _, err := st.Append(ctx, sid, server.ToClient, server.StoredMessage{Data: []byte("o4")}, server.AppendOptions{MaxBytes: 1 << 20, Fence: b.Token}); err != nil || n != 4 {
 		t.Fatalf("B sends: seq %d, %v", n, err)
 	}
-	_, _, err = st.Append(ctx, sid, server.ToClient, server.StoredMessage{Data: []byte("late")}, 1<<20, a.Token)
+	_, _, err = st.Append(ctx, sid, server.ToClient, server.StoredMessage{Data: []byte("late")}, server.AppendOptions{MaxBytes: 1 << 20, Fence: a.Token})
 	mustIs(t, "A, back from the dead, sends", err, server.ErrLeaseLost)
 }
 
@@ -349,7 +350,7 @@ func testDelete(t *testing.T, st server.SharedStore) {
 	}
 	_, _, err := st.Load(ctx, sid)
 	mustIs(t, "Load after Delete", err, server.ErrStoreNotFound)
-	_, _, err = st.Append(ctx, sid, server.ToClient, server.StoredMessage{}, 1, 0)
+	_, _, err = st.Append(ctx, sid, server.ToClient, server.StoredMessage{}, server.AppendOptions{MaxBytes: 1})
 	mustIs(t, "Append after Delete", err, server.ErrStoreNotFound)
 	_, err = st.Read(ctx, sid, server.ToClient, 1, 1)
 	mustIs(t, "Read after Delete", err, server.ErrStoreNotFound)
@@ -401,5 +402,34 @@ func testWatch(t *testing.T, st server.SharedStore) {
 		case <-ctx.Done():
 			t.Fatal("no wake-up after appends")
 		}
+	}
+}
+
+// testAppendAckIn: the owner's reply and its taking of the message it
+// answers are one step; a retried reply (duplicate) still acks.
+func testAppendAckIn(t *testing.T, st server.SharedStore) {
+	ctx := t.Context()
+	sid := create(t, st, time.Hour)
+	for i, m := range []string{"q1", "q2"} {
+		if _, _, err := st.Append(ctx, sid, server.ToServer, server.StoredMessage{Seq: uint64(i + 1), Data: []byte(m)}, server.AppendOptions{MaxBytes: 1 << 20}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, _, err := st.Append(ctx, sid, server.ToClient, server.StoredMessage{Seq: 1, Data: []byte("r")}, server.AppendOptions{MaxBytes: 1 << 20, AckIn: 3})
+	mustIs(t, "AckIn past the last message", err, server.ErrStoreAckAhead)
+	if s := state(t, st, sid); s.Out.Last != 0 || s.In.Acked != 0 {
+		t.Fatalf("a refused Append changed the state: %+v", s)
+	}
+	if n, ok, err := st.Append(ctx, sid, server.ToClient, server.StoredMessage{Seq: 1, Data: []byte("r1")}, server.AppendOptions{MaxBytes: 1 << 20, AckIn: 1}); err != nil || !ok || n != 1 {
+		t.Fatalf("reply 1: %d %v %v", n, ok, err)
+	}
+	if s := state(t, st, sid); s.In != (server.DirState{Last: 2, Acked: 1, Bytes: 2}) {
+		t.Fatalf("after reply 1: %+v", s.In)
+	}
+	if _, ok, err := st.Append(ctx, sid, server.ToClient, server.StoredMessage{Seq: 1, Data: []byte("r1")}, server.AppendOptions{MaxBytes: 1 << 20, AckIn: 2}); err != nil || ok {
+		t.Fatalf("a retried reply: appended %v, %v", ok, err)
+	}
+	if s := state(t, st, sid); s.In != (server.DirState{Last: 2, Acked: 2}) || s.Out.Last != 1 {
+		t.Fatalf("after the retry: %+v", s)
 	}
 }
