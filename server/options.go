@@ -176,7 +176,8 @@ type Options struct {
 
 	// LeaseTTL is how long a node owns a session (runs its serve function)
 	// without renewing; after a node dies, another takes its sessions over
-	// within about LeaseTTL. Used with Shared only. Zero: DefaultLeaseTTL.
+	// within about LeaseTTL. A lease is renewed about every second, so keep
+	// it above 3 s. Used with Shared only. Zero: DefaultLeaseTTL (10 s).
 	LeaseTTL time.Duration
 
 	// Logger receives connection and session events. Nil: silent.

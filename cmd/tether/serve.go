@@ -68,6 +68,7 @@ type serveFlags struct {
 	verbose      bool
 	redis        string
 	node         string
+	lease        time.Duration
 }
 
 func runServe(ctx context.Context, e *env, args []string) int {
@@ -86,6 +87,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	fs.Var(&f.trusted, "trusted-proxy", "`CIDR` of a reverse proxy whose X-Forwarded-For/Forwarded and X-Forwarded-Proto are believed,\ne.g. 127.0.0.1/32 or 10.0.0.0/8 (repeatable; default: none, the peer address is the client's)")
 	fs.BoolVar(&f.verbose, "v", false, "print one logfmt line per session event on stderr")
 	fs.StringVar(&f.redis, "redis", "", "share sessions with other nodes through the Redis at `URL` (redis://HOST:PORT/DB, rediss:// for TLS):\nany node serves any request of any session, no sticky sessions; chat mode broadcasts across nodes")
+	fs.DurationVar(&f.lease, "lease", 0, "how long a node owns a session without renewing: a node that dies is replaced after at most\n`DURATION` (with --redis; default 10s, at least 3s)")
 	fs.StringVar(&f.node, "node", "", "`NAME` of this node in the shared store's leases and logs (with --redis; default: random)")
 	pos, code, done := fs.parse(e, args)
 	if done {
@@ -112,8 +114,11 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	if !strings.HasPrefix(f.path, "/") {
 		return fail(e.stderr, usagef("--path %q: a path starts with /", f.path))
 	}
-	if f.node != "" && f.redis == "" {
-		return fail(e.stderr, usagef("serve: --node names this node in the shared store: it needs --redis"))
+	if (f.node != "" || f.lease != 0) && f.redis == "" {
+		return fail(e.stderr, usagef("serve: --node and --lease are about the shared store: they need --redis"))
+	}
+	if f.lease != 0 && f.lease < 3*time.Second {
+		return fail(e.stderr, usagef("--lease %v: at least 3s (a lease is renewed about every second)", f.lease))
 	}
 
 	logger := discardLogger()
@@ -129,6 +134,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		TrustedProxies: f.trusted,
 		Logger:         logger,
 		Node:           f.node,
+		LeaseTTL:       f.lease,
 	}
 	if f.redis != "" {
 		stop, err := f.openShared(ctx, opts, chat)
