@@ -172,12 +172,14 @@ func TestClusterEveryTransport(t *testing.T) {
 // echoFlow sends n numbered messages (mixed text and binary) through the
 // echo nodes while disrupt runs, and checks the echoes: every one exactly
 // once, in order, and no session lost.
-func echoFlow(t *testing.T, c *cluster, tr string, n int, disrupt func(ctx context.Context) int) {
+func echoFlow(t *testing.T, row *row, c *cluster, tr string, n int, disrupt func(ctx context.Context) int) {
 	ev := newEvents()
 	o := opts(ev)
 	o.Transports = []string{tr}
 	o.InitialBackoff, o.MaxBackoff = 20*time.Millisecond, 500*time.Millisecond
-	cl, _ := dial(t, c.url(), o)
+	cl, el := dial(t, c.url(), o)
+	row.connected(cl.Transport(), el)
+	defer func() { row.ended(cl.Transport()) }()
 	down := newSeqCheck("c", n)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Second)
 	defer cancel()
@@ -237,8 +239,8 @@ func TestClusterSIGKILL(t *testing.T) {
 	c := newCluster(t)
 	for _, tr := range clusterTransports {
 		t.Run(tr, func(t *testing.T) {
-			scenario(t, 16, "3 nodes on Redis, SIGKILL every 2 s, 10,000 messages each way: "+tr)
-			echoFlow(t, c, tr, 10000, func(ctx context.Context) int {
+			row := scenario(t, 16, "3 nodes on Redis, SIGKILL every 2 s, 10,000 messages each way: "+tr)
+			echoFlow(t, row, c, tr, 10000, func(ctx context.Context) int {
 				tk := time.NewTicker(2 * time.Second)
 				defer tk.Stop()
 				for i := 0; ; i++ {
@@ -258,8 +260,8 @@ func TestClusterSIGKILL(t *testing.T) {
 // hands its sessions over) while messages flow: no session lost, 0 lost.
 func TestClusterRollingRestart(t *testing.T) {
 	c := newCluster(t)
-	scenario(t, 16, "3 nodes on Redis, rolling restart while messages flow")
-	echoFlow(t, c, "websocket", 3000, func(ctx context.Context) int {
+	row := scenario(t, 16, "3 nodes on Redis, rolling restart while messages flow")
+	echoFlow(t, row, c, "websocket", 3000, func(ctx context.Context) int {
 		done := 0
 		for i := range 3 {
 			select {
