@@ -39,9 +39,10 @@ type sharedState struct {
 	inAcked   uint64 // guarded by s.mu: the stored taken mark, as last read
 	storedAck uint64 // guarded by s.mu: the client's ack as stored
 	recvMu    sync.Mutex
-	contact   atomic.Bool // client contact since the last Touch
-	touched   time.Time   // pump only
-	renewed   time.Time   // pump only
+	ahead     []StoredMessage // guarded by recvMu: read from the store, not yet returned by Receive
+	contact   atomic.Bool     // client contact since the last Touch
+	touched   time.Time       // pump only
+	renewed   time.Time       // pump only
 	wake      <-chan struct{}
 	stopWatch func()
 	kick      chan struct{} // buffered 1: something local for the pump
@@ -485,8 +486,14 @@ func (s *Session) receiveShared(ctx context.Context) (Message, error) {
 			}
 		}
 		var ms []StoredMessage
-		if err == nil {
-			ms, err = s.sh.st.Read(rctx, s.id, ToServer, taken+1, 1)
+		if a := s.sh.ahead; err == nil && len(a) > 0 && a[0].Seq == taken+1 {
+			ms, s.sh.ahead = a[:1], a[1:]
+		} else if err == nil {
+			// Read ahead (bounded by the store's per-session buffer); the
+			// taken mark still moves one message at a time.
+			if ms, err = s.sh.st.Read(rctx, s.id, ToServer, taken+1, s.h.opts.MaxBufferedBytes); len(ms) > 1 {
+				s.sh.ahead = append(s.sh.ahead[:0], ms[1:]...)
+			}
 		}
 		cancel()
 		switch {
