@@ -261,11 +261,13 @@ func TestClusterSIGKILL(t *testing.T) {
 func TestClusterRollingRestart(t *testing.T) {
 	c := newCluster(t)
 	row := scenario(t, 16, "3 nodes on Redis, rolling restart while messages flow")
-	echoFlow(t, row, c, "websocket", 3000, func(ctx context.Context) int {
+	// 10,000 messages take 5 s at least (pacedSend): the three restarts,
+	// half a second apart, happen while they flow.
+	echoFlow(t, row, c, "websocket", 10000, func(ctx context.Context) int {
 		done := 0
 		for i := range 3 {
 			select {
-			case <-time.After(time.Second):
+			case <-time.After(500 * time.Millisecond):
 			case <-ctx.Done():
 				return done
 			}

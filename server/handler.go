@@ -41,7 +41,8 @@ func NewHandler(serve func(*Session), opts *Options) *Handler {
 		admission: newAdmission(&o), now: time.Now}
 }
 
-// Sessions returns the number of live sessions.
+// Sessions returns the number of live sessions (with Options.Shared: the
+// sessions this node holds a copy of).
 func (h *Handler) Sessions() int { return h.opts.Store.Len() }
 
 // Shutdown closes every session with 1001 (going away), refuses new ones,
