@@ -6,9 +6,9 @@ WASM_PKGS ?= ./transport/... ./internal/wire/... ./internal/seq/... ./internal/l
 # (golang/go#75804, "context deadline exceeded" with no crasher) on a loaded machine.
 FUZZTIME ?= 2000x
 
-.PHONY: test check fmt vet vet-wasm unit fuzz build integration staticcheck mobile
+.PHONY: test check fmt vet vet-wasm unit fuzz build integration staticcheck mobile redis-test
 
-test: check unit fuzz integration wasm-unit wasm-test mobile
+test: check unit redis-test fuzz integration wasm-unit wasm-test mobile
 	@echo "make test: all checks passed"
 
 check: fmt vet vet-wasm build staticcheck
@@ -45,6 +45,16 @@ fuzz:
 	  done; \
 	done
 
+# The shared store on a real Redis (server/redisstore, build tag `redis`): the tests start redis-server themselves
+# on a free loopback port and fail without it; this target installs it from apt when it is missing.
+redis-test:
+	@command -v redis-server >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends redis-server; }
+	$(GO) vet -tags redis ./server/... ./cmd/tether/
+	$(GO) test -tags redis -race -count=1 ./server/redisstore/
+	$(GO) test -tags redis -race -count=1 -run 'Redis' ./cmd/tether/
+
 # The hostile-network suite (integration/): real nginx, tinyproxy, squid and Node's ws on loopback, the real client,
 # server/ as the backend. setup.sh installs what is missing (apt, npm); a component that cannot be installed fails the
 # run. The tests carry the build tag `integration`, so a plain `go test ./...` leaves them out. Writes
@@ -52,7 +62,7 @@ fuzz:
 integration:
 	bash integration/setup.sh
 	$(GO) vet -tags integration ./integration/...
-	$(GO) test -tags integration -race -count=1 -timeout 10m ./integration/...
+	$(GO) test -tags integration -race -count=1 -timeout 30m ./integration/...
 
 # The browser bundle (issue 12): wasm/dist/ with tether.wasm, wasm_exec.js (from this Go), tether.js, tether.d.ts and
 # package.json; prints raw, gzip -9 and brotli sizes. LDFLAGS='' builds with symbols; WASM_OPT=1 adds wasm-opt -Oz.

@@ -121,7 +121,7 @@ func run(m *testing.M) (code int, ran bool, err error) {
 func ensureInstalled() error {
 	missing := func() []string {
 		var out []string
-		for _, b := range []string{"nginx", "tinyproxy", "squid", "node"} {
+		for _, b := range []string{"nginx", "tinyproxy", "squid", "redis-server", "node"} {
 			if _, err := lookBin(b); err != nil {
 				out = append(out, b)
 			}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Tether's integration suite needs, when it is missing:
-#   apt: nginx-light, tinyproxy, squid (and nodejs/npm if there is no node)
+#   apt: nginx-light, tinyproxy, squid, redis-server (and nodejs/npm if there is no node)
 #   npm: ws, from integration/node/package-lock.json
 # Idempotent: when everything is there it only checks, in well under a second.
 # Anything that cannot be installed makes it fail (never a skip).
@@ -12,6 +12,7 @@ have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/
 missing=()
 have nginx || missing+=(nginx-light)
 have tinyproxy || missing+=(tinyproxy)
+have redis-server || missing+=(redis-server)
 if have squid; then
 	[ -x /usr/lib/squid/basic_ncsa_auth ] || missing+=(squid) # its Basic auth helper
 else
@@ -35,12 +36,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 	for pkg in "${missing[@]}"; do
 		case "$pkg" in
 		nginx-light) $sudo service nginx stop >/dev/null 2>&1 || true ;;
-		tinyproxy | squid) $sudo service "$pkg" stop >/dev/null 2>&1 || true ;;
+		tinyproxy | squid | redis-server) $sudo service "$pkg" stop >/dev/null 2>&1 || true ;;
 		esac
 	done
 fi
 
-for bin in nginx tinyproxy squid node npm; do
+for bin in nginx tinyproxy squid redis-server node npm; do
 	have "$bin" || { echo "integration/setup.sh: $bin is still missing after the install" >&2; exit 1; }
 done
 [ -x /usr/lib/squid/basic_ncsa_auth ] || { echo "integration/setup.sh: /usr/lib/squid/basic_ncsa_auth is missing" >&2; exit 1; }

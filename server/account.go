@@ -34,12 +34,20 @@ func (s *Session) ackOutLocked(n uint64) error {
 	before := s.out.Bytes()
 	err := s.out.Ack(n)
 	s.refundLocked(before - s.out.Bytes())
+	if s.sh != nil && err == nil && n > s.sh.storedAck {
+		s.sh.poke() // the pump stores the ack
+	}
 	return err
 }
 
 // establish notes that the client came back after the request that
 // started the session: from now on it gets the full SessionTTL.
-func (s *Session) establish() { s.established.Store(true) }
+func (s *Session) establish() {
+	s.established.Store(true)
+	if s.sh != nil {
+		s.sh.contact.Store(true)
+	}
+}
 
 // Headers never kept in RemoteInfo.Header: credentials.
 var secretHeaders = []string{"Tether-Key", "Authorization", "Cookie", "Proxy-Authorization"}

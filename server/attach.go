@@ -102,6 +102,9 @@ func (s *Session) attachLocked(a *attachment, clientAck uint64) error {
 	}
 	s.att = a
 	s.transport = a.transport
+	if s.sh != nil {
+		s.sh.contact.Store(true)
+	}
 	a.cursor = max(clientAck, s.out.Acked()) + 1
 	if a.persistent {
 		if s.expiry != nil && s.ended == nil {
@@ -117,6 +120,9 @@ func (s *Session) attachLocked(a *attachment, clientAck uint64) error {
 
 // touchLocked notes contact from the client outside a live connection.
 func (s *Session) touchLocked() {
+	if s.sh != nil {
+		s.sh.contact.Store(true)
+	}
 	if s.att == nil || !s.att.persistent {
 		s.armExpiryLocked()
 	}
@@ -168,12 +174,16 @@ func (s *Session) handleFrame(ctx context.Context, f *wire.Frame) (*wire.Frame, 
 		return nil, nil
 	case wire.KindClose:
 		s.mu.Lock()
-		defer s.mu.Unlock()
-		if s.ended == nil {
+		closed := s.ended == nil
+		if closed {
 			s.ended = &CloseError{Code: f.Close.Code, Reason: f.Close.Reason, ByClient: true}
 			s.closeFrame = &wire.Close{Code: wire.CloseNormal, Reason: "closed by the client"}
 			s.h.opts.Logger.Info("session closed", "session", s.id, "code", f.Close.Code, "reason", f.Close.Reason, "by", "client")
 			s.finishLocked(s.h.closeGrace())
+		}
+		s.mu.Unlock()
+		if closed && s.sh != nil {
+			s.endShared(CloseState{Code: f.Close.Code, Reason: f.Close.Reason, ByClient: true})
 		}
 		return nil, nil
 	default:
@@ -185,6 +195,9 @@ func (s *Session) handleFrame(ctx context.Context, f *wire.Frame) (*wire.Frame, 
 // and in order. The verdict and the append happen under one lock, so a frame
 // is never counted as received without being kept.
 func (s *Session) deliver(ctx context.Context, f *wire.Frame) error {
+	if s.sh != nil {
+		return s.deliverShared(ctx, f)
+	}
 	for {
 		s.mu.Lock()
 		recv := s.in.Recv()

@@ -59,6 +59,50 @@
 // (too_many_sessions, too_many_polls) or 503 with Retry-After and the
 // error's retry field.
 //
+// # Several nodes
+//
+// One node keeps its sessions in memory (Options.Store, the default; no
+// serialization, nothing to install). To run N nodes behind any balancer,
+// sticky or not, the nodes share a SharedStore (package redisstore: Redis)
+// that holds everything a session is, so any node can serve any request of
+// any session:
+//
+//   - the record (id, key, remote info, how it ended) and the sequence
+//     state of both directions: the last seq, the acked seq and the bytes
+//     held;
+//   - the unacknowledged messages of both directions, in order (Redis
+//     Streams with entry ids 0-<seq>): to the client until the client acks
+//     them, from the client until the application has taken them with
+//     Receive. A node acks a client's message only once it is stored, so a
+//     node that dies loses nothing it acknowledged;
+//   - an owner lease that expires: the application's serve function for a
+//     session runs on the one node that holds it, renewing it; its token
+//     fences the sends, so a node that lost the lease (paused, partitioned)
+//     cannot send;
+//   - wake-ups (Redis pub/sub, one connection per node) when anything of a
+//     session changes, plus a periodic re-read for what pub/sub misses.
+//
+// A request for a session, on any node, finds it in the store (checking the
+// key), mirrors its unacknowledged messages and seq state into a local
+// Session, and serves the transport from that mirror as one node does; the
+// client's messages are appended to the store (the receiver rule, duplicates
+// and gaps, is applied atomically there) and its acks trim the store. The
+// owner's Send appends to the store and its Receive reads from it. When the
+// owner is gone (its lease expired), a node that serves a request of the
+// session takes the lease and runs serve, which resumes from the stored
+// state: the client sees nothing but, at worst, a reconnect.
+//
+// Every key of a session carries its id as a hash tag ({sid}), so Redis
+// Cluster keeps a session in one slot and each operation is one atomic
+// script; the keys expire with the session TTL, which client contact
+// extends. Handler.Shutdown with a shared store hands its sessions over:
+// it releases their leases and closes their connections with 1001, which
+// clients treat as "reconnect"; another node resumes them. When the store is
+// unavailable, requests fail with a retryable error and nothing is buffered
+// beyond the per-session bounds; a session the store lost (Redis restarted
+// empty) answers session_not_found, so the client reports its unacknowledged
+// messages (SessionLostEvent) rather than losing them silently.
+//
 // # The http.Server in front
 //
 // The Handler bounds what it holds; the http.Server that embeds it must

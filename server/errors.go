@@ -18,6 +18,9 @@ var (
 	ErrInvalidText = errors.New("tether/server: text message is not valid UTF-8; send it as binary")
 	// ErrShutdown: the Handler was shut down.
 	ErrShutdown = errors.New("tether/server: handler shut down")
+	// ErrMoved: with Options.Shared, another node owns the session now (this
+	// one shut down, or lost its lease); the session goes on there.
+	ErrMoved = errors.New("tether/server: the session moved to another node")
 )
 
 // CloseError reports how a session was closed.

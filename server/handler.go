@@ -27,6 +27,7 @@ type Handler struct {
 	polls    atomic.Int64 // long-polls held now
 	wg       sync.WaitGroup
 	shutdown atomic.Bool
+	mirrorMu sync.Mutex // with Options.Shared: one request makes a session's mirror
 }
 
 // NewHandler returns a Handler that calls serve, in a goroutine of its own,
@@ -40,13 +41,22 @@ func NewHandler(serve func(*Session), opts *Options) *Handler {
 		admission: newAdmission(&o), now: time.Now}
 }
 
-// Sessions returns the number of live sessions.
+// Sessions returns the number of live sessions (with Options.Shared: the
+// sessions this node holds a copy of).
 func (h *Handler) Sessions() int { return h.opts.Store.Len() }
 
 // Shutdown closes every session with 1001 (going away), refuses new ones,
 // and waits for the serve functions to return or ctx to end.
+//
+// With Options.Shared it hands the sessions over instead: it releases their
+// leases and closes their connections with 1001, which clients treat as
+// "reconnect"; another node resumes them, nothing lost. The serve functions
+// here see ErrShutdown.
 func (h *Handler) Shutdown(ctx context.Context) error {
 	h.shutdown.Store(true)
+	if h.opts.Shared != nil {
+		h.shutdownShared()
+	}
 	for _, s := range h.opts.Store.All() {
 		s.Close(wire.CloseGoingAway, "server shutting down")
 	}
@@ -145,20 +155,48 @@ func (h *Handler) newSession(r *http.Request, auth any) (*Session, time.Duration
 		remote: RemoteInfo{Addr: r.RemoteAddr, IP: ip, Header: keptHeaders(r.Header, h.opts.MaxHeaderBytes),
 			UserAgent: clip(r.UserAgent(), 512)},
 	}
+	if h.opts.Shared != nil {
+		if err := h.createShared(s); err != nil {
+			cancel()
+			h.admission.leave(key)
+			h.opts.Logger.Warn("session refused: the shared store failed", "client", ip, "error", err)
+			return nil, time.Second
+		}
+	}
 	if !h.opts.Store.Add(s, h.opts.MaxSessions) {
+		if s.sh != nil {
+			s.drop(ErrShutdown)
+			ctx, cancel := storeCtx(context.Background())
+			h.opts.Shared.Delete(ctx, s.id)
+			cancel()
+		}
 		cancel()
 		h.admission.leave(key)
 		h.opts.Logger.Warn("session refused: MaxSessions reached", "client", ip)
 		return nil, 5 * time.Second
 	}
+	s.admitted = true
 	h.opts.Logger.Info("session started", "session", s.id, "remote", r.RemoteAddr, "client", ip)
+	if s.sh != nil {
+		h.wg.Add(1)
+		go func() {
+			defer h.wg.Done()
+			s.pump()
+		}()
+	}
+	h.runServe(s)
+	return s, 0
+}
+
+// runServe runs the application's serve function for s. When it returns,
+// the session is closed (1000) unless it ended already.
+func (h *Handler) runServe(s *Session) {
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
 		defer s.Close(wire.CloseNormal, "")
 		h.serve(s)
 	}()
-	return s, 0
 }
 
 // lookup finds the session sid whose key matches, in constant time. Unknown,

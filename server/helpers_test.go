@@ -22,14 +22,14 @@ import (
 
 // rig is a Handler behind an httptest TLS server.
 type rig struct {
-	t      *testing.T
+	t      testing.TB
 	h      *Handler
 	srv    *httptest.Server
 	client *http.Client
 	pool   *tls.Config
 }
 
-func newRig(t *testing.T, serve func(*Session), o *Options) *rig {
+func newRig(t testing.TB, serve func(*Session), o *Options) *rig {
 	t.Helper()
 	ca, err := certs.NewCA("server test")
 	if err != nil {
@@ -79,7 +79,7 @@ func (r *rig) dialWS(header http.Header) (*websocket.Conn, *http.Response, error
 	return d.Dial("wss"+r.srv.URL[len("https"):]+"/live", header)
 }
 
-func wsWrite(t *testing.T, c *websocket.Conn, f wire.Frame) {
+func wsWrite(t testing.TB, c *websocket.Conn, f wire.Frame) {
 	t.Helper()
 	bin, b, err := wire.AppendWS(nil, &f)
 	if err != nil {
@@ -94,7 +94,7 @@ func wsWrite(t *testing.T, c *websocket.Conn, f wire.Frame) {
 	}
 }
 
-func wsRead(t *testing.T, c *websocket.Conn) wire.Frame {
+func wsRead(t testing.TB, c *websocket.Conn) wire.Frame {
 	t.Helper()
 	c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	mt, msg, err := c.ReadMessage()
@@ -109,7 +109,7 @@ func wsRead(t *testing.T, c *websocket.Conn) wire.Frame {
 }
 
 // wsReadData reads frames until a data frame, skipping acks and pings.
-func wsReadData(t *testing.T, c *websocket.Conn) wire.Frame {
+func wsReadData(t testing.TB, c *websocket.Conn) wire.Frame {
 	t.Helper()
 	for {
 		f := wsRead(t, c)

@@ -23,6 +23,7 @@ const (
 	DefaultPollRate         = 50
 	DefaultBodyTimeout      = 30 * time.Second
 	DefaultMaxHeaderBytes   = 8 << 10
+	DefaultLeaseTTL         = 10 * time.Second
 	// SSE heartbeats are never further apart than this, whatever Heartbeat
 	// says: buffering and idle-cutting proxies need traffic.
 	maxSSEHeartbeat = 15 * time.Second
@@ -162,6 +163,23 @@ type Options struct {
 	// Store keeps the live sessions. Nil: an in-memory store.
 	Store Store
 
+	// Shared keeps the sessions where several nodes reach them (package
+	// redisstore: Redis), so any node serves any request of any session and
+	// a node's death or shutdown costs its clients a reconnect, not their
+	// sessions ("Several nodes" in the package documentation). Store then
+	// holds this node's local copies. Nil: sessions live in this process.
+	Shared SharedStore
+
+	// Node names this node in Shared's owner leases and logs.
+	// Empty: a random name.
+	Node string
+
+	// LeaseTTL is how long a node owns a session (runs its serve function)
+	// without renewing; after a node dies, another takes its sessions over
+	// within about LeaseTTL. A lease is renewed about every second, so keep
+	// it above 3 s. Used with Shared only. Zero: DefaultLeaseTTL (10 s).
+	LeaseTTL time.Duration
+
 	// Logger receives connection and session events. Nil: silent.
 	Logger *slog.Logger
 }
@@ -224,6 +242,12 @@ func (o *Options) withDefaults() Options {
 	}
 	if c.Store == nil {
 		c.Store = NewMemoryStore()
+	}
+	if c.Node == "" {
+		c.Node = randomToken()
+	}
+	if c.LeaseTTL <= 0 {
+		c.LeaseTTL = DefaultLeaseTTL
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

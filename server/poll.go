@@ -43,7 +43,11 @@ func (h *Handler) servePollOpen(w http.ResponseWriter, r *http.Request) {
 // sessionOf finds the session of a poll or send request; it answers 410
 // itself.
 func (h *Handler) sessionOf(w http.ResponseWriter, r *http.Request) *Session {
-	s := h.lookup(r.URL.Query().Get(wire.ParamSID), requestKey(r))
+	s, err := h.find(r.URL.Query().Get(wire.ParamSID), requestKey(r))
+	if err != nil {
+		h.storeDown(w, err)
+		return nil
+	}
 	if s == nil {
 		h.fail(w, wire.CodeSessionNotFound, "session not found: it expired, was closed, or never existed; start a new session", 0)
 	}
@@ -174,6 +178,9 @@ func (h *Handler) serveSend(w http.ResponseWriter, r *http.Request) {
 			}
 			if errors.Is(err, errProtocol) {
 				h.fail(w, wire.CodeBadRequest, err.Error(), 0)
+			}
+			if errors.Is(err, ErrStoreUnavailable) {
+				h.storeDown(w, err)
 			}
 			return
 		}

@@ -30,6 +30,8 @@ type Session struct {
 	cancel context.CancelFunc
 
 	addr        netip.Prefix  // admission key of the client's address
+	admitted    bool          // counted in addr's admission (a mirror of a shared session is not)
+	sh          *sharedState  // with Options.Shared; nil otherwise
 	established atomic.Bool   // the client came back after the request that started it
 	sendSlot    chan struct{} // held by the send request being applied (one at a time)
 	sendWaiters atomic.Int32  // send requests waiting for sendSlot
@@ -91,13 +93,18 @@ func (s *Session) Context() context.Context { return s.ctx }
 // session lives. When the buffer of unacknowledged messages is full
 // (Options.MaxBufferedBytes), Send waits for the client to catch up, or for
 // ctx. Errors: ErrTooLarge, ErrInvalidText, ErrClosed (*CloseError),
-// ErrExpired, ErrShutdown, or ctx's error.
+// ErrExpired, ErrShutdown, or ctx's error. With Options.Shared, m is in the
+// shared store when Send returns; Send waits while the store is unavailable,
+// and returns ErrMoved once another node owns the session.
 func (s *Session) Send(ctx context.Context, m Message) error {
 	if len(m.Data) > s.h.opts.MaxMessageBytes {
 		return ErrTooLarge
 	}
 	if !m.Binary && !utf8.Valid(m.Data) {
 		return ErrInvalidText
+	}
+	if s.sh != nil {
+		return s.sendShared(ctx, m)
 	}
 	for {
 		s.mu.Lock()
@@ -129,8 +136,16 @@ func (s *Session) Send(ctx context.Context, m Message) error {
 // Receive returns the next message from the client, in order. After the
 // session ends, messages already received are still returned, then the
 // reason: ErrClosed (*CloseError), ErrExpired or ErrShutdown. It also returns
-// ctx's error.
+// ctx's error, and with Options.Shared ErrMoved once another node owns the
+// session (it waits while the store is unavailable). With Options.Shared a
+// message counts as taken once the application calls Receive again or
+// Sends after it (the Send and the taking are one atomic step): when the
+// owner node dies before, the node that takes over delivers it again. An
+// application that answers each message gets each exactly once.
 func (s *Session) Receive(ctx context.Context) (Message, error) {
+	if s.sh != nil {
+		return s.receiveShared(ctx)
+	}
 	for {
 		s.mu.Lock()
 		if len(s.inbox) > 0 {
@@ -173,14 +188,18 @@ func (s *Session) Close(code int, reason string) error {
 		}
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.ended != nil {
+		s.mu.Unlock()
 		return nil
 	}
 	s.closeFrame = &wire.Close{Code: code, Reason: reason}
 	s.ended = &CloseError{Code: code, Reason: reason}
 	s.h.opts.Logger.Info("session closed", "session", s.id, "code", code, "reason", reason, "by", "server")
 	s.finishLocked(s.h.closeGrace())
+	s.mu.Unlock()
+	if s.sh != nil {
+		s.endShared(CloseState{Code: code, Reason: reason})
+	}
 	return nil
 }
 
@@ -217,11 +236,22 @@ func (s *Session) remove() {
 	s.refundLocked(int(s.held))
 	s.signalLocked()
 	s.mu.Unlock()
-	s.removeOnce.Do(func() { s.h.admission.leave(s.addr) })
+	if s.sh != nil {
+		s.sh.stop()
+	}
+	s.removeOnce.Do(func() {
+		if s.admitted {
+			s.h.admission.leave(s.addr)
+		}
+	})
 }
 
 // expire ends a session whose client did not come back within the TTL.
 func (s *Session) expire() {
+	if s.sh != nil {
+		s.expireShared()
+		return
+	}
 	s.mu.Lock()
 	if s.att != nil && s.att.persistent {
 		s.mu.Unlock()

@@ -162,7 +162,11 @@ func (h *Handler) attachRequest(w http.ResponseWriter, r *http.Request, auth any
 		}
 		ack = max(ack, n)
 	}
-	if s = h.lookup(sid, requestKey(r)); s == nil {
+	if s, err = h.find(sid, requestKey(r)); err != nil {
+		h.storeDown(w, err)
+		return nil, false, 0, false
+	}
+	if s == nil {
 		h.fail(w, wire.CodeSessionNotFound, "session not found: it expired, was closed, or never existed; start a new session", 0)
 		return nil, false, 0, false
 	}

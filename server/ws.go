@@ -75,7 +75,10 @@ func (h *Handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 			wc.failRetry(wire.CodeTooManySessions, "too many sessions", wait)
 			return
 		}
-	} else if s = h.lookup(hello.SID, hello.Key); s == nil {
+	} else if s, err = h.find(hello.SID, hello.Key); err != nil {
+		wc.failRetry(wire.CodeInternal, "the shared session store is unavailable; retry", time.Second)
+		return
+	} else if s == nil {
 		wc.fail(wire.CodeSessionNotFound, "session not found: it expired, was closed, or never existed; start a new session")
 		return
 	} else {
@@ -257,6 +260,10 @@ func (wc *wsConn) readLoop(s *Session, a *attachment) {
 		case errors.Is(err, errGap):
 			a.closeLater(wire.CloseProtocol) // PROTOCOL.md 4.3: close this WebSocket, the client resumes
 			a.stop("protocol: gap")
+			return
+		case errors.Is(err, ErrStoreUnavailable):
+			wc.failLater(a, wire.CodeInternal, "the shared session store is unavailable; retry")
+			a.stop("store unavailable")
 			return
 		case err != nil:
 			wc.failLater(a, wire.CodeBadRequest, err.Error())

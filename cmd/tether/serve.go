@@ -38,11 +38,17 @@ It prints one line on stderr saying where it listens, and shuts down cleanly on
 SIGINT or SIGTERM (sessions are closed with 1001 going away). --listen with port
 0 picks a free port; the line says which.
 
+--redis URL runs the server as one node of several sharing their sessions
+through Redis: put any number of them behind any balancer, sticky or not. A
+node's shutdown hands its sessions over (their clients reconnect to another
+node and lose nothing); a node that dies is replaced within 10 s.
+
 Examples:
   tether serve --self-signed ./certs
   tether serve --cert cert.pem --key key.pem --listen :443 --path /live --mode chat
   tether serve --plaintext --listen 127.0.0.1:8080 --transports sse,longpoll -v
   tether serve --plaintext --listen 10.0.0.5:8080 --trusted-proxy 10.0.0.2 --allow-host app.example.com
+  tether serve --plaintext --listen :8080 --mode chat --redis redis://10.0.0.9:6379/0
 
 Limits (per address, per session, memory budget) and what to set in front of
 the server are in SECURITY.md.
@@ -60,6 +66,9 @@ type serveFlags struct {
 	allowHosts   listFlag
 	trusted      prefixesFlag
 	verbose      bool
+	redis        string
+	node         string
+	lease        time.Duration
 }
 
 func runServe(ctx context.Context, e *env, args []string) int {
@@ -77,6 +86,9 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	fs.Var(&f.allowHosts, "allow-host", "`NAME` the Host header may carry, e.g. app.example.com or *.example.com (repeatable;\ndefault: any, except that a plaintext server on loopback refuses browser requests naming\nanother host from an http origin: DNS rebinding; see SECURITY.md)")
 	fs.Var(&f.trusted, "trusted-proxy", "`CIDR` of a reverse proxy whose X-Forwarded-For/Forwarded and X-Forwarded-Proto are believed,\ne.g. 127.0.0.1/32 or 10.0.0.0/8 (repeatable; default: none, the peer address is the client's)")
 	fs.BoolVar(&f.verbose, "v", false, "print one logfmt line per session event on stderr")
+	fs.StringVar(&f.redis, "redis", "", "share sessions with other nodes through the Redis at `URL` (redis://HOST:PORT/DB, rediss:// for TLS):\nany node serves any request of any session, no sticky sessions; chat mode broadcasts across nodes")
+	fs.DurationVar(&f.lease, "lease", 0, "how long a node owns a session without renewing: a node that dies is replaced after at most\n`DURATION` (with --redis; default 10s, at least 3s)")
+	fs.StringVar(&f.node, "node", "", "`NAME` of this node in the shared store's leases and logs (with --redis; default: random)")
 	pos, code, done := fs.parse(e, args)
 	if done {
 		return code
@@ -89,16 +101,24 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		return fail(e.stderr, err)
 	}
 	var serve func(*server.Session)
+	var chat *hub
 	switch f.mode {
 	case "echo":
 		serve = echo
 	case "chat":
-		serve = newHub().serve
+		chat = newHub()
+		serve = chat.serve
 	default:
 		return fail(e.stderr, usagef("--mode %q: use echo or chat", f.mode))
 	}
 	if !strings.HasPrefix(f.path, "/") {
 		return fail(e.stderr, usagef("--path %q: a path starts with /", f.path))
+	}
+	if (f.node != "" || f.lease != 0) && f.redis == "" {
+		return fail(e.stderr, usagef("serve: --node and --lease are about the shared store: they need --redis"))
+	}
+	if f.lease != 0 && f.lease < 3*time.Second {
+		return fail(e.stderr, usagef("--lease %v: at least 3s (a lease is renewed about every second)", f.lease))
 	}
 
 	logger := discardLogger()
@@ -107,13 +127,23 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		logger = newLogfmtLogger(e.stderr)
 		errorLog = log.New(&logfmtWriter{w: e.stderr}, "", 0)
 	}
-	h := server.NewHandler(serve, &server.Options{
+	opts := &server.Options{
 		Transports:     f.transports,
 		AllowedOrigins: f.allowOrigins,
 		AllowedHosts:   f.allowHosts,
 		TrustedProxies: f.trusted,
 		Logger:         logger,
-	})
+		Node:           f.node,
+		LeaseTTL:       f.lease,
+	}
+	if f.redis != "" {
+		stop, err := f.openShared(ctx, opts, chat)
+		if err != nil {
+			return fail(e.stderr, err)
+		}
+		defer stop()
+	}
+	h := server.NewHandler(serve, opts)
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		return fail(e.stderr, fmt.Errorf("cannot listen on %s: %w", f.listen, unwrapOp(err)))
@@ -133,6 +163,9 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		scheme, displayAddr(ln.Addr()), f.path, f.mode, strings.Join(transports, ","))
 	if f.selfSigned != "" {
 		line += fmt.Sprintf("; clients trust %s", filepath.Join(f.selfSigned, certs.CAFile))
+	}
+	if f.redis != "" {
+		line += fmt.Sprintf("; sessions shared through %s", redactURL(f.redis))
 	}
 	fmt.Fprintln(e.stderr, line+")")
 

@@ -26,6 +26,7 @@ func echo(s *server.Session) {
 type hub struct {
 	mu      sync.Mutex
 	members map[*server.Session]chan server.Message
+	publish func(server.Message) // with --redis: to every node (relay); nil: broadcast here
 }
 
 const (
@@ -63,7 +64,11 @@ func (h *hub) serve(s *server.Session) {
 		if err != nil {
 			return
 		}
-		h.broadcast(m)
+		if h.publish != nil {
+			h.publish(m)
+		} else {
+			h.broadcast(m)
+		}
 	}
 }
 

@@ -72,3 +72,24 @@ func TestServeAllowHostAndTrustedProxy(t *testing.T) {
 		t.Errorf("Host app.example.com: %d, want 200", got)
 	}
 }
+
+// --redis: a bad URL is a usage error, an unreachable Redis a clear error
+// that names it; --node needs --redis.
+func TestServeRedisFlagErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--redis", "http://x:1"}, exitUsage, "--redis http://x:1: redisstore: bad Redis URL"},
+		{[]string{"--redis", "redis://127.0.0.1:1/0"}, 1, "is Redis running there?"},
+		{[]string{"--node", "a"}, exitUsage, "--node"},
+	} {
+		var stderr bytes.Buffer
+		code := run(context.Background(), &env{stdout: &bytes.Buffer{}, stderr: &stderr},
+			append([]string{"serve", "--plaintext", "--listen", "127.0.0.1:0"}, tc.args...))
+		if code != tc.code || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("%v: exit %d, stderr %q: want exit %d and %q", tc.args, code, stderr.String(), tc.code, tc.want)
+		}
+	}
+}

@@ -128,3 +128,19 @@ func (r *Receiver) Accept(seq uint64) Verdict {
 
 // Recv is the highest seq delivered (0: none): the cumulative ack to send.
 func (r *Receiver) Recv() uint64 { return r.recv }
+
+// Skip empties the Outbox and continues at n: Last and Acked become n (the
+// server's mirror of a shared session whose earlier messages were acked
+// elsewhere).
+func (o *Outbox) Skip(n uint64) {
+	clear(o.msgs)
+	o.msgs, o.head, o.bytes, o.last, o.acked = o.msgs[:0], 0, 0, n, n
+}
+
+// Advance raises Recv to n (seqs up to n were delivered elsewhere); a lower
+// n does nothing.
+func (r *Receiver) Advance(n uint64) {
+	if n > r.recv {
+		r.recv = n
+	}
+}

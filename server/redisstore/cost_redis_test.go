@@ -1,0 +1,104 @@
+//go:build redis
+
+package redisstore
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/tether-sdk/tether/internal/redistest"
+	"github.com/tether-sdk/tether/internal/wire"
+	"github.com/tether-sdk/tether/server"
+)
+
+// infoInt reads one integer field of INFO section.
+func infoInt(t *testing.T, rdb *redis.Client, section, field string) int64 {
+	t.Helper()
+	s, err := rdb.Info(context.Background(), section).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(s, "\r\n") {
+		if v, ok := strings.CutPrefix(l, field+":"); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	t.Fatalf("no %s in INFO %s", field, section)
+	return 0
+}
+
+// TestCostIdleSession measures the Redis memory an idle session takes (its
+// record, with no message buffered), over 1,000 sessions.
+func TestCostIdleSession(t *testing.T) {
+	rs := redistest.Start(t, "")
+	st, rdb := newStore(t, rs.Addr)
+	ctx := t.Context()
+	before := infoInt(t, rdb, "memory", "used_memory")
+	const n = 1000
+	for i := range n {
+		rec := server.SessionRecord{ID: "c2Vzc2lvbi" + strconv.Itoa(1000000+i), Key: "a2V5a2V5a2V5a2V5a2V5a2", Remote: server.RemoteInfo{Addr: "203.0.113.7:50000", UserAgent: "tether-go/1"}}
+		if err := st.Create(ctx, rec, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	per := (infoInt(t, rdb, "memory", "used_memory") - before) / n
+	if per <= 0 {
+		t.Fatalf("used_memory did not grow (%d bytes per session)", per)
+	}
+	t.Logf("Redis memory per idle session: %d bytes", per)
+}
+
+// TestCostPerMessage counts the Redis commands one echoed message costs on
+// two nodes (long-polling, requests alternating between the nodes).
+func TestCostPerMessage(t *testing.T) {
+	rs := redistest.Start(t, "")
+	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr})
+	defer rdb.Close()
+	nodes := []string{node(t, rs.Addr, "a"), node(t, rs.Addr, "b")}
+	code, fr, e := call(t, "GET", nodes[0], url.Values{wire.ParamMode: {wire.ModePollOpen}}, "")
+	if code != 200 {
+		t.Fatalf("open: %d %+v", code, e)
+	}
+	sid, key := fr[0].Welcome.SID, fr[0].Welcome.Key
+	sendQ := url.Values{wire.ParamMode: {wire.ModeSend}, wire.ParamSID: {sid}}
+	const n = 500
+	before := infoInt(t, rdb, "stats", "total_commands_processed")
+	start := time.Now()
+	var batch []wire.Frame
+	ack := uint64(0)
+	for i := 1; i <= n; i++ {
+		batch = append(batch, wire.Frame{Kind: wire.KindText, Seq: uint64(i), Data: []byte("m" + strconv.Itoa(i))})
+		if len(batch) < 50 && i < n {
+			continue
+		}
+		if code, _, e := call(t, "POST", nodes[i%2], sendQ, key, batch...); code != 200 {
+			t.Fatalf("send: %d %+v", code, e)
+		}
+		batch = nil
+		for tries := 0; ack < uint64(i) && tries < 100; tries++ {
+			pollQ := url.Values{wire.ParamMode: {wire.ModePoll}, wire.ParamSID: {sid}, wire.ParamAck: {strconv.FormatUint(ack, 10)}}
+			code, fr, e := call(t, "GET", nodes[(i+tries+1)%2], pollQ, key)
+			if code != 200 {
+				t.Fatalf("poll: %d %+v", code, e)
+			}
+			for _, f := range fr {
+				if f.Kind == wire.KindText && f.Seq == ack+1 {
+					ack = f.Seq
+				}
+			}
+		}
+	}
+	if ack != n {
+		t.Fatalf("%d of %d echoes", ack, n)
+	}
+	el := time.Since(start)
+	cmds := infoInt(t, rdb, "stats", "total_commands_processed") - before
+	t.Logf("%d messages echoed through two nodes in batches of 50 over long-polling: %.1f Redis commands per message (scripts count as one; the periodic re-reads of idle mirrors included), %.0f msgs/s",
+		n, float64(cmds)/n, n/el.Seconds())
+}

@@ -1,0 +1,615 @@
+package server
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tether-sdk/tether/internal/wire"
+)
+
+// With Options.Shared, a local Session is a mirror of the stored one: its
+// outbox holds the stored messages to the client not yet acknowledged, its
+// receiver the stored recv, and the transports serve it exactly as a session
+// of one node. Writes go to the store first: the client's messages (deliver),
+// the application's (Send), acks (through the pump), the end. A pump per
+// mirror follows the store (wake-ups, and a re-read every sharedTick), writes
+// the client's acks and contact to it, renews the owner lease, and takes the
+// lease over when the owner is gone.
+
+// sharedTick is the longest a mirror goes without re-reading the store
+// (wake-ups lost while the store was away, or before a subscription).
+const sharedTick = time.Second
+
+// storeOpTimeout bounds one store operation a request or the pump makes.
+const storeOpTimeout = 5 * time.Second
+
+// sharedState links a local Session to Options.Shared.
+type sharedState struct {
+	st        SharedStore
+	lease     Lease  // guarded by s.mu; Token 0: this node does not own the session
+	taken     uint64 // guarded by s.mu: the last message to the server Receive returned
+	takenAck  uint64 // guarded by s.mu: taken as stored (it lags until the next Receive or Send)
+	nextOut   uint64 // guarded by s.mu: the seq of the owner's last stored Send
+	sendMu    sync.Mutex
+	inAcked   uint64 // guarded by s.mu: the stored taken mark, as last read
+	storedAck uint64 // guarded by s.mu: the client's ack as stored
+	recvMu    sync.Mutex
+	ahead     []StoredMessage // guarded by recvMu: read from the store, not yet returned by Receive
+	contact   atomic.Bool     // client contact since the last Touch
+	touched   time.Time       // pump only
+	renewed   time.Time       // pump only
+	wake      <-chan struct{}
+	stopWatch func()
+	kick      chan struct{} // buffered 1: something local for the pump
+	done      chan struct{} // closed when the mirror is dropped
+	stopOnce  sync.Once
+}
+
+func newSharedState(st SharedStore, sid string) *sharedState {
+	w, stop := st.Watch(sid)
+	return &sharedState{st: st, wake: w, stopWatch: stop, kick: make(chan struct{}, 1), done: make(chan struct{}),
+		touched: time.Now(), renewed: time.Now()}
+}
+
+func (sh *sharedState) poke() {
+	select {
+	case sh.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (sh *sharedState) stop() {
+	sh.stopOnce.Do(func() {
+		close(sh.done)
+		sh.stopWatch()
+	})
+}
+
+func storeCtx(parent context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(parent, storeOpTimeout)
+}
+
+// createShared stores a new session and makes this node its owner.
+func (h *Handler) createShared(s *Session) error {
+	ctx, cancel := storeCtx(context.Background())
+	defer cancel()
+	st := h.opts.Shared
+	if err := st.Create(ctx, SessionRecord{ID: s.id, Key: s.key, Remote: s.remote}, h.opts.NewSessionTTL); err != nil {
+		return err
+	}
+	l, err := st.Acquire(ctx, s.id, h.opts.Node, h.opts.LeaseTTL)
+	if err != nil {
+		st.Delete(ctx, s.id)
+		return err
+	}
+	s.sh = newSharedState(st, s.id)
+	s.sh.lease = l
+	return nil
+}
+
+// find returns the session sid whose key matches: the local one, or a new
+// mirror of the stored one. nil and no error: there is no such session (the
+// client gets session_not_found); an error: the store is unavailable.
+func (h *Handler) find(sid, key string) (*Session, error) {
+	if h.opts.Shared == nil {
+		return h.lookup(sid, key), nil
+	}
+	if sid == "" || key == "" {
+		return nil, nil
+	}
+	ctx, cancel := storeCtx(context.Background())
+	defer cancel()
+	s := h.lookup(sid, key)
+	if s == nil {
+		var err error
+		if s, err = h.mirror(ctx, sid, key); s == nil || err != nil {
+			return nil, err
+		}
+	}
+	if err := s.syncShared(ctx); err != nil {
+		if errors.Is(err, ErrStoreNotFound) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return s, nil
+}
+
+// mirror makes a local Session of the stored session sid.
+func (h *Handler) mirror(ctx context.Context, sid, key string) (*Session, error) {
+	h.mirrorMu.Lock()
+	defer h.mirrorMu.Unlock()
+	if s := h.lookup(sid, key); s != nil {
+		return s, nil // another request made it meanwhile
+	}
+	rec, state, err := h.opts.Shared.Load(ctx, sid)
+	if errors.Is(err, ErrStoreNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare([]byte(rec.Key), []byte(key)) != 1 || rec.Closed != nil {
+		return nil, nil
+	}
+	sctx, cancel := context.WithCancel(context.Background())
+	s := &Session{h: h, id: sid, key: rec.Key, remote: rec.Remote, ctx: sctx, cancel: cancel,
+		wake: make(chan struct{}), sendSlot: make(chan struct{}, 1)}
+	s.established.Store(rec.Established)
+	s.out.Skip(state.Out.Acked)
+	s.in.Advance(state.In.Last)
+	s.sh = newSharedState(h.opts.Shared, sid)
+	s.sh.storedAck, s.sh.inAcked = state.Out.Acked, state.In.Acked
+	if !h.opts.Store.Add(s, h.opts.MaxSessions) {
+		s.sh.stop()
+		cancel()
+		return nil, errors.New("tether/server: MaxSessions reached on this node")
+	}
+	h.opts.Logger.Info("session mirrored from the shared store", "session", sid, "node", h.opts.Node)
+	s.mu.Lock()
+	s.armExpiryLocked()
+	s.mu.Unlock()
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		s.pump()
+	}()
+	s.tryOwn(ctx)
+	return s, nil
+}
+
+// tryOwn takes the session's lease when no node holds it, and runs the
+// application's serve function here.
+func (s *Session) tryOwn(ctx context.Context) {
+	h := s.h
+	if h.shutdown.Load() {
+		return
+	}
+	s.mu.Lock()
+	owned, ended := s.sh.lease.Token != 0, s.ended != nil
+	s.mu.Unlock()
+	if owned || ended {
+		return
+	}
+	l, err := s.sh.st.Acquire(ctx, s.id, h.opts.Node, h.opts.LeaseTTL)
+	if err != nil {
+		return // held elsewhere, or the store is away: the pump tries again
+	}
+	_, state, err := s.sh.st.Load(ctx, s.id)
+	if err != nil {
+		s.sh.st.Release(ctx, l)
+		return
+	}
+	s.mu.Lock()
+	if s.ended != nil {
+		s.mu.Unlock()
+		s.sh.st.Release(ctx, l)
+		return
+	}
+	s.sh.lease, s.sh.taken, s.sh.takenAck, s.sh.nextOut, s.sh.renewed = l, state.In.Acked, state.In.Acked, state.Out.Last, time.Now()
+	s.mu.Unlock()
+	h.opts.Logger.Info("session taken over", "session", s.id, "node", h.opts.Node, "token", l.Token)
+	h.runServe(s)
+}
+
+// syncShared brings the mirror up to the stored state: new messages to the
+// client, acks made through other nodes, the recv, the end.
+func (s *Session) syncShared(ctx context.Context) error {
+	st := s.sh.st
+	rec, state, err := st.Load(ctx, s.id)
+	if errors.Is(err, ErrStoreNotFound) {
+		s.lost()
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	changed := false
+	if state.Out.Acked > s.out.Last() {
+		s.out.Skip(state.Out.Acked) // acked through other nodes past what this mirror had
+		changed = true
+	}
+	from := s.out.Last() + 1
+	s.mu.Unlock()
+	var msgs []StoredMessage
+	for from <= state.Out.Last {
+		ms, err := st.Read(ctx, s.id, ToClient, from, s.h.opts.MaxBufferedBytes)
+		if err != nil {
+			if errors.Is(err, ErrStoreNotFound) {
+				s.lost()
+			}
+			return err
+		}
+		if len(ms) == 0 {
+			break
+		}
+		msgs = append(msgs, ms...)
+		from = ms[len(ms)-1].Seq + 1
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range msgs {
+		if m.Seq == s.out.Last()+1 {
+			s.out.Push(m.Binary, m.Data)
+			changed = true
+		}
+	}
+	if state.Out.Acked > s.out.Acked() && state.Out.Acked <= s.out.Last() {
+		s.out.Ack(state.Out.Acked)
+		changed = true
+	}
+	s.sh.storedAck = max(s.sh.storedAck, state.Out.Acked)
+	if state.In.Last > s.in.Recv() {
+		s.in.Advance(state.In.Last)
+		changed = true
+	}
+	if state.In.Acked != s.sh.inAcked {
+		s.sh.inAcked = state.In.Acked
+		changed = true
+	}
+	if rec.Established {
+		s.established.Store(true)
+	}
+	if c := rec.Closed; c != nil && s.ended == nil {
+		switch {
+		case c.Expired:
+			s.ended = ErrExpired
+		case c.ByClient:
+			s.ended = &CloseError{Code: c.Code, Reason: c.Reason, ByClient: true}
+			s.closeFrame = &wire.Close{Code: wire.CloseNormal, Reason: "closed by the client"}
+		default:
+			s.ended = &CloseError{Code: c.Code, Reason: c.Reason}
+			s.closeFrame = &wire.Close{Code: c.Code, Reason: c.Reason}
+		}
+		s.finishLocked(s.h.closeGrace())
+		changed = true
+	}
+	if changed {
+		s.signalLocked()
+	}
+	return nil
+}
+
+// lost ends a mirror whose session the store no longer has (expired, or
+// lost with the store's memory): the client gets session_not_found on its
+// next request and reports its unacknowledged messages.
+func (s *Session) lost() {
+	s.mu.Lock()
+	if s.ended == nil {
+		s.ended = ErrExpired
+		s.h.opts.Logger.Warn("session gone from the shared store", "session", s.id)
+	}
+	s.signalLocked()
+	s.cancel()
+	s.mu.Unlock()
+	s.remove()
+}
+
+// drop forgets the mirror on this node only (handover, lease lost, a
+// mirror nobody used for its TTL): the session goes on in the store, the
+// application's serve function here sees why, the transports close (1001)
+// and their clients reconnect.
+func (s *Session) drop(why error) {
+	s.mu.Lock()
+	if s.ended == nil {
+		s.ended = why
+	}
+	l := s.sh.lease
+	s.sh.lease = Lease{}
+	s.signalLocked()
+	s.cancel()
+	if s.expiry != nil {
+		s.expiry.Stop()
+	}
+	s.mu.Unlock()
+	if l.Token != 0 {
+		ctx, cancel := storeCtx(context.Background())
+		s.sh.st.Release(ctx, l)
+		cancel()
+	}
+	s.remove()
+}
+
+// pump follows the store for a mirror until it is dropped.
+func (s *Session) pump() {
+	sh := s.sh
+	t := time.NewTicker(sharedTick)
+	defer t.Stop()
+	for {
+		select {
+		case <-sh.done:
+			return
+		case <-sh.wake:
+		case <-sh.kick:
+		case <-t.C:
+		}
+		ctx, cancel := storeCtx(context.Background())
+		s.pumpOnce(ctx)
+		cancel()
+	}
+}
+
+func (s *Session) pumpOnce(ctx context.Context) {
+	sh, o := s.sh, &s.h.opts
+	s.mu.Lock()
+	ack, stored, lease := s.out.Acked(), sh.storedAck, sh.lease
+	persistent := s.att != nil && s.att.persistent
+	s.mu.Unlock()
+	if ack > stored {
+		err := sh.st.Ack(ctx, s.id, ToClient, ack)
+		if errors.Is(err, ErrStoreNotFound) {
+			s.lost()
+			return
+		}
+		if err == nil {
+			s.mu.Lock()
+			sh.storedAck = max(sh.storedAck, ack)
+			s.mu.Unlock()
+		}
+	}
+	ttl := o.NewSessionTTL
+	if s.established.Load() {
+		ttl = o.SessionTTL
+	}
+	if sh.contact.Swap(false) || persistent && time.Since(sh.touched) > ttl/3 {
+		if err := sh.st.Touch(ctx, s.id, ttl); err != nil {
+			sh.contact.Store(true) // again next time
+		} else {
+			sh.touched = time.Now()
+		}
+	}
+	if err := s.syncShared(ctx); errors.Is(err, ErrStoreNotFound) {
+		return
+	}
+	if lease.Token == 0 {
+		s.tryOwn(ctx)
+		return
+	}
+	if time.Since(sh.renewed) >= o.LeaseTTL/3 {
+		switch err := sh.st.Renew(ctx, lease, o.LeaseTTL); {
+		case err == nil:
+			sh.renewed = time.Now()
+		case errors.Is(err, ErrLeaseLost):
+			o.Logger.Warn("session lease lost to another node", "session", s.id, "node", o.Node)
+			s.drop(ErrMoved)
+		}
+	}
+}
+
+// waitShared waits for a change of the mirror, a re-read tick, or ctx.
+func (s *Session) waitShared(ctx context.Context, w <-chan struct{}) error {
+	t := time.NewTimer(sharedTick)
+	defer t.Stop()
+	select {
+	case <-w:
+	case <-t.C:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return nil
+}
+
+// sendShared is Send with a shared store: the message is stored (fenced by
+// the lease) before Send returns. The owner numbers its messages itself, so
+// a retry after an answer lost on the way (a timeout, the store away) is a
+// duplicate the store recognizes, never a second copy. While the store is
+// away Send waits (and so does the application: memory stays bounded).
+func (s *Session) sendShared(ctx context.Context, m Message) error {
+	s.sh.sendMu.Lock()
+	defer s.sh.sendMu.Unlock()
+	for {
+		s.mu.Lock()
+		if s.ended != nil {
+			err := s.endErrLocked()
+			s.mu.Unlock()
+			return err
+		}
+		fence, n, w, taken := s.sh.lease.Token, s.sh.nextOut+1, s.wake, s.sh.taken
+		s.mu.Unlock()
+		if fence == 0 {
+			return ErrMoved
+		}
+		sctx, cancel := storeCtx(ctx)
+		_, _, err := s.sh.st.Append(sctx, s.id, ToClient, StoredMessage{Seq: n, Binary: m.Binary, Data: m.Data},
+			AppendOptions{MaxBytes: s.h.opts.MaxBufferedBytes, Fence: fence, AckIn: taken})
+		cancel()
+		switch {
+		case err == nil:
+			s.mu.Lock()
+			s.sh.nextOut = n
+			s.sh.takenAck = max(s.sh.takenAck, taken)
+			if n == s.out.Last()+1 {
+				s.out.Push(m.Binary, m.Data)
+				s.signalLocked()
+			}
+			s.mu.Unlock()
+			return nil
+		case errors.Is(err, ErrLeaseLost):
+			s.drop(ErrMoved)
+			return ErrMoved
+		case errors.Is(err, ErrStoreNotFound):
+			s.lost()
+		case errors.Is(err, ErrStoreFull), s.retryable(ctx, err):
+			if err := s.waitShared(ctx, w); err != nil {
+				return err
+			}
+		default:
+			return err
+		}
+	}
+}
+
+// retryable reports a store failure to wait out (the store away, or one
+// operation's timeout), logging it, as opposed to ctx's end.
+func (s *Session) retryable(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	if errors.Is(err, ErrStoreUnavailable) || errors.Is(err, context.DeadlineExceeded) {
+		s.h.opts.Logger.Warn("shared store unavailable; waiting", "session", s.id, "error", err)
+		return true
+	}
+	return false
+}
+
+// receiveShared is Receive with a shared store: the owner takes the
+// client's messages from the store, in order.
+func (s *Session) receiveShared(ctx context.Context) (Message, error) {
+	s.sh.recvMu.Lock()
+	defer s.sh.recvMu.Unlock()
+	for {
+		s.mu.Lock()
+		taken, stored, ended, w, owner := s.sh.taken, s.sh.takenAck, s.ended, s.wake, s.sh.lease.Token != 0
+		s.mu.Unlock()
+		if !owner {
+			// This node handed the session over: what the client sent is
+			// the new owner's to take.
+			if ended != nil {
+				return Message{}, ended
+			}
+			return Message{}, ErrMoved
+		}
+		rctx, cancel := storeCtx(ctx)
+		var err error
+		if taken > stored {
+			// The application came back for more: it is done with taken.
+			if err = s.sh.st.Ack(rctx, s.id, ToServer, taken); err == nil {
+				s.mu.Lock()
+				s.sh.takenAck = max(s.sh.takenAck, taken)
+				s.mu.Unlock()
+			}
+		}
+		var ms []StoredMessage
+		if a := s.sh.ahead; err == nil && len(a) > 0 && a[0].Seq == taken+1 {
+			ms, s.sh.ahead = a[:1], a[1:]
+		} else if err == nil {
+			// Read ahead (bounded by the store's per-session buffer); the
+			// taken mark still moves one message at a time.
+			if ms, err = s.sh.st.Read(rctx, s.id, ToServer, taken+1, s.h.opts.MaxBufferedBytes); len(ms) > 1 {
+				s.sh.ahead = append(s.sh.ahead[:0], ms[1:]...)
+			}
+		}
+		cancel()
+		switch {
+		case err == nil && len(ms) > 0:
+			s.mu.Lock()
+			s.sh.taken = ms[0].Seq
+			s.signalLocked()
+			s.mu.Unlock()
+			return Message{Binary: ms[0].Binary, Data: ms[0].Data}, nil
+		case errors.Is(err, ErrStoreNotFound):
+			s.lost()
+			s.mu.Lock()
+			err := s.endErrLocked()
+			s.mu.Unlock()
+			return Message{}, err
+		case err != nil && !s.retryable(ctx, err):
+			return Message{}, err
+		case err == nil && ended != nil:
+			return Message{}, ended
+		}
+		if err := s.waitShared(ctx, w); err != nil {
+			return Message{}, err
+		}
+	}
+}
+
+// deliverShared stores a data frame from the client (the store applies the
+// receiver rule) before the mirror counts it as received.
+func (s *Session) deliverShared(ctx context.Context, f *wire.Frame) error {
+	for {
+		s.mu.Lock()
+		recv, ended, w := s.in.Recv(), s.ended, s.wake
+		s.mu.Unlock()
+		if f.Seq <= recv || ended != nil {
+			return nil // duplicate, or the session ended: the client learns of the end
+		}
+		sctx, cancel := storeCtx(ctx)
+		_, _, err := s.sh.st.Append(sctx, s.id, ToServer, StoredMessage{Seq: f.Seq, Binary: f.Kind == wire.KindBinary, Data: f.Data},
+			AppendOptions{MaxBytes: s.h.opts.MaxBufferedBytes})
+		cancel()
+		switch {
+		case err == nil:
+			s.mu.Lock()
+			s.in.Advance(f.Seq)
+			s.signalLocked()
+			s.mu.Unlock()
+			return nil
+		case errors.Is(err, ErrStoreGap):
+			return errors.Join(errProtocol, errGap, err)
+		case errors.Is(err, ErrStoreFull):
+			select {
+			case <-s.ctx.Done():
+				return nil
+			default:
+			}
+			if err := s.waitShared(ctx, w); err != nil {
+				return err
+			}
+		case errors.Is(err, ErrStoreNotFound):
+			s.lost()
+			return nil
+		default:
+			return err
+		}
+	}
+}
+
+// endShared records in the store how the session ended, so every node's
+// mirror (and the owner) learns of it.
+func (s *Session) endShared(c CloseState) {
+	ctx, cancel := storeCtx(context.Background())
+	defer cancel()
+	if _, err := s.sh.st.End(ctx, s.id, c, s.h.closeGrace()); err != nil && !errors.Is(err, ErrStoreNotFound) {
+		s.h.opts.Logger.Warn("could not store the session's end", "session", s.id, "error", err)
+	}
+}
+
+// shutdownShared hands this node's sessions over: leases released,
+// connections closed with 1001 so their clients reconnect, to another node.
+func (h *Handler) shutdownShared() {
+	for _, s := range h.opts.Store.All() {
+		s.drop(ErrShutdown)
+	}
+}
+
+// expireShared is expire for a mirror: the local TTL measures this node's
+// contact only, so the store decides. The owner keeps a session that lives
+// on (its client may be on another node); another mirror is forgotten; a
+// session the store no longer has has expired.
+func (s *Session) expireShared() {
+	s.mu.Lock()
+	if s.att != nil && s.att.persistent || s.ended != nil {
+		s.mu.Unlock()
+		return
+	}
+	owner := s.sh.lease.Token != 0
+	s.mu.Unlock()
+	if !owner {
+		s.drop(ErrMoved)
+		return
+	}
+	ctx, cancel := storeCtx(context.Background())
+	_, _, err := s.sh.st.Load(ctx, s.id)
+	cancel()
+	if errors.Is(err, ErrStoreNotFound) {
+		s.lost()
+		return
+	}
+	s.mu.Lock()
+	s.armExpiryLocked()
+	s.mu.Unlock()
+}
+
+// storeDown answers a request the shared store could not serve: 503 with
+// Retry-After, a retryable error; the session is not lost.
+func (h *Handler) storeDown(w http.ResponseWriter, err error) {
+	h.opts.Logger.Warn("shared store unavailable", "error", err)
+	h.failStatus(w, wire.CodeInternal, http.StatusServiceUnavailable, "the shared session store is unavailable; retry", time.Second)
+}

@@ -1,0 +1,285 @@
+package server
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// MemoryShared is a SharedStore in this process's memory: one mutex, maps,
+// wall-clock expiry. Several Handlers of one process can share it (tests of
+// the multi-node paths); it shares nothing between processes, so production
+// uses a store such as package redisstore.
+type MemoryShared struct {
+	mu       sync.Mutex
+	sessions map[string]*fakeSession
+	watchers map[string]map[chan struct{}]struct{}
+	now      func() time.Time
+}
+
+type fakeSession struct {
+	rec     SessionRecord
+	expires time.Time
+	dirs    [2]fakeDir
+	fence   uint64
+	owner   string
+	leaseTo time.Time
+}
+
+type fakeDir struct {
+	state DirState
+	msgs  []StoredMessage
+}
+
+// NewMemoryShared returns an empty MemoryShared.
+func NewMemoryShared() *MemoryShared {
+	return &MemoryShared{sessions: map[string]*fakeSession{}, watchers: map[string]map[chan struct{}]struct{}{}, now: time.Now}
+}
+
+var _ SharedStore = (*MemoryShared)(nil)
+
+// get returns the live session sid; with the lock held.
+func (f *MemoryShared) get(sid string) (*fakeSession, error) {
+	s := f.sessions[sid]
+	if s == nil {
+		return nil, ErrStoreNotFound
+	}
+	if !f.now().Before(s.expires) {
+		delete(f.sessions, sid)
+		return nil, ErrStoreNotFound
+	}
+	return s, nil
+}
+
+// wake signals the watchers of sid; with the lock held.
+func (f *MemoryShared) wake(sid string) {
+	for ch := range f.watchers[sid] {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (f *MemoryShared) Create(_ context.Context, rec SessionRecord, ttl time.Duration) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, err := f.get(rec.ID); err == nil {
+		return ErrStoreExists
+	}
+	rec.Closed = nil
+	f.sessions[rec.ID] = &fakeSession{rec: rec, expires: f.now().Add(ttl)}
+	return nil
+}
+
+func (f *MemoryShared) Load(_ context.Context, sid string) (SessionRecord, SeqState, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, err := f.get(sid)
+	if err != nil {
+		return SessionRecord{}, SeqState{}, err
+	}
+	rec := s.rec
+	if rec.Closed != nil {
+		c := *rec.Closed
+		rec.Closed = &c
+	}
+	return rec, SeqState{Out: s.dirs[ToClient].state, In: s.dirs[ToServer].state}, nil
+}
+
+func (f *MemoryShared) Touch(_ context.Context, sid string, ttl time.Duration) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, err := f.get(sid)
+	if err != nil {
+		return err
+	}
+	s.rec.Established = true
+	s.expires = f.now().Add(ttl)
+	return nil
+}
+
+func (f *MemoryShared) End(_ context.Context, sid string, c CloseState, grace time.Duration) (CloseState, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, err := f.get(sid)
+	if err != nil {
+		return CloseState{}, err
+	}
+	if s.rec.Closed != nil {
+		return *s.rec.Closed, nil
+	}
+	s.rec.Closed = &c
+	s.expires = f.now().Add(grace)
+	f.wake(sid)
+	return c, nil
+}
+
+func (f *MemoryShared) Delete(_ context.Context, sid string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.sessions, sid)
+	f.wake(sid)
+	return nil
+}
+
+func (f *MemoryShared) Append(_ context.Context, sid string, d Direction, m StoredMessage, o AppendOptions) (uint64, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, err := f.get(sid)
+	if err != nil {
+		return 0, false, err
+	}
+	if o.Fence != 0 && o.Fence != s.fence {
+		return 0, false, ErrLeaseLost
+	}
+	ackIn := d == ToClient && o.AckIn > 0
+	if ackIn && o.AckIn > s.dirs[ToServer].state.Last {
+		return 0, false, ErrStoreAckAhead
+	}
+	dir := &s.dirs[d]
+	n := m.Seq
+	switch {
+	case n == 0:
+		n = dir.state.Last + 1
+	case n <= dir.state.Last:
+		if ackIn {
+			f.ackLocked(sid, s, ToServer, o.AckIn)
+		}
+		return n, false, nil
+	case n > dir.state.Last+1:
+		return 0, false, ErrStoreGap
+	}
+	if dir.state.Last > dir.state.Acked && dir.state.Bytes+int64(len(m.Data)) > int64(o.MaxBytes) {
+		return 0, false, ErrStoreFull
+	}
+	if ackIn {
+		f.ackLocked(sid, s, ToServer, o.AckIn)
+	}
+	data := append([]byte(nil), m.Data...)
+	dir.msgs = append(dir.msgs, StoredMessage{Seq: n, Binary: m.Binary, Data: data})
+	dir.state.Last = n
+	dir.state.Bytes += int64(len(data))
+	f.wake(sid)
+	return n, true, nil
+}
+
+func (f *MemoryShared) Read(_ context.Context, sid string, d Direction, from uint64, maxBytes int) ([]StoredMessage, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, err := f.get(sid)
+	if err != nil {
+		return nil, err
+	}
+	var out []StoredMessage
+	size := 0
+	for _, m := range s.dirs[d].msgs {
+		if m.Seq < from {
+			continue
+		}
+		if len(out) > 0 && size+len(m.Data) > maxBytes {
+			break
+		}
+		size += len(m.Data)
+		out = append(out, StoredMessage{Seq: m.Seq, Binary: m.Binary, Data: append([]byte(nil), m.Data...)})
+	}
+	return out, nil
+}
+
+func (f *MemoryShared) Ack(_ context.Context, sid string, d Direction, n uint64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, err := f.get(sid)
+	if err != nil {
+		return err
+	}
+	return f.ackLocked(sid, s, d, n)
+}
+
+func (f *MemoryShared) ackLocked(sid string, s *fakeSession, d Direction, n uint64) error {
+	dir := &s.dirs[d]
+	if n > dir.state.Last {
+		return ErrStoreAckAhead
+	}
+	if n <= dir.state.Acked {
+		return nil
+	}
+	i := 0
+	for i < len(dir.msgs) && dir.msgs[i].Seq <= n {
+		dir.state.Bytes -= int64(len(dir.msgs[i].Data))
+		i++
+	}
+	dir.msgs = append(dir.msgs[:0:0], dir.msgs[i:]...)
+	dir.state.Acked = n
+	f.wake(sid)
+	return nil
+}
+
+func (f *MemoryShared) Acquire(_ context.Context, sid, node string, ttl time.Duration) (Lease, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, err := f.get(sid)
+	if err != nil {
+		return Lease{}, err
+	}
+	if s.owner != "" && f.now().Before(s.leaseTo) {
+		return Lease{}, ErrLeaseHeld
+	}
+	s.fence++
+	s.owner, s.leaseTo = node+"|"+strconv.FormatUint(s.fence, 10), f.now().Add(ttl)
+	return Lease{SID: sid, Node: node, Token: s.fence}, nil
+}
+
+func (f *MemoryShared) held(s *fakeSession, l Lease) bool {
+	return s.owner == l.Node+"|"+strconv.FormatUint(l.Token, 10) && f.now().Before(s.leaseTo)
+}
+
+func (f *MemoryShared) Renew(_ context.Context, l Lease, ttl time.Duration) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, err := f.get(l.SID)
+	if err != nil {
+		return ErrLeaseLost
+	}
+	if !f.held(s, l) {
+		return ErrLeaseLost
+	}
+	s.leaseTo = f.now().Add(ttl)
+	return nil
+}
+
+func (f *MemoryShared) Release(_ context.Context, l Lease) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, err := f.get(l.SID)
+	if err != nil {
+		return nil
+	}
+	if f.held(s, l) {
+		s.owner = ""
+		f.wake(l.SID)
+	}
+	return nil
+}
+
+func (f *MemoryShared) Watch(sid string) (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	f.mu.Lock()
+	if f.watchers[sid] == nil {
+		f.watchers[sid] = map[chan struct{}]struct{}{}
+	}
+	f.watchers[sid][ch] = struct{}{}
+	f.mu.Unlock()
+	var once sync.Once
+	return ch, func() {
+		once.Do(func() {
+			f.mu.Lock()
+			delete(f.watchers[sid], ch)
+			if len(f.watchers[sid]) == 0 {
+				delete(f.watchers, sid)
+			}
+			f.mu.Unlock()
+		})
+	}
+}
