@@ -125,7 +125,7 @@ func runAll(args []string) {
 	h.stopAll()
 	report := h.report()
 	fmt.Println(report)
-	if err := os.WriteFile(*out, []byte(report), 0o644); err != nil {
+	if err := os.WriteFile(*out, []byte(report+keptTail(*out)), 0o644); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Fprintf(os.Stderr, "wrote %s in %v\n", *out, time.Since(h.started).Round(time.Second))
@@ -317,3 +317,22 @@ var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+(\d+)\s+([\d.]+)
 
 // slowTimeout is the SlowTimeout used by the black-hole row.
 var slowTimeout = client.DefaultSlowTimeout
+
+// keptMarker starts the hand-written part of the report file (figures from
+// other harnesses, such as the browser bundle's size from make wasm): a run
+// rewrites what is above it and keeps it and what follows.
+const keptMarker = "<!-- kept by benchrun: hand-written sections below -->"
+
+// keptTail returns the marker and everything after it in the file at path,
+// or "" when the file or the marker is missing.
+func keptTail(path string) string {
+	old, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	i := strings.Index(string(old), keptMarker)
+	if i < 0 {
+		return ""
+	}
+	return "\n" + string(old[i:])
+}
