@@ -51,9 +51,10 @@ type fakeLink struct {
 	once    sync.Once
 	closed  chan struct{}
 
-	mu   sync.Mutex
-	sent []wire.Frame
-	pong bool // answer p with q (a probe's round trip)
+	mu    sync.Mutex
+	sent  []wire.Frame
+	pong  bool // answer p with q (a probe's round trip)
+	acked uint64
 }
 
 func newFakeLink(tr, sid string, resumed bool) *fakeLink {
@@ -83,6 +84,18 @@ func (l *fakeLink) Send(ctx context.Context, frames []wire.Frame) error {
 		}
 	}
 	return nil
+}
+
+// Acked sends an ack frame at once when recv is new, as a WebSocket link
+// does (soon).
+func (l *fakeLink) Acked(recv uint64) {
+	l.mu.Lock()
+	fresh := recv > l.acked
+	l.acked = max(l.acked, recv)
+	l.mu.Unlock()
+	if fresh {
+		_ = l.Send(context.Background(), []wire.Frame{{Kind: wire.KindAck, Seq: recv}})
+	}
 }
 
 func (l *fakeLink) Recv(ctx context.Context) (wire.Frame, error) {

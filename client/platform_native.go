@@ -36,7 +36,6 @@ func (n *nativeLinks) DialLink(ctx context.Context, tr string, header http.Heade
 	fo := &fallback.Options{
 		Dialer:            n.d,
 		Header:            func() http.Header { return header },
-		Ack:               n.c.recv,
 		FirstEventTimeout: n.o.FirstEventWait,
 		MaxMessage:        n.o.MaxMessageBytes,
 		Logger:            n.o.Logger,

@@ -33,6 +33,7 @@ type wsLink struct {
 	once  sync.Once
 	done  chan struct{}
 	pings *time.Ticker
+	acks  *link.Acker // session mode: acks as a frames, as soon as possible
 }
 
 // wsOverhead is what a WebSocket message holds beyond its payload: the frame
@@ -105,16 +106,33 @@ func dialWS(ctx context.Context, d *transport.Dialer, o *Options, header http.He
 	if f.Welcome.Max > 0 {
 		l.max = int(min(f.Welcome.Max, int64(l.max))) // the server may lower the bound, never raise it
 	}
+	l.acks = link.NewAcker(0, func(recv uint64) error {
+		return l.Send(context.Background(), []wire.Frame{{Kind: wire.KindAck, Seq: recv}})
+	})
 	return l, nil
 }
 
 func (l *wsLink) Transport() string      { return wire.TransportWebSocket }
 func (l *wsLink) Welcome() *wire.Welcome { return l.welcome }
 
+// Acked sends an ack frame soon (one for a burst), or with the next Send.
+func (l *wsLink) Acked(recv uint64) {
+	if l.acks != nil {
+		l.acks.Acked(recv)
+	}
+}
+
 func (l *wsLink) Send(ctx context.Context, frames []wire.Frame) error {
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
 	l.conn.SetWriteDeadline(time.Now().Add(max(l.timeout, 10*time.Second)))
+	if l.acks != nil {
+		if recv, ok := l.acks.Take(); ok {
+			if err := l.writeLocked(&wire.Frame{Kind: wire.KindAck, Seq: recv}); err != nil {
+				return err
+			}
+		}
+	}
 	for i := range frames {
 		if err := l.writeLocked(&frames[i]); err != nil {
 			return err
@@ -247,7 +265,11 @@ func (l *wsLink) CloseWith(code int) error {
 		_ = l.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""),
 			time.Now().Add(closeFrameWait))
 	}
-	return l.conn.Close()
+	err := l.conn.Close()
+	if l.acks != nil {
+		l.acks.Stop()
+	}
+	return err
 }
 
 // closeFrameWait bounds the write of the close frame in Close.

@@ -36,7 +36,7 @@ func TestStripTetherParams(t *testing.T) {
 // PROTOCOL.md, with tether_sid once there is a session.
 func TestURL(t *testing.T) {
 	f := newFake(t)
-	c, err := options(f.dialer(t, f.srv.URL+"/rt?room=42#frag", nil), &core{}).resolve(true)
+	c, err := options(f.dialer(t, f.srv.URL+"/rt?room=42#frag", nil), &core{}).resolve()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,16 +26,13 @@ var dialers = []struct {
 	{wire.TransportPoll, DialPoll},
 }
 
-// core stands in for the client core: it keeps recv, the ack of polls.
+// core stands in for the client core: it keeps recv and tells the link.
 type core struct{ recv atomic.Uint64 }
 
-func (c *core) ack() uint64 { return c.recv.Load() }
-
-// options returns Options on d whose Ack is c's recv.
-func options(d *transport.Dialer, c *core) *Options {
+// options returns Options on d.
+func options(d *transport.Dialer, _ *core) *Options {
 	return &Options{
 		Dialer: d,
-		Ack:    c.ack,
 		Header: func() http.Header { return http.Header{"Authorization": {"Bearer app-token"}} },
 	}
 }
@@ -68,6 +65,7 @@ func recv(t *testing.T, l link.Link, c *core, n int) []wire.Frame {
 		}
 		if (f.Kind == wire.KindText || f.Kind == wire.KindBinary) && f.Seq == c.recv.Load()+1 {
 			c.recv.Store(f.Seq)
+			l.Acked(f.Seq)
 		}
 		out = append(out, f)
 	}
@@ -335,10 +333,9 @@ func TestOptionsRequired(t *testing.T) {
 		a    link.Attach
 	}{
 		{"sse nil options", DialSSE, nil, link.Attach{}},
-		{"poll no dialer", DialPoll, &Options{Ack: (&core{}).ack}, link.Attach{}},
-		{"poll no ack", DialPoll, &Options{Dialer: d}, link.Attach{}},
+		{"poll no dialer", DialPoll, &Options{}, link.Attach{}},
 		{"sse probe", DialSSE, &Options{Dialer: d}, link.Attach{Probe: true}},
-		{"poll probe", DialPoll, &Options{Dialer: d, Ack: (&core{}).ack}, link.Attach{Probe: true}},
+		{"poll probe", DialPoll, &Options{Dialer: d}, link.Attach{Probe: true}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/transport"
 )
 
@@ -38,12 +37,6 @@ type Options struct {
 	// Nil: no extra headers.
 	Header func() http.Header
 
-	// Ack returns the client's current recv, put in every poll. The
-	// attaches (SSE and poll-open) carry link.Attach.Ack instead. It is
-	// called from the goroutine that calls Recv. Required by DialPoll;
-	// DialSSE does not use it.
-	Ack link.AckFunc
-
 	// FirstEventTimeout is how long DialSSE waits for the welcome event after
 	// its request was written. A proxy that buffers event streams keeps it
 	// from arriving; DialSSE then fails with ErrNoFirstEvent. Zero:
@@ -66,24 +59,19 @@ type Options struct {
 type config struct {
 	dialer     *transport.Dialer
 	header     func() http.Header
-	ack        link.AckFunc
 	firstEvent time.Duration
 	max        int64
 	log        *slog.Logger
 }
 
 // resolve checks o and fills in the defaults.
-func (o *Options) resolve(needAck bool) (*config, error) {
+func (o *Options) resolve() (*config, error) {
 	if o == nil || o.Dialer == nil {
 		return nil, errors.New("fallback: Options.Dialer is required")
-	}
-	if needAck && o.Ack == nil {
-		return nil, errors.New("fallback: Options.Ack is required for long-polling")
 	}
 	c := &config{
 		dialer:     o.Dialer,
 		header:     o.Header,
-		ack:        o.Ack,
 		firstEvent: o.FirstEventTimeout,
 		max:        int64(o.MaxMessage),
 		log:        o.Logger,

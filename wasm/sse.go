@@ -94,6 +94,7 @@ func dialSSE(ctx context.Context, t *transport.Target, header http.Header, max i
 	limit := int(bodyLimit(r.max))
 	rd := sse.NewReader(resp.body, &sse.Options{MaxLineBytes: limit, MaxEventBytes: limit})
 	l := &sseLink{base: newBase(r, w, life, die), stream: make(chan wire.Frame, 16)}
+	l.pacedAcks(sseAckInterval)
 	timeout := r.timeout
 	watchdog := time.AfterFunc(timeout, func() { l.die(errSilent(r.name, "no bytes from the stream", timeout)) })
 	resp.body.onData = func() { watchdog.Reset(timeout) } // any byte, a heartbeat too, is a sign of life
@@ -118,6 +119,13 @@ func nextTetherEvent(rd *sse.Reader) (sse.Event, error) {
 }
 
 // Recv returns the next frame, from the stream or a send answer.
+// sseAckInterval paces acks on SSE, which cost a POST each (or ride on the
+// client's next POST).
+const sseAckInterval = 250 * time.Millisecond
+
+// Acked sends the client's recv in a POST soon, paced by sseAckInterval.
+func (l *sseLink) Acked(recv uint64) { l.acks.Acked(recv) }
+
 func (l *sseLink) Recv(ctx context.Context) (wire.Frame, error) {
 	for {
 		if l.isClosed() {

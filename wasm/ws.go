@@ -43,6 +43,8 @@ type wsLink struct {
 	watchdog *time.Timer
 	once     sync.Once
 	dieOnce  sync.Once
+	wmu      sync.Mutex  // one Send at a time (hdr)
+	acks     *link.Acker // acks as a frames, as soon as possible
 }
 
 type wsMsg struct {
@@ -128,8 +130,14 @@ func dialWS(ctx context.Context, url string, max int, a link.Attach) (*wsLink, e
 		l.ws.Call("close", 4000, "no frame in time")
 	})
 	l.mu.Unlock()
+	l.acks = link.NewAcker(0, func(recv uint64) error {
+		return l.Send(context.Background(), []wire.Frame{{Kind: wire.KindAck, Seq: recv}})
+	})
 	return l, nil
 }
+
+// Acked sends an ack frame soon (one for a burst), or with the next Send.
+func (l *wsLink) Acked(recv uint64) { l.acks.Acked(recv) }
 
 // listen adds an event listener whose js.Func Close removes and releases.
 func (l *wsLink) listen(event string, fn func(e js.Value)) {
@@ -196,6 +204,11 @@ func (l *wsLink) Send(ctx context.Context, frames []wire.Frame) error {
 	}
 	if s := l.ws.Get("readyState").Int(); s != 1 {
 		return fmt.Errorf("wasm: websocket: not open (readyState %d)", s)
+	}
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	if recv, ok := l.acks.Take(); ok {
+		frames = append([]wire.Frame{{Kind: wire.KindAck, Seq: recv}}, frames...)
 	}
 	for i := range frames {
 		f := &frames[i]
@@ -293,5 +306,8 @@ func (l *wsLink) Close() error {
 		}
 		l.funcs = nil
 	})
+	if l.acks != nil {
+		l.acks.Stop()
+	}
 	return nil
 }

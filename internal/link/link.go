@@ -17,7 +17,7 @@ import (
 type Attach struct {
 	SID   string // session to resume; empty: start a new session
 	Key   string // the session's resume secret; empty with SID empty
-	Ack   uint64 // the client's recv when attaching (later requests use an AckFunc)
+	Ack   uint64 // the client's recv when attaching (later ones reach the link through Acked)
 	Probe bool   // WebSocket only: probe for an upgrade (see PROTOCOL.md section 10)
 }
 
@@ -50,11 +50,14 @@ type Link interface {
 	// liveness timeout: no frame or heartbeat within the welcome's timeout).
 	Recv(ctx context.Context) (wire.Frame, error)
 
+	// Acked tells the link the client's recv (the highest data seq taken
+	// into the inbox); the link carries it to the server by its own policy:
+	// a WebSocket sends an ack frame soon, SSE a paced POST, long-polling
+	// puts it in its next poll. It never blocks. Frames the client passes
+	// to Send may hold an ack too (answering a close).
+	Acked(recv uint64)
+
 	// Close ends the link at once; later calls return errors matching
 	// net.ErrClosed. It does not end the session.
 	Close() error
 }
-
-// AckFunc returns the client's current recv, for transports that carry the
-// ack in their requests (long-poll polls, SSE reconnects).
-type AckFunc func() uint64
