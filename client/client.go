@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tether-sdk/tether/transport"
 	"io"
-	"net/http"
 	"sync"
 	"syscall"
 	"time"
@@ -41,9 +41,10 @@ func (s State) String() string {
 // returned. Events are delivered to Options.OnEvent in order by one
 // goroutine.
 type Client struct {
-	o     Options
-	links LinkDialer
-	ev    *dispatcher
+	o          Options
+	links      linkDialer
+	closeLinks linkDialer // the unwrapped links, to release on close
+	ev         *dispatcher
 
 	ctx    context.Context // the client's life
 	cancel context.CancelFunc
@@ -99,12 +100,13 @@ func Dial(ctx context.Context, rawURL string, opts *Options) (*Client, error) {
 		o: o, ctx: cctx, cancel: cancel, wake: make(chan struct{}), poke: make(chan struct{}, 1),
 		maxMsg: o.MaxMessageBytes,
 	}
-	links, err := newLinkDialer(rawURL, &c.o, c)
+	links, err := newLinkDialer(rawURL, &c.o)
 	if err != nil {
 		cancel()
 		return nil, err
 	}
 	c.links = publicLinks{links}
+	c.closeLinks = links
 	c.ev = newDispatcher(o.OnEvent)
 	c.ev.emit(ConnectingEvent{Attempt: 1})
 	start := time.Now()
@@ -400,7 +402,7 @@ func (c *Client) finish(err error) {
 	if cur != nil {
 		cur.l.Close()
 	}
-	if n, ok := c.links.(interface{ close() }); ok {
+	if n, ok := c.closeLinks.(interface{ close() }); ok {
 		n.close()
 	}
 	c.ev.emit(ClosedEvent{Err: err, Unacknowledged: unacked})
@@ -419,10 +421,10 @@ func (c *Client) recv() uint64 {
 }
 
 // headers builds the headers of one connect.
-func (c *Client) headers(ctx context.Context) (http.Header, error) {
+func (c *Client) headers(ctx context.Context) (transport.Header, error) {
 	h := c.o.Header.Clone()
 	if h == nil {
-		h = http.Header{}
+		h = transport.Header{}
 	}
 	if origin := c.origin(); origin != "" && h.Get("Origin") == "" {
 		h.Set("Origin", origin) // on every transport, so origin checks agree

@@ -118,5 +118,5 @@ func (l *fakeLink) push(f wire.Frame) { l.in <- f }
 
 // fakeOpts are options dialing through d, with events recorded in ev.
 func fakeOpts(d *fakeDialer, ev *events) *Options {
-	return &Options{LinkDialer: d, OnEvent: ev.add, ProbeInterval: -1}
+	return &Options{linkDialer: d, OnEvent: ev.add, ProbeInterval: -1}
 }

@@ -16,8 +16,8 @@ import (
 )
 
 // ErrNoFirstEvent is the cause of the *transport.HandshakeError (class
-// ClassRefused) with which DialSSE fails when no welcome event arrived within
-// Options.FirstEventTimeout: something on the way, typically a proxy, buffers
+// ClassRefused) with which dialSSE fails when no welcome event arrived within
+// dialOptions.FirstEventTimeout: something on the way, typically a proxy, buffers
 // the event stream, so SSE cannot work on this network. Long-polling, whose
 // answers are complete bodies, usually still does.
 var ErrNoFirstEvent = errors.New("fallback: no first SSE event in time: a proxy on the way buffers event streams")

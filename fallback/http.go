@@ -47,7 +47,7 @@ type requester struct {
 
 	// Session, set by the attach; not changed once the link is running.
 	sid, key string
-	own      int64         // Options.MaxMessage: the client's payload bound, never exceeded
+	own      int64         // dialOptions.MaxMessage: the client's payload bound, never exceeded
 	max      int64         // payload bound: own, then the smaller of own and the welcome's max
 	timeout  time.Duration // the welcome's timeout: bounds a send's answer
 }
@@ -73,7 +73,7 @@ func newRequester(c *config, name string, a link.Attach) *requester {
 // welcomed takes the session's parameters from the welcome w of a new
 // session or a resume. The welcome's max can lower the payload bound, never
 // raise it above the client's own: a server cannot make the client read
-// more than Options.MaxMessage allows.
+// more than dialOptions.MaxMessage allows.
 func (r *requester) welcomed(w *wire.Welcome) {
 	r.sid = w.SID
 	if w.Key != "" {

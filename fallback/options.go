@@ -11,11 +11,11 @@ import (
 	"github.com/tether-sdk/tether/transport"
 )
 
-// Defaults of Options and of a welcome that leaves a field at zero.
+// Defaults of dialOptions and of a welcome that leaves a field at zero.
 const (
-	// DefaultFirstEventTimeout is Options.FirstEventTimeout when it is zero.
+	// DefaultFirstEventTimeout is dialOptions.FirstEventTimeout when it is zero.
 	DefaultFirstEventTimeout = 3 * time.Second
-	// DefaultMaxMessage is Options.MaxMessage when it is zero (1 MiB, the
+	// DefaultMaxMessage is dialOptions.MaxMessage when it is zero (1 MiB, the
 	// protocol's default max).
 	DefaultMaxMessage = 1 << 20
 
@@ -23,9 +23,9 @@ const (
 	defaultPoll    = 25 * time.Second // a welcome's poll when it gives 0
 )
 
-// Options are shared by DialSSE and DialPoll. They are read when a link is
+// dialOptions are shared by dialSSE and dialPoll. They are read when a link is
 // dialled and not modified.
-type Options struct {
+type dialOptions struct {
 	// Dialer carries every request (its HTTPClient, with the same proxy, TLS
 	// settings and pins as the WebSocket) to its Target().HTTP URL.
 	// Required.
@@ -37,9 +37,9 @@ type Options struct {
 	// Nil: no extra headers.
 	Header func() http.Header
 
-	// FirstEventTimeout is how long DialSSE waits for the welcome event after
+	// FirstEventTimeout is how long dialSSE waits for the welcome event after
 	// its request was written. A proxy that buffers event streams keeps it
-	// from arriving; DialSSE then fails with ErrNoFirstEvent. Zero:
+	// from arriving; dialSSE then fails with ErrNoFirstEvent. Zero:
 	// DefaultFirstEventTimeout.
 	FirstEventTimeout time.Duration
 
@@ -55,7 +55,7 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// config is Options after checks and defaults.
+// config is dialOptions after checks and defaults.
 type config struct {
 	dialer     *transport.Dialer
 	header     func() http.Header
@@ -65,9 +65,9 @@ type config struct {
 }
 
 // resolve checks o and fills in the defaults.
-func (o *Options) resolve() (*config, error) {
+func (o *dialOptions) resolve() (*config, error) {
 	if o == nil || o.Dialer == nil {
-		return nil, errors.New("fallback: Options.Dialer is required")
+		return nil, errors.New("fallback: dialOptions.Dialer is required")
 	}
 	c := &config{
 		dialer:     o.Dialer,

@@ -42,11 +42,11 @@ type pollResult struct {
 	err    error
 }
 
-// DialPoll attaches to a session (a new one when a.SID is empty) for
+// dialPoll attaches to a session (a new one when a.SID is empty) for
 // long-polling: GET ?tether=poll-open, answered at once with the welcome.
 // ctx bounds the dial only (and the dial waits at most 45 s for the answer).
-// Errors are those of DialSSE, without the first-event check.
-func DialPoll(ctx context.Context, o *Options, a link.Attach) (link.Link, error) {
+// Errors are those of dialSSE, without the first-event check.
+func dialPoll(ctx context.Context, o *dialOptions, a link.Attach) (link.Link, error) {
 	c, err := o.resolve()
 	if err != nil {
 		return nil, err

@@ -27,15 +27,15 @@ type sseLink struct {
 	streamErr error
 }
 
-// DialSSE attaches to a session (a new one when a.SID is empty) over
+// dialSSE attaches to a session (a new one when a.SID is empty) over
 // Server-Sent Events: GET ?tether=sse, then it waits for the welcome event.
 //
 // ctx bounds the dial only, not the link. A non-2xx answer is a classified
 // *transport.HandshakeError, in a *link.ServerError when it carries a Tether
 // error object (for example wire.CodeSessionNotFound on a resume). No
-// welcome within Options.FirstEventTimeout of the request being written is a
+// welcome within dialOptions.FirstEventTimeout of the request being written is a
 // HandshakeError of class ClassRefused wrapping ErrNoFirstEvent.
-func DialSSE(ctx context.Context, o *Options, a link.Attach) (link.Link, error) {
+func dialSSE(ctx context.Context, o *dialOptions, a link.Attach) (link.Link, error) {
 	c, err := o.resolve()
 	if err != nil {
 		return nil, err

@@ -5,7 +5,8 @@ package wasm
 import (
 	"context"
 	"errors"
-	"net/http"
+	"github.com/tether-sdk/tether/internal/jsutil"
+	"github.com/tether-sdk/tether/transport"
 	"runtime"
 	"sync"
 	"syscall/js"
@@ -25,11 +26,11 @@ import (
 func RegisterBridge(name string) {
 	b := &bridge{clients: map[int]*jsClient{}}
 	obj := js.Global().Get("Object").New()
-	obj.Set("open", funcOf(b.open))
-	obj.Set("send", funcOf(b.send))
-	obj.Set("close", funcOf(b.close))
-	obj.Set("info", funcOf(b.info))
-	obj.Set("stats", funcOf(b.stats))
+	obj.Set("open", jsutil.FuncOf(b.open))
+	obj.Set("send", jsutil.FuncOf(b.send))
+	obj.Set("close", jsutil.FuncOf(b.close))
+	obj.Set("info", jsutil.FuncOf(b.info))
+	obj.Set("stats", jsutil.FuncOf(b.stats))
 	js.Global().Set(name, obj)
 }
 
@@ -94,7 +95,7 @@ func (b *bridge) open(_ js.Value, args []js.Value) any {
 
 func (jc *jsClient) run(url string, o *client.Options) {
 	defer jc.release()
-	c, err := Dial(jc.ctx, url, o)
+	c, err := client.Dial(jc.ctx, url, o)
 	if err != nil {
 		jc.mu.Lock()
 		closing, code, reason := jc.closing, jc.closeCode, jc.closeReason
@@ -131,7 +132,7 @@ func (jc *jsClient) receiveLoop() {
 			return
 		}
 		if m.Binary {
-			a := bytesToJS(m.Data)
+			a := jsutil.BytesToJS(m.Data)
 			jc.emit.Invoke("message", a.Get("buffer"), true)
 		} else {
 			jc.emit.Invoke("message", string(m.Data), false)
@@ -257,7 +258,7 @@ func (b *bridge) send(_ js.Value, args []js.Value) any {
 	}
 	var m client.Message
 	if args[2].Bool() {
-		m = client.Binary(bytesFromJS(args[1]))
+		m = client.Binary(jsutil.BytesFromJS(args[1]))
 	} else {
 		m = client.Text(args[1].String())
 	}
@@ -280,7 +281,7 @@ func (b *bridge) send(_ js.Value, args []js.Value) any {
 
 // close(id, code, reason): queued messages go first, then the close.
 func (b *bridge) close(_ js.Value, args []js.Value) any {
-	jc := b.get(arg0(args))
+	jc := b.get(jsutil.Arg0(args))
 	if jc == nil {
 		return nil
 	}
@@ -309,7 +310,7 @@ func (b *bridge) close(_ js.Value, args []js.Value) any {
 
 // info(id) -> {transport, sessionId, bufferedAmount}.
 func (b *bridge) info(_ js.Value, args []js.Value) any {
-	jc := b.get(arg0(args))
+	jc := b.get(jsutil.Arg0(args))
 	if jc == nil {
 		return js.ValueOf(map[string]any{"transport": "", "sessionId": "", "bufferedAmount": 0})
 	}
@@ -328,7 +329,7 @@ func (b *bridge) stats(js.Value, []js.Value) any {
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	return js.ValueOf(map[string]any{"clients": n, "funcs": LiveFuncs(), "goroutines": runtime.NumGoroutine(), "heapBytes": ms.HeapAlloc})
+	return js.ValueOf(map[string]any{"clients": n, "funcs": jsutil.LiveFuncs(), "goroutines": runtime.NumGoroutine(), "heapBytes": ms.HeapAlloc})
 }
 
 func itoa(n int) string { return js.ValueOf(n).Call("toString").String() }
@@ -356,7 +357,7 @@ func optionsFromJS(v js.Value) (*client.Options, error) {
 		}
 	}
 	if h := v.Get("headers"); h.Truthy() {
-		o.Header = http.Header{}
+		o.Header = transport.Header{}
 		entries := js.Global().Get("Object").Call("entries", h)
 		for i := 0; i < entries.Length(); i++ {
 			e := entries.Index(i)

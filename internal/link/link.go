@@ -2,9 +2,15 @@
 // the transports that carry a session: a Link is one attached transport
 // connection (a WebSocket, an SSE stream plus its send POSTs, or a long-poll
 // cycle) that moves protocol frames in order. The client core owns sequence
-// numbers, acks, replay and reconnection; a Link only carries frames and
-// reports when it is dead. Native WebSocket links live in client/, SSE and
-// long-poll links in fallback/, browser links in wasm/.
+// numbers, replay and reconnection; a Link carries frames, carries acks by
+// its own policy (Acked), and reports when it is dead.
+//
+// One home per link kind, each with its native and its browser (js && wasm)
+// implementation side by side: WebSocket in package transport (wslink.go,
+// wslink_js.go), SSE and long-polling in package fallback (sse.go,
+// sse_js.go, poll.go, poll_js.go). They Register their DialFunc in init;
+// the client dials through Dial with an Env and never names a transport's
+// implementation.
 package link
 
 import (
@@ -58,6 +64,6 @@ type Link interface {
 	Acked(recv uint64)
 
 	// Close ends the link at once; later calls return errors matching
-	// net.ErrClosed. It does not end the session.
+	// net.ErrClosed (link.ErrClosed in the browser). It does not end the session.
 	Close() error
 }

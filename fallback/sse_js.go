@@ -1,13 +1,12 @@
 //go:build js && wasm
 
-package wasm
+package fallback
 
 import (
 	"context"
 	"fmt"
 	"io"
 	"mime"
-	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -27,9 +26,9 @@ type sseLink struct {
 // dialSSE attaches over Server-Sent Events: GET ?tether=sse with a streamed
 // body, then the welcome event. No welcome within firstEvent of the fetch
 // is ErrNoFirstEvent (a buffering proxy): the client moves on.
-func dialSSE(ctx context.Context, t *transport.Target, header http.Header, max int, firstEvent time.Duration, a link.Attach) (link.Link, error) {
+func dialSSE(ctx context.Context, t *transport.Target, header transport.Header, max int, firstEvent time.Duration, a link.Attach) (link.Link, error) {
 	if a.Probe {
-		return nil, fmt.Errorf("wasm: sse: probes are WebSocket only")
+		return nil, fmt.Errorf("fallback: sse: probes are WebSocket only")
 	}
 	r := newRequester(wire.TransportSSE, t, header, max, a)
 	life, die := context.WithCancelCause(context.Background())
@@ -58,7 +57,7 @@ func dialSSE(ctx context.Context, t *transport.Target, header http.Header, max i
 		}
 		return nil, err
 	}
-	resp, err := r.fetch(life, http.MethodGet, wire.ModeSSE, a.SID != "", a.Ack, nil)
+	resp, err := r.fetch(life, "GET", wire.ModeSSE, a.SID != "", a.Ack, nil)
 	if err != nil {
 		return fail(nil, err)
 	}
@@ -163,11 +162,11 @@ func (l *sseLink) readEvents(resp *response, rd *sse.Reader, watchdog *time.Time
 	for {
 		ev, err := nextTetherEvent(rd)
 		if err != nil {
-			return fmt.Errorf("wasm: sse: reading the stream: %w", err)
+			return fmt.Errorf("fallback: sse: reading the stream: %w", err)
 		}
 		f, err := wire.ParseJSON([]byte(ev.Data), int(l.r.max))
 		if err != nil {
-			return fmt.Errorf("wasm: sse: event: %w", err)
+			return fmt.Errorf("fallback: sse: event: %w", err)
 		}
 		switch f.Kind {
 		case wire.KindText, wire.KindBinary, wire.KindAck, wire.KindClose, wire.KindSuperseded:

@@ -1,11 +1,11 @@
 //go:build js && wasm
 
-package wasm
+package fallback
 
 import (
 	"errors"
 	"fmt"
-	"net"
+	"github.com/tether-sdk/tether/internal/link"
 	"os"
 	"time"
 
@@ -18,7 +18,7 @@ import (
 // (typically a proxy) buffers event streams, so the client moves on to
 // long-polling. In the browser the window starts when fetch is called, not
 // when the request is written (the page cannot see that moment).
-var ErrNoFirstEvent = errors.New("wasm: no first SSE event in time: a proxy on the way buffers event streams")
+var ErrNoFirstEvent = errors.New("fallback: no first SSE event in time: a proxy on the way buffers event streams")
 
 // CloseError is a WebSocket closed by the browser or the server before the
 // link ended it, with the close event's code, reason and wasClean.
@@ -32,22 +32,22 @@ type CloseError struct {
 
 func (e *CloseError) Error() string {
 	if e.Code == 1006 {
-		return "wasm: websocket: the connection failed or the upgrade was refused (close 1006; the browser does not tell which)"
+		return "fallback: websocket: the connection failed or the upgrade was refused (close 1006; the browser does not tell which)"
 	}
-	return fmt.Sprintf("wasm: websocket closed: %d %q (clean: %v)", e.Code, e.Reason, e.WasClean)
+	return fmt.Sprintf("fallback: websocket closed: %d %q (clean: %v)", e.Code, e.Reason, e.WasClean)
 }
 
 // errClosed is what calls on a link closed by Close return.
 func errClosed(transportName string) error {
-	return fmt.Errorf("wasm: %s link closed: %w", transportName, net.ErrClosed)
+	return fmt.Errorf("fallback: %s link closed: %w", transportName, link.ErrClosed)
 }
 
 // errSilent is a link's liveness failure: no sign of life for d.
 func errSilent(transportName, what string, d time.Duration) error {
-	return fmt.Errorf("wasm: %s: %s within %v: the connection is dead: %w", transportName, what, d, os.ErrDeadlineExceeded)
+	return fmt.Errorf("fallback: %s: %s within %v: the connection is dead: %w", transportName, what, d, os.ErrDeadlineExceeded)
 }
 
 // malformedf is a protocol violation by the server.
 func malformedf(transportName, format string, args ...any) error {
-	return fmt.Errorf("wasm: %s: %s: %w", transportName, fmt.Sprintf(format, args...), wire.ErrMalformed)
+	return fmt.Errorf("fallback: %s: %s: %w", transportName, fmt.Sprintf(format, args...), wire.ErrMalformed)
 }

@@ -1,6 +1,6 @@
 //go:build !js
 
-package client
+package transport
 
 import (
 	"context"
@@ -14,11 +14,12 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/wire"
-	"github.com/tether-sdk/tether/transport"
 )
 
+func init() { link.Register(wire.TransportWebSocket, dialWSLink) }
+
 // wsLink is a session link over a native WebSocket (gorilla, through the
-// transport package's dialer). In raw mode it carries plain messages: data
+// Dialer). In raw mode it carries plain messages: data
 // frames map to WebSocket messages without a header, and liveness uses
 // WebSocket ping/pong.
 type wsLink struct {
@@ -41,16 +42,31 @@ type wsLink struct {
 // 4096).
 const wsOverhead = 4096
 
-// dialWS opens a WebSocket and, in session mode, says hello and waits for
-// the welcome (a data round trip). header is sent with the upgrade.
-func dialWS(ctx context.Context, d *transport.Dialer, o *Options, header http.Header, a link.Attach) (*wsLink, error) {
-	wo := &transport.WebSocketOptions{
+// hintRaw says what to do when the server is a plain WebSocket server.
+const hintRaw = "use raw mode for a plain WebSocket server (Options.Raw; tether connect --raw)"
+
+// dialWSLink opens a WebSocket and, in session mode, says hello and waits
+// for the welcome (a data round trip). e.Header is sent with the upgrade.
+func dialWSLink(ctx context.Context, e *link.Env, a link.Attach) (link.Link, error) {
+	d, ok := e.Dialer.(*Dialer)
+	if !ok {
+		return nil, fmt.Errorf("tether: websocket: link.Env.Dialer is %T, not a *transport.Dialer", e.Dialer)
+	}
+	l, err := dialWS(ctx, d, e, a)
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+func dialWS(ctx context.Context, d *Dialer, o *link.Env, a link.Attach) (*wsLink, error) {
+	wo := &WebSocketOptions{
 		// ctx carries the attempt's bound (Options.ConnectTimeout), which
 		// names itself in the error; this is only a backstop.
 		HandshakeTimeout:  o.ConnectTimeout + time.Second,
-		Header:            header,
-		EnableCompression: o.EnableCompression,
-		ReadLimit:         int64(o.maxMessage()) + wsOverhead,
+		Header:            http.Header(o.Header),
+		EnableCompression: o.Compression,
+		ReadLimit:         int64(o.MaxMessage) + wsOverhead,
 	}
 	if !o.Raw {
 		wo.Subprotocols = []string{wire.Subprotocol}
@@ -59,18 +75,18 @@ func dialWS(ctx context.Context, d *transport.Dialer, o *Options, header http.He
 	if err != nil {
 		return nil, withErrorAnswer(err)
 	}
-	l := &wsLink{conn: conn, raw: o.Raw, max: o.maxMessage(), done: make(chan struct{})}
+	l := &wsLink{conn: conn, raw: o.Raw, max: o.MaxMessage, done: make(chan struct{})}
 	if o.Raw {
-		l.timeout = o.rawPingInterval() * 2
+		l.timeout = o.RawPingInterval * 2
 		conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(l.timeout)) })
 		conn.SetReadDeadline(time.Now().Add(l.timeout))
-		l.pings = time.NewTicker(o.rawPingInterval())
+		l.pings = time.NewTicker(o.RawPingInterval)
 		go l.pingLoop()
 		return l, nil
 	}
 	if conn.Subprotocol() != wire.Subprotocol {
 		conn.Close()
-		return nil, &ProtocolError{Reason: fmt.Sprintf("the server at %s does not speak %s (it chose subprotocol %q); %s",
+		return nil, &link.ProtocolError{Reason: fmt.Sprintf("the server at %s does not speak %s (it chose subprotocol %q); %s",
 			d.Target().WS.Redacted(), wire.Subprotocol, conn.Subprotocol(), hintRaw)}
 	}
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
@@ -80,7 +96,7 @@ func dialWS(ctx context.Context, d *transport.Dialer, o *Options, header http.He
 		conn.Close()
 		return nil, err
 	}
-	conn.SetReadDeadline(time.Now().Add(transport.DefaultHandshakeTimeout))
+	conn.SetReadDeadline(time.Now().Add(DefaultHandshakeTimeout))
 	f, err := l.read()
 	if err != nil {
 		conn.Close()
@@ -96,7 +112,7 @@ func dialWS(ctx context.Context, d *transport.Dialer, o *Options, header http.He
 		return nil, &link.ServerError{Transport: wire.TransportWebSocket, Answer: *f.Error}
 	default:
 		conn.Close()
-		return nil, &ProtocolError{Reason: "the server answered the hello with a " + f.Kind.String() + " frame"}
+		return nil, &link.ProtocolError{Reason: "the server answered the hello with a " + f.Kind.String() + " frame"}
 	}
 	l.welcome = f.Welcome
 	l.timeout = time.Duration(f.Welcome.Timeout) * time.Millisecond
@@ -203,7 +219,7 @@ func (l *wsLink) Recv(ctx context.Context) (wire.Frame, error) {
 }
 
 func (l *wsLink) read() (wire.Frame, error) {
-	mt, msg, err := transport.ReadMessage(l.conn, int64(l.max)+wsOverhead)
+	mt, msg, err := ReadMessage(l.conn, int64(l.max)+wsOverhead)
 	if err != nil {
 		var ce *websocket.CloseError
 		if errors.As(err, &ce) && ce.Code >= wire.CloseErrorBase+400 && ce.Code < wire.CloseErrorBase+600 {
@@ -227,7 +243,7 @@ func (l *wsLink) read() (wire.Frame, error) {
 	}
 	f, err := wire.ParseWS(mt == websocket.BinaryMessage, msg, l.max)
 	if err != nil {
-		return f, &ProtocolError{Reason: "bad frame from the server", Err: err}
+		return f, &link.ProtocolError{Reason: "bad frame from the server", Err: err}
 	}
 	if f.Kind == wire.KindError {
 		return f, &link.ServerError{Transport: wire.TransportWebSocket, Answer: *f.Error}
@@ -279,7 +295,7 @@ const closeFrameWait = time.Second
 // object in a *link.ServerError, as the HTTP transports do, so the client
 // acts on the code (session_not_found, too_many_sessions, ...).
 func withErrorAnswer(err error) error {
-	var he *transport.HandshakeError
+	var he *HandshakeError
 	if !errors.As(err, &he) || len(he.Body) == 0 {
 		return err
 	}

@@ -1,12 +1,11 @@
 //go:build js && wasm
 
-package wasm
+package fallback
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -41,14 +40,14 @@ type pollResult struct {
 }
 
 // dialPoll attaches for long-polling: GET ?tether=poll-open.
-func dialPoll(ctx context.Context, t *transport.Target, header http.Header, max int, a link.Attach) (link.Link, error) {
+func dialPoll(ctx context.Context, t *transport.Target, header transport.Header, max int, a link.Attach) (link.Link, error) {
 	if a.Probe {
-		return nil, fmt.Errorf("wasm: longpoll: probes are WebSocket only")
+		return nil, fmt.Errorf("fallback: longpoll: probes are WebSocket only")
 	}
 	r := newRequester(wire.TransportPoll, t, header, max, a)
 	dctx, cancel := context.WithTimeout(ctx, defaultTimeout)
 	defer cancel()
-	resp, frames, err := r.roundTrip(dctx, http.MethodGet, wire.ModePollOpen, a.SID != "", a.Ack, nil)
+	resp, frames, err := r.roundTrip(dctx, "GET", wire.ModePollOpen, a.SID != "", a.Ack, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +94,7 @@ func (l *pollLink) Recv(ctx context.Context) (wire.Frame, error) {
 			l.pending[0] = wire.Frame{}
 			l.pending = l.pending[1:]
 			if (f.Kind == wire.KindClose || f.Kind == wire.KindSuperseded) && l.err == nil {
-				l.err = fmt.Errorf("wasm: longpoll: the server ended the link with a %s frame", f.Kind)
+				l.err = fmt.Errorf("fallback: longpoll: the server ended the link with a %s frame", f.Kind)
 			}
 			return f, nil
 		}
@@ -153,7 +152,7 @@ func (l *pollLink) poll(ack uint64) pollResult {
 func (l *pollLink) pollOnce(ack uint64) ([]wire.Frame, error) {
 	ctx, cancel := context.WithTimeoutCause(l.ctx, l.hold, l.silent)
 	defer cancel()
-	_, frames, err := l.r.roundTrip(ctx, http.MethodGet, wire.ModePoll, true, ack, nil)
+	_, frames, err := l.r.roundTrip(ctx, "GET", wire.ModePoll, true, ack, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +182,7 @@ func (l *pollLink) retry(err error, attempt int) (time.Duration, bool) {
 	var he *transport.HandshakeError
 	if errors.As(err, &he) {
 		switch {
-		case he.StatusCode == http.StatusTooManyRequests:
+		case he.StatusCode == 429:
 			wait = max(wait, he.RetryAfter, time.Second)
 			if se != nil {
 				wait = max(wait, time.Duration(se.Answer.Retry)*time.Millisecond)
