@@ -60,7 +60,7 @@ func dialWSLink(ctx context.Context, e *link.Env, a link.Attach) (link.Link, err
 }
 
 func dialWS(ctx context.Context, d *Dialer, o *link.Env, a link.Attach) (*wsLink, error) {
-	wo := &WebSocketOptions{
+	wo := &wsOptions{
 		// ctx carries the attempt's bound (Options.ConnectTimeout), which
 		// names itself in the error; this is only a backstop.
 		HandshakeTimeout:  o.ConnectTimeout + time.Second,
@@ -71,7 +71,7 @@ func dialWS(ctx context.Context, d *Dialer, o *link.Env, a link.Attach) (*wsLink
 	if !o.Raw {
 		wo.Subprotocols = []string{wire.Subprotocol}
 	}
-	conn, _, err := d.DialWebSocket(ctx, wo)
+	conn, _, err := d.dialWebSocket(ctx, wo)
 	if err != nil {
 		return nil, withErrorAnswer(err)
 	}
@@ -219,7 +219,7 @@ func (l *wsLink) Recv(ctx context.Context) (wire.Frame, error) {
 }
 
 func (l *wsLink) read() (wire.Frame, error) {
-	mt, msg, err := ReadMessage(l.conn, int64(l.max)+wsOverhead)
+	mt, msg, err := readMessage(l.conn, int64(l.max)+wsOverhead)
 	if err != nil {
 		var ce *websocket.CloseError
 		if errors.As(err, &ce) && ce.Code >= wire.CloseErrorBase+400 && ce.Code < wire.CloseErrorBase+600 {
