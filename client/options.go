@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tether-sdk/tether/internal/wire"
 	"log/slog"
 	"slices"
 	"strings"
@@ -15,16 +16,16 @@ import (
 // Defaults for the zero values of Options.
 const (
 	DefaultSlowTimeout     = 2500 * time.Millisecond
-	DefaultFirstEventWait  = 3 * time.Second
+	DefaultFirstEventWait  = wire.DefaultFirstEventWait
 	DefaultInitialBackoff  = 500 * time.Millisecond
 	DefaultMaxBackoff      = 30 * time.Second
 	DefaultHealthyAfter    = 30 * time.Second
 	DefaultProbeInterval   = 30 * time.Second
 	DefaultMaxProbeBackoff = 5 * time.Minute
 	DefaultMaxQueuedBytes  = 4 << 20
-	DefaultMaxMessageBytes = 1 << 20
+	DefaultMaxMessageBytes = wire.DefaultMax
 	DefaultRawPing         = 25 * time.Second
-	DefaultConnectTimeout  = 15 * time.Second // transport.DefaultHandshakeTimeout
+	DefaultConnectTimeout  = wire.DefaultHandshake
 )
 
 // Options configure a Client. A nil *Options means all defaults; every field

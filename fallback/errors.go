@@ -83,18 +83,3 @@ func (r *requester) frameError(resp *http.Response, e *wire.Error) error {
 	}
 	return &link.ServerError{Transport: r.name, Answer: *e, Err: he}
 }
-
-// parseErrorObject parses an error answer's body as a Tether error object,
-// with the wire package's strict checks (it is an error frame's object).
-func parseErrorObject(body []byte) (*wire.Error, bool) {
-	if len(body) == 0 {
-		return nil, false
-	}
-	b := make([]byte, 0, len(body)+6)
-	b = append(append(append(b, `["e",`...), body...), ']')
-	f, err := wire.ParseJSON(b, 0)
-	if err != nil {
-		return nil, false
-	}
-	return f.Error, true
-}

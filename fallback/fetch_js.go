@@ -21,21 +21,8 @@ import (
 // Body limits of PROTOCOL.md section 14, as the native fallback links have them.
 const (
 	maxBodyFrames  = 1024
-	bodySlack      = 64 << 10
-	maxPayloadCap  = 1 << 30
 	maxBatchFrames = 1 << 16
-	defaultTimeout = 45 * time.Second
-	defaultPoll    = 25 * time.Second
 )
-
-func bodyLimit(max int64) int64 { return 6*min(max, maxPayloadCap) + bodySlack }
-
-func millis(ms int64, def time.Duration) time.Duration {
-	if ms <= 0 {
-		return def
-	}
-	return time.Duration(min(ms, int64(24*time.Hour/time.Millisecond))) * time.Millisecond
-}
 
 // requester makes the fetch requests of one SSE or long-poll link.
 type requester struct {
@@ -239,18 +226,6 @@ func (r *requester) frameError(resp *response, e *wire.Error) error {
 		Status: strconv.Itoa(resp.status) + " " + resp.statusText,
 		Class:  transport.ClassifyStatus(status, false), Err: fmt.Errorf("error frame %q", e.Code)}
 	return &link.ServerError{Transport: r.name, Answer: *e, Err: he}
-}
-
-func parseErrorObject(body []byte) (*wire.Error, bool) {
-	if len(body) == 0 {
-		return nil, false
-	}
-	b := append(append([]byte(`["e",`), body...), ']')
-	f, err := wire.ParseJSON(b, 0)
-	if err != nil {
-		return nil, false
-	}
-	return f.Error, true
 }
 
 // roundTrip makes a request whose answer is one JSON batch and returns its

@@ -22,18 +22,9 @@ import (
 
 // Body limits of PROTOCOL.md section 14.
 const (
-	maxBodyFrames  = 1024     // frames in one send body
-	bodySlack      = 64 << 10 // bytes on top of 6 x max in a body or an answer
-	maxPayloadCap  = 1 << 30  // bound on max in bodyLimit, to keep the arithmetic safe
-	maxBatchFrames = 1 << 16  // frames accepted in one answer (servers send at most 1024)
+	maxBodyFrames  = 1024    // frames in one send body
+	maxBatchFrames = 1 << 16 // frames accepted in one answer (servers send at most 1024)
 )
-
-// bodyLimit is the largest send body, answer, SSE line or SSE event for
-// payloads of up to max bytes: 6 x max + 64 KiB, room for one payload in the
-// worst JSON escaping.
-func bodyLimit(max int64) int64 {
-	return 6*min(max, maxPayloadCap) + bodySlack
-}
 
 // requester makes the HTTP requests of one link: one URL, one session.
 type requester struct {
@@ -83,14 +74,6 @@ func (r *requester) welcomed(w *wire.Welcome) {
 		r.max = min(w.Max, r.own)
 	}
 	r.timeout = millis(w.Timeout, defaultTimeout)
-}
-
-// millis converts a welcome's milliseconds, def when 0.
-func millis(ms int64, def time.Duration) time.Duration {
-	if ms <= 0 {
-		return def
-	}
-	return time.Duration(min(ms, int64(24*time.Hour/time.Millisecond))) * time.Millisecond
 }
 
 // tetherParams are the query parameters this package sets; any the

@@ -4,6 +4,7 @@ package fallback
 
 import (
 	"errors"
+	"github.com/tether-sdk/tether/internal/wire"
 	"log/slog"
 	"net/http"
 	"time"
@@ -14,13 +15,10 @@ import (
 // Defaults of dialOptions and of a welcome that leaves a field at zero.
 const (
 	// DefaultFirstEventTimeout is dialOptions.FirstEventTimeout when it is zero.
-	DefaultFirstEventTimeout = 3 * time.Second
+	DefaultFirstEventTimeout = wire.DefaultFirstEventWait
 	// DefaultMaxMessage is dialOptions.MaxMessage when it is zero (1 MiB, the
 	// protocol's default max).
-	DefaultMaxMessage = 1 << 20
-
-	defaultTimeout = 45 * time.Second // a welcome's timeout when it gives 0 (PROTOCOL.md 14)
-	defaultPoll    = 25 * time.Second // a welcome's poll when it gives 0
+	DefaultMaxMessage = wire.DefaultMax
 )
 
 // dialOptions are shared by dialSSE and dialPoll. They are read when a link is

@@ -20,7 +20,7 @@ import (
 
 // DefaultHandshakeTimeout bounds a WebSocket dial (TCP, proxy, TLS and
 // upgrade) when wsOptions.HandshakeTimeout is zero.
-const DefaultHandshakeTimeout = 15 * time.Second
+const DefaultHandshakeTimeout = wire.DefaultHandshake
 
 // DefaultReadLimit is the largest WebSocket message accepted when
 // wsOptions.ReadLimit is zero.

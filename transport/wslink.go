@@ -4,7 +4,6 @@ package transport
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -37,10 +36,9 @@ type wsLink struct {
 	acks  *link.Acker // session mode: acks as a frames, as soon as possible
 }
 
-// wsOverhead is what a WebSocket message holds beyond its payload: the frame
-// header and the control objects (PROTOCOL.md 14: the read limit is max +
-// 4096).
-const wsOverhead = 4096
+// wsOverhead is what a WebSocket message holds beyond its payload
+// (PROTOCOL.md 14: the read limit is max + 4096).
+const wsOverhead = wire.WSOverhead
 
 // hintRaw says what to do when the server is a plain WebSocket server.
 const hintRaw = "use raw mode for a plain WebSocket server (Options.Raw; tether connect --raw)"
@@ -117,7 +115,7 @@ func dialWS(ctx context.Context, d *Dialer, o *link.Env, a link.Attach) (*wsLink
 	l.welcome = f.Welcome
 	l.timeout = time.Duration(f.Welcome.Timeout) * time.Millisecond
 	if l.timeout <= 0 {
-		l.timeout = 45 * time.Second
+		l.timeout = wire.DefaultTimeout
 	}
 	if f.Welcome.Max > 0 {
 		l.max = int(min(f.Welcome.Max, int64(l.max))) // the server may lower the bound, never raise it
@@ -299,9 +297,9 @@ func withErrorAnswer(err error) error {
 	if !errors.As(err, &he) || len(he.Body) == 0 {
 		return err
 	}
-	var e wire.Error
-	if json.Unmarshal(he.Body, &e) != nil || e.Code == "" || wire.StatusOf(e.Code) == 0 {
+	e, ok := wire.ParseErrorObject(he.Body)
+	if !ok || wire.StatusOf(e.Code) == 0 {
 		return err
 	}
-	return &link.ServerError{Transport: wire.TransportWebSocket, Answer: e, Err: err}
+	return &link.ServerError{Transport: wire.TransportWebSocket, Answer: *e, Err: err}
 }

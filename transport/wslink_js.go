@@ -16,7 +16,7 @@ import (
 )
 
 // handshakeTimeout bounds a WebSocket attach: open, hello, welcome.
-const handshakeTimeout = 15 * time.Second
+const handshakeTimeout = wire.DefaultHandshake
 
 // wsLink is a session link over the browser's WebSocket. The browser gives
 // no backpressure on receive: messages wait in queue until Recv takes them;
@@ -118,7 +118,7 @@ func dialWS(ctx context.Context, url string, max int, a link.Attach) (*wsLink, e
 	l.welcome = f.Welcome
 	timeout := time.Duration(f.Welcome.Timeout) * time.Millisecond
 	if timeout <= 0 {
-		timeout = 45 * time.Second
+		timeout = wire.DefaultTimeout
 	}
 	if f.Welcome.Max > 0 {
 		l.max = int(f.Welcome.Max)
