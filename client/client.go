@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/tether-sdk/tether/transport"
 	"io"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/tether-sdk/tether/internal/seq"
 	"github.com/tether-sdk/tether/internal/wire"
+	"github.com/tether-sdk/tether/transport"
 )
 
 // State is the client's connection state.
@@ -62,8 +63,9 @@ type Client struct {
 	maxMsg      int
 	cur         *conn
 	state       State
-	closing     bool  // Close called: send the close frame, then stop
-	closed      error // why the client ended (ErrClosed after Close)
+	closing     bool       // Close called: send the close frame, then stop
+	closeFrame  wire.Close // the close frame Close sends
+	closed      error      // why the client ended (ErrClosed after Close)
 	lastGood    string
 	offered     []string // the transports of the session's last welcome (nil: not known yet)
 	disabled    []string // transports the server answered transport_disabled for, this session
@@ -337,8 +339,40 @@ const closeAnswerWait = 5 * time.Second
 // closed all the same). It may be called more than once, and after the
 // client ended by itself; it must not be called from OnEvent.
 func (c *Client) Close(ctx context.Context) error {
+	return c.close(ctx, wire.Close{Code: wire.CloseNormal, Reason: "client closed"})
+}
+
+// CloseWith is Close with the close frame's code and reason, which reach
+// the server (and a browser page's close event): code is CloseNormal or an
+// application code, 3000 to 4999, as a browser WebSocket's close accepts;
+// reason is at most 123 bytes of UTF-8. Other values return a
+// *transport.ConfigError and leave the client open.
+func (c *Client) CloseWith(ctx context.Context, code CloseCode, reason string) error {
+	if code != CloseNormal && (code < 3000 || code > 4999) {
+		return &transport.ConfigError{Field: "CloseWith code", Value: strconv.Itoa(int(code)),
+			Err: errors.New("use 1000 or an application code, 3000 to 4999")}
+	}
+	if len(reason) > 123 || !utf8.ValidString(reason) {
+		return &transport.ConfigError{Field: "CloseWith reason", Err: errors.New("at most 123 bytes of UTF-8")}
+	}
+	return c.close(ctx, wire.Close{Code: int(code), Reason: reason})
+}
+
+// Buffered returns the payload bytes given to Send that the server has not
+// acknowledged yet: queued, in flight, or sent and not yet acknowledged (a
+// browser WebSocket's bufferedAmount, counted up to the server's ack).
+func (c *Client) Buffered() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.out.Bytes()
+}
+
+func (c *Client) close(ctx context.Context, frame wire.Close) error {
 	c.mu.Lock()
 	already := c.closed != nil || c.closing
+	if !already {
+		c.closeFrame = frame
+	}
 	c.closing = true
 	c.signalLocked()
 	cur := c.cur

@@ -293,6 +293,7 @@ func (c *Client) writeLoop(cn *conn) {
 		}
 		buf = c.out.From(buf[:0], cn.cursor, 64<<10)
 		sendClose := c.closing && !closeSent && len(buf) == 0 && c.out.Last() < cn.cursor
+		closeFrame := c.closeFrame
 		w := c.wake
 		c.mu.Unlock()
 
@@ -300,7 +301,7 @@ func (c *Client) writeLoop(cn *conn) {
 			frames = append(frames, wire.Frame{Kind: messageKind(m.Binary), Seq: m.Seq, Data: m.Data})
 		}
 		if sendClose {
-			frames = append(frames, wire.Frame{Kind: wire.KindClose, Close: &wire.Close{Code: wire.CloseNormal, Reason: "client closed"}})
+			frames = append(frames, wire.Frame{Kind: wire.KindClose, Close: &closeFrame})
 		}
 		if len(frames) == 0 {
 			select {

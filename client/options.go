@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/tether-sdk/tether/internal/wire"
 	"log/slog"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/tether-sdk/tether/internal/wire"
 	"github.com/tether-sdk/tether/transport"
 )
 

@@ -5,10 +5,10 @@ package fallback
 import (
 	"errors"
 	"fmt"
-	"github.com/tether-sdk/tether/internal/link"
 	"os"
 	"time"
 
+	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/wire"
 )
 

@@ -5,7 +5,6 @@ package fallback
 import (
 	"context"
 	"fmt"
-	"github.com/tether-sdk/tether/internal/jsutil"
 	"io"
 	"net/url"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/tether-sdk/tether/internal/jsutil"
 	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/wire"
 	"github.com/tether-sdk/tether/transport"

@@ -4,11 +4,11 @@ package fallback
 
 import (
 	"errors"
-	"github.com/tether-sdk/tether/internal/wire"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/tether-sdk/tether/internal/wire"
 	"github.com/tether-sdk/tether/transport"
 )
 

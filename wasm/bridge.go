@@ -5,14 +5,14 @@ package wasm
 import (
 	"context"
 	"errors"
-	"github.com/tether-sdk/tether/internal/jsutil"
-	"github.com/tether-sdk/tether/transport"
 	"runtime"
 	"sync"
 	"syscall/js"
 	"time"
 
 	"github.com/tether-sdk/tether/client"
+	"github.com/tether-sdk/tether/internal/jsutil"
+	"github.com/tether-sdk/tether/transport"
 )
 
 // The bridge is the small object the JavaScript API (wasm/js/tether.js)
@@ -173,7 +173,14 @@ func (jc *jsClient) sendLoop() {
 			jc.mu.Unlock()
 			if closing {
 				ctx, cancel := context.WithTimeout(context.Background(), closeWait)
-				jc.c.Close(ctx) // waits for the server's answer and the final events
+				jc.mu.Lock()
+				code, reason := jc.closeCode, jc.closeReason
+				jc.mu.Unlock()
+				// The code and reason reach the server; waits for its
+				// answer and the final events. tether.js checked them.
+				if jc.c.CloseWith(ctx, client.CloseCode(code), reason) != nil {
+					jc.c.Close(ctx)
+				}
 				cancel()
 				return
 			}
@@ -268,7 +275,7 @@ func (b *bridge) send(_ js.Value, args []js.Value) any {
 	jc.mu.Lock()
 	defer jc.mu.Unlock()
 	if jc.closing {
-		return js.ValueOf(jc.outBytes)
+		return js.ValueOf(jc.buffered())
 	}
 	jc.out = append(jc.out, m)
 	jc.outBytes += len(m.Data)
@@ -276,7 +283,7 @@ func (b *bridge) send(_ js.Value, args []js.Value) any {
 	case jc.wake <- struct{}{}:
 	default:
 	}
-	return js.ValueOf(jc.outBytes)
+	return js.ValueOf(jc.buffered())
 }
 
 // close(id, code, reason): queued messages go first, then the close.
@@ -308,6 +315,17 @@ func (b *bridge) close(_ js.Value, args []js.Value) any {
 	return nil
 }
 
+// buffered is the bufferedAmount: bytes given to send that the server has
+// not acknowledged (waiting here for room in the client's queue, or in the
+// client's queue, in flight, or unacknowledged). jc.mu is held.
+func (jc *jsClient) buffered() int {
+	n := jc.outBytes
+	if jc.c != nil {
+		n += jc.c.Buffered()
+	}
+	return n
+}
+
 // info(id) -> {transport, sessionId, bufferedAmount}.
 func (b *bridge) info(_ js.Value, args []js.Value) any {
 	jc := b.get(jsutil.Arg0(args))
@@ -316,7 +334,7 @@ func (b *bridge) info(_ js.Value, args []js.Value) any {
 	}
 	jc.mu.Lock()
 	defer jc.mu.Unlock()
-	return js.ValueOf(map[string]any{"transport": jc.transport, "sessionId": jc.sid, "bufferedAmount": jc.outBytes})
+	return js.ValueOf(map[string]any{"transport": jc.transport, "sessionId": jc.sid, "bufferedAmount": jc.buffered()})
 }
 
 // stats() -> {clients, funcs, goroutines, heapBytes}: for tests of
