@@ -294,16 +294,10 @@ func closeOrphan(l link.Link, keep string) {
 const orphanCloseWait = 2 * time.Second
 
 // slowFor is how long an attempt of tr may stay silent before the next
-// transport starts in parallel. SSE bounds its own wait for the first event
-// (FirstEventWait after the request was written, PROTOCOL.md 8.1) and gives
-// way at once when it runs out; the slow timer must not cut that window
-// short, so for SSE it covers the time to write the request (SlowTimeout)
-// plus the window.
+// transport starts in parallel: SlowTimeout plus the link's own patience
+// (SSE: its first-event window, PROTOCOL.md 8.1, which it bounds itself).
 func (c *Client) slowFor(tr string) time.Duration {
-	if tr == TransportSSE {
-		return c.o.SlowTimeout + c.o.FirstEventWait
-	}
-	return c.o.SlowTimeout
+	return c.o.SlowTimeout + link.Patience(tr, &link.Env{FirstEventWait: c.o.FirstEventWait})
 }
 
 // reasonFor explains why a transport was chosen.

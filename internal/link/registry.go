@@ -37,6 +37,7 @@ type DialFunc func(ctx context.Context, e *Env, a Attach) (Link, error)
 var (
 	regMu    sync.RWMutex
 	registry = map[string]DialFunc{}
+	patience = map[string]func(*Env) time.Duration{}
 )
 
 // Register makes f the dialer of the transport named name (a wire
@@ -62,6 +63,27 @@ func Dial(ctx context.Context, name string, e *Env, a Attach) (Link, error) {
 		return nil, fmt.Errorf("tether: transport %q is not linked into this program", name)
 	}
 	return f(ctx, e, a)
+}
+
+// RegisterPatience says how long an attach of the named transport may stay
+// silent beyond the client's slow timeout before the next transport starts
+// in parallel: an SSE attach bounds its own wait for the first event and
+// gives way when it runs out, so the client must not cut that window short.
+func RegisterPatience(name string, f func(*Env) time.Duration) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	patience[name] = f
+}
+
+// Patience is the registered patience of the named transport, 0 when none.
+func Patience(name string, e *Env) time.Duration {
+	regMu.RLock()
+	f := patience[name]
+	regMu.RUnlock()
+	if f == nil {
+		return 0
+	}
+	return f(e)
 }
 
 // ProtocolError reports a server that broke the protocol (or does not speak
