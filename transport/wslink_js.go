@@ -68,6 +68,10 @@ func dialWS(ctx context.Context, url string, max int, a link.Attach) (*wsLink, e
 		// mixed content it enforces itself): no retry helps.
 		return nil, &HandshakeError{Transport: wire.TransportWebSocket, URL: url, Class: ClassConfig, Err: err}
 	}
+	// Idle until the client reports a recv; Close (fail, below) stops it.
+	l.acks = link.NewAcker(0, func(recv uint64) error {
+		return l.Send(context.Background(), []wire.Frame{{Kind: wire.KindAck, Seq: recv}})
+	})
 	l.ws.Set("binaryType", "arraybuffer")
 	l.listen("open", func(js.Value) {
 		select {
@@ -130,9 +134,6 @@ func dialWS(ctx context.Context, url string, max int, a link.Attach) (*wsLink, e
 		l.ws.Call("close", 4000, "no frame in time")
 	})
 	l.mu.Unlock()
-	l.acks = link.NewAcker(0, func(recv uint64) error {
-		return l.Send(context.Background(), []wire.Frame{{Kind: wire.KindAck, Seq: recv}})
-	})
 	return l, nil
 }
 
