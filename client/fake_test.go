@@ -12,7 +12,7 @@ import (
 	"github.com/tether-sdk/tether/internal/wire"
 )
 
-// fakeDialer is an in-memory LinkDialer for deterministic tests in a
+// fakeDialer is an in-memory linkDialer for deterministic tests in a
 // testing/synctest bubble: dial decides each attempt; the links it returns
 // are fakeLinks driven by the test.
 type fakeDialer struct {

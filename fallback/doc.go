@@ -18,7 +18,7 @@
 //
 // # SSE
 //
-// [dialSSE] sends GET ?tether=sse and waits for the first event, which must
+// dialSSE sends GET ?tether=sse and waits for the first event, which must
 // be the welcome. A proxy that buffers the response holds that event back:
 // when nothing arrives within dialOptions.FirstEventTimeout of the request being
 // written, dialSSE fails with a *transport.HandshakeError of class
@@ -30,8 +30,8 @@
 //
 // # Long-polling
 //
-// [dialPoll] sends GET ?tether=poll-open, whose answer is the welcome. Recv
-// then polls (GET ?tether=poll&tether_ack=<dialOptions.Ack()>), one poll at a
+// dialPoll sends GET ?tether=poll-open, whose answer is the welcome. Recv
+// then polls (GET ?tether=poll&tether_ack=<the last recv given to Acked>), one poll at a
 // time, and hands out the answer's frames one by one before polling again,
 // so every poll acks exactly what the client core has taken. A poll the
 // server holds until its poll time runs out answers [] and Recv polls again.
