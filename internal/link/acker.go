@@ -6,44 +6,43 @@ import (
 )
 
 // Acker carries a link's acks by the link's policy: it keeps the highest
-// recv the client reported (Acked) and sends it with send from one
-// goroutine, at most once per interval (0: as soon as possible), so that a
-// burst of messages costs one ack. Links that send frames anyway take the
-// pending ack with them (Take), which saves a write or a request.
+// recv the client reported (Acked) and sends it with send, at most once per
+// interval (0: as soon as possible), so that a burst of messages costs one
+// ack. Links that send frames anyway take the pending ack with them (Take),
+// which saves a write or a request.
 //
-// Stop ends the goroutine; send returning an error (a dead link) ends it
-// too. Acked, Take and Stop are safe for concurrent use.
+// An idle Acker holds no goroutine: one is started (or a timer set) when
+// there is an ack to send, and ends when there is none left. Stop waits for
+// it; send returning an error (a dead link) stops the Acker too. Acked, Take
+// and Stop are safe for concurrent use.
 type Acker struct {
 	interval time.Duration
 	send     func(recv uint64) error
 
 	mu         sync.Mutex
 	want, sent uint64
-
-	kick    chan struct{}
-	done    chan struct{}
-	stopped chan struct{}
-	once    sync.Once
+	last       time.Time   // when the last ack was sent
+	busy       bool        // a flush is scheduled or running
+	stopped    bool        // Stop was called, or send failed
+	timer      *time.Timer // the scheduled flush, when paced
+	wg         sync.WaitGroup
 }
 
-// NewAcker starts an Acker; send carries one ack frame (Kind a, Seq recv).
+// NewAcker returns an Acker; send carries one ack frame (Kind a, Seq recv).
 func NewAcker(interval time.Duration, send func(recv uint64) error) *Acker {
-	a := &Acker{interval: interval, send: send, kick: make(chan struct{}, 1),
-		done: make(chan struct{}), stopped: make(chan struct{})}
-	go a.run()
-	return a
+	return &Acker{interval: interval, send: send}
 }
 
 // Acked records the client's recv; a lower value than before is ignored.
 func (a *Acker) Acked(recv uint64) {
 	a.mu.Lock()
+	defer a.mu.Unlock()
 	if recv > a.want {
 		a.want = recv
 	}
-	a.mu.Unlock()
-	select {
-	case a.kick <- struct{}{}:
-	default:
+	if !a.busy && !a.stopped && a.want > a.sent {
+		a.busy = true
+		a.scheduleLocked()
 	}
 }
 
@@ -52,6 +51,10 @@ func (a *Acker) Acked(recv uint64) {
 func (a *Acker) Take() (uint64, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	return a.takeLocked()
+}
+
+func (a *Acker) takeLocked() (uint64, bool) {
 	if a.want > a.sent {
 		a.sent = a.want
 		return a.want, true
@@ -59,39 +62,57 @@ func (a *Acker) Take() (uint64, bool) {
 	return 0, false
 }
 
-// Stop ends the goroutine and waits for it. It must not be called from send.
+// Stop ends the Acker and waits for a send in progress. It must not be
+// called from send.
 func (a *Acker) Stop() {
-	a.once.Do(func() { close(a.done) })
-	<-a.stopped
+	a.mu.Lock()
+	a.stopped = true
+	if a.timer != nil && a.timer.Stop() {
+		a.busy = false
+		a.wg.Done() // the scheduled flush will not run
+	}
+	a.mu.Unlock()
+	a.wg.Wait()
 }
 
-func (a *Acker) run() {
-	defer close(a.stopped)
-	var last time.Time
+// scheduleLocked starts a flush now, or when the interval since the last
+// ack has passed.
+func (a *Acker) scheduleLocked() {
+	a.wg.Add(1)
+	var d time.Duration
+	if a.interval > 0 && !a.last.IsZero() {
+		d = a.interval - time.Since(a.last)
+	}
+	if d <= 0 {
+		go a.flush()
+		return
+	}
+	a.timer = time.AfterFunc(d, a.flush)
+}
+
+// flush sends the pending ack, then the next one while there is one (after
+// the interval when paced).
+func (a *Acker) flush() {
+	defer a.wg.Done()
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	for {
-		select {
-		case <-a.done:
-			return
-		case <-a.kick:
-		}
-		if a.interval > 0 && !last.IsZero() {
-			if d := a.interval - time.Since(last); d > 0 {
-				t := time.NewTimer(d)
-				select {
-				case <-a.done:
-					t.Stop()
-					return
-				case <-t.C:
-				}
-			}
-		}
-		recv, ok := a.Take()
-		if !ok {
-			continue
-		}
-		if a.send(recv) != nil {
+		recv, ok := a.takeLocked()
+		if a.stopped || !ok {
+			a.busy = false
 			return
 		}
-		last = time.Now()
+		a.mu.Unlock()
+		err := a.send(recv)
+		a.mu.Lock()
+		a.last = time.Now()
+		if err != nil {
+			a.stopped, a.busy = true, false
+			return
+		}
+		if a.want > a.sent && a.interval > 0 {
+			a.scheduleLocked() // still busy
+			return
+		}
 	}
 }

@@ -73,3 +73,45 @@ func TestAckerTake(t *testing.T) {
 		}
 	})
 }
+
+// TestAckerIdleHoldsNoGoroutine: once its acks are out, an Acker holds no
+// goroutine or timer (synctest fails the test if one is left blocked), so
+// an idle connection costs no stack for its acks.
+func TestAckerIdleHoldsNoGoroutine(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := &recorder{}
+		a := NewAcker(250*time.Millisecond, r.send)
+		a.Acked(1)
+		synctest.Wait()
+		a.Acked(2) // paced: sent 250 ms after the first
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if got := r.got(); !slices.Equal(got, []uint64{1, 2}) {
+			t.Fatalf("sent %v, want [1 2]", got)
+		}
+		// No Stop: nothing may be left running.
+	})
+}
+
+// TestAckerStopCancelsAPacedAck: Stop with an ack waiting for its interval
+// drops it and returns at once.
+func TestAckerStopCancelsAPacedAck(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := &recorder{}
+		a := NewAcker(time.Second, r.send)
+		a.Acked(1)
+		synctest.Wait()
+		a.Acked(2)
+		a.Stop()
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		if got := r.got(); !slices.Equal(got, []uint64{1}) {
+			t.Fatalf("sent %v, want [1]", got)
+		}
+		a.Acked(3) // after Stop: ignored
+		synctest.Wait()
+		if got := r.got(); !slices.Equal(got, []uint64{1}) {
+			t.Fatalf("sent %v after Stop, want [1]", got)
+		}
+	})
+}
