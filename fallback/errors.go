@@ -3,7 +3,6 @@
 package fallback
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -14,13 +13,6 @@ import (
 	"github.com/tether-sdk/tether/internal/wire"
 	"github.com/tether-sdk/tether/transport"
 )
-
-// ErrNoFirstEvent is the cause of the *transport.HandshakeError (class
-// ClassRefused) with which dialSSE fails when no welcome event arrived within
-// dialOptions.FirstEventTimeout: something on the way, typically a proxy, buffers
-// the event stream, so SSE cannot work on this network. Long-polling, whose
-// answers are complete bodies, usually still does.
-var ErrNoFirstEvent = errors.New("fallback: no first SSE event in time: a proxy on the way buffers event streams")
 
 // errClosed is what calls on a closed link return.
 func errClosed(transportName string) error {

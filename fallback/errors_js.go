@@ -3,7 +3,6 @@
 package fallback
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -11,14 +10,6 @@ import (
 	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/wire"
 )
-
-// ErrNoFirstEvent is the cause of the *transport.HandshakeError (class
-// ClassRefused) with which an SSE attach fails when no welcome event arrived
-// within client.Options.FirstEventWait of the request: something on the way
-// (typically a proxy) buffers event streams, so the client moves on to
-// long-polling. In the browser the window starts when fetch is called, not
-// when the request is written (the page cannot see that moment).
-var ErrNoFirstEvent = errors.New("fallback: no first SSE event in time: a proxy on the way buffers event streams")
 
 // CloseError is a WebSocket closed by the browser or the server before the
 // link ended it, with the close event's code, reason and wasClean.

@@ -14,11 +14,11 @@ import (
 
 // Defaults of dialOptions and of a welcome that leaves a field at zero.
 const (
-	// DefaultFirstEventTimeout is dialOptions.FirstEventTimeout when it is zero.
-	DefaultFirstEventTimeout = wire.DefaultFirstEventWait
-	// DefaultMaxMessage is dialOptions.MaxMessage when it is zero (1 MiB, the
+	// defaultFirstEventTimeout is dialOptions.FirstEventTimeout when it is zero.
+	defaultFirstEventTimeout = wire.DefaultFirstEventWait
+	// defaultMaxMessage is dialOptions.MaxMessage when it is zero (1 MiB, the
 	// protocol's default max).
-	DefaultMaxMessage = wire.DefaultMax
+	defaultMaxMessage = wire.DefaultMax
 )
 
 // dialOptions are shared by dialSSE and dialPoll. They are read when a link is
@@ -38,14 +38,14 @@ type dialOptions struct {
 	// FirstEventTimeout is how long dialSSE waits for the welcome event after
 	// its request was written. A proxy that buffers event streams keeps it
 	// from arriving; dialSSE then fails with ErrNoFirstEvent. Zero:
-	// DefaultFirstEventTimeout.
+	// defaultFirstEventTimeout.
 	FirstEventTimeout time.Duration
 
 	// MaxMessage bounds a data payload, in bytes. The welcome's max can
 	// lower it for the link, never raise it. Answers, SSE lines and SSE
 	// events are read up to 6 x that bound + 64 KiB (the protocol's poll
 	// answer bound); more is a *transport.LimitError. Zero or negative:
-	// DefaultMaxMessage. Values above 1 GiB bound reads as 1 GiB would.
+	// defaultMaxMessage. Values above 1 GiB bound reads as 1 GiB would.
 	MaxMessage int
 
 	// Logger receives debug and warning records (never the session key).
@@ -75,10 +75,10 @@ func (o *dialOptions) resolve() (*config, error) {
 		log:        o.Logger,
 	}
 	if c.firstEvent <= 0 {
-		c.firstEvent = DefaultFirstEventTimeout
+		c.firstEvent = defaultFirstEventTimeout
 	}
 	if c.max <= 0 {
-		c.max = DefaultMaxMessage
+		c.max = defaultMaxMessage
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
