@@ -87,6 +87,7 @@ func (e *transportError) Error() string {
 	for _, p := range []string{"tether/transport: ", "tether: ", "fallback: "} {
 		s = strings.TrimPrefix(s, p)
 	}
+	s = strings.TrimPrefix(s, e.Transport+": ") // the link named itself already
 	s = "tether: " + e.Transport + ": " + shorten(s, 300)
 	if e.Hint != "" {
 		s += "; " + e.Hint

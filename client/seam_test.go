@@ -1,6 +1,7 @@
 package client
 
 import (
+	"errors"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -48,5 +49,13 @@ func TestCoreDoesNotNameFallbackTransports(t *testing.T) {
 			}
 			return true
 		})
+	}
+}
+
+// A link's error that names its transport is not named twice.
+func TestTransportErrorNamesTheTransportOnce(t *testing.T) {
+	e := &transportError{Transport: "websocket", Err: errors.New("tether: websocket: no frame within 2s")}
+	if got := e.Error(); got != "tether: websocket: no frame within 2s" {
+		t.Fatalf("Error() = %q", got)
 	}
 }
