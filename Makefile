@@ -1,17 +1,17 @@
 # Tether's build and test entry points. `make test` runs every test the project has.
 GO ?= go
 # Packages the browser (js/wasm) build imports; they must vet clean for GOOS=js GOARCH=wasm.
-WASM_PKGS ?= ./transport/... ./internal/wire/... ./internal/seq/... ./internal/link/... ./internal/sse/... ./client/... ./wasm/...
+WASM_PKGS ?= ./transport/... ./fallback/... ./internal/wire/... ./internal/seq/... ./internal/link/... ./internal/sse/... ./internal/jsutil/... ./client/... ./wasm/...
 # Execution counts, not wall time: a wall-clock -fuzztime can end in the coordinator's deadline race
 # (golang/go#75804, "context deadline exceeded" with no crasher) on a loaded machine.
 FUZZTIME ?= 2000x
 
-.PHONY: test check fmt vet vet-wasm unit fuzz build integration staticcheck mobile redis-test
+.PHONY: test check fmt vet vet-wasm wasm-deps api unit fuzz build integration staticcheck mobile redis-test
 
 test: check unit redis-test fuzz integration wasm-unit wasm-test mobile
 	@echo "make test: all checks passed"
 
-check: fmt vet vet-wasm build staticcheck
+check: fmt vet vet-wasm wasm-deps api build staticcheck
 
 # staticcheck, pinned; run through `go run` so the SDK's go.mod does not carry the tool's dependencies.
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -31,6 +31,25 @@ vet:
 vet-wasm:
 	GOOS=js GOARCH=wasm $(GO) build $(WASM_PKGS)
 	GOOS=js GOARCH=wasm $(GO) vet $(WASM_PKGS)
+
+# The browser build keeps net/http, net, crypto/tls and crypto/x509 out of its bundle (issue 12): the JS bridge and the
+# packages it runs on must not import them on js/wasm.
+WASM_FORBIDDEN = net net/http crypto/tls crypto/x509
+wasm-deps:
+	@set -e; for pkg in ./wasm/cmd/tether-wasm ./client ./transport ./fallback; do \
+	  deps=$$(GOOS=js GOARCH=wasm $(GO) list -deps $$pkg); \
+	  for bad in $(WASM_FORBIDDEN); do \
+	    if echo "$$deps" | grep -qx "$$bad"; then \
+	      echo "wasm-deps: $$pkg imports $$bad on js/wasm:"; \
+	      GOOS=js GOARCH=wasm $(GO) list -deps -f '{{.ImportPath}}: {{join .Imports " "}}' $$pkg | grep -E " $$bad( |\$$)" | grep -v "^$$bad:" | head -5; \
+	      exit 1; \
+	    fi; \
+	  done; \
+	done; echo "wasm-deps: none of $(WASM_FORBIDDEN) in the browser build"
+
+# No exported identifier a module outside cannot use: no internal types and no gorilla types in exported signatures.
+api:
+	$(GO) test -count=1 -run '^TestExportedAPI$$' ./internal/apicheck/
 
 unit:
 	$(GO) test -race -count=1 ./...
@@ -72,7 +91,7 @@ wasm:
 
 # wasm/'s Go tests that need no server, run in Node through the Go toolchain's go_js_wasm_exec.
 wasm-unit:
-	PATH="$$PATH:$$($(GO) env GOROOT)/lib/wasm" GOOS=js GOARCH=wasm $(GO) test -count=1 ./wasm/...
+	PATH="$$PATH:$$($(GO) env GOROOT)/lib/wasm" GOOS=js GOARCH=wasm $(GO) test -count=1 ./wasm/... ./fallback/ ./transport/ ./internal/jsutil/ ./internal/link/
 
 # The browser build in real headless Chromium (Debian's, through playwright-core) against a real server.Handler on an
 # https origin whose test CA is trusted through an NSS db; installs chromium, certutil and playwright-core if missing.

@@ -84,7 +84,7 @@ func TestChaosNoLossEachTransport(t *testing.T) {
 				if err != nil {
 					c.mu.Lock()
 					cur := c.cur
-					t.Logf("client: out.Len %d last %d acked %d, recv %d, cursor %d, ackSent %d, state %v, sent %d", c.out.Len(), c.out.Last(), c.out.Acked(), c.in.Recv(), cur.cursor, cur.ackSent, c.state, sent.Load())
+					t.Logf("client: out.Len %d last %d acked %d, recv %d, cursor %d, state %v, sent %d", c.out.Len(), c.out.Last(), c.out.Acked(), c.in.Recv(), cur.cursor, c.state, sent.Load())
 					c.mu.Unlock()
 					t.Fatalf("receive after %d server and %d echoed messages: %v", nextS, nextE, err)
 				}

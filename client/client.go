@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/tether-sdk/tether/internal/seq"
 	"github.com/tether-sdk/tether/internal/wire"
+	"github.com/tether-sdk/tether/transport"
 )
 
 // State is the client's connection state.
@@ -41,9 +42,10 @@ func (s State) String() string {
 // returned. Events are delivered to Options.OnEvent in order by one
 // goroutine.
 type Client struct {
-	o     Options
-	links LinkDialer
-	ev    *dispatcher
+	o          Options
+	links      linkDialer
+	closeLinks linkDialer // the unwrapped links, to release on close
+	ev         *dispatcher
 
 	ctx    context.Context // the client's life
 	cancel context.CancelFunc
@@ -61,8 +63,9 @@ type Client struct {
 	maxMsg      int
 	cur         *conn
 	state       State
-	closing     bool  // Close called: send the close frame, then stop
-	closed      error // why the client ended (ErrClosed after Close)
+	closing     bool       // Close called: send the close frame, then stop
+	closeFrame  wire.Close // the close frame Close sends
+	closed      error      // why the client ended (ErrClosed after Close)
 	lastGood    string
 	offered     []string // the transports of the session's last welcome (nil: not known yet)
 	disabled    []string // transports the server answered transport_disabled for, this session
@@ -99,12 +102,13 @@ func Dial(ctx context.Context, rawURL string, opts *Options) (*Client, error) {
 		o: o, ctx: cctx, cancel: cancel, wake: make(chan struct{}), poke: make(chan struct{}, 1),
 		maxMsg: o.MaxMessageBytes,
 	}
-	links, err := newLinkDialer(rawURL, &c.o, c)
+	links, err := newLinkDialer(rawURL, &c.o)
 	if err != nil {
 		cancel()
 		return nil, err
 	}
 	c.links = publicLinks{links}
+	c.closeLinks = links
 	c.ev = newDispatcher(o.OnEvent)
 	c.ev.emit(ConnectingEvent{Attempt: 1})
 	start := time.Now()
@@ -335,8 +339,40 @@ const closeAnswerWait = 5 * time.Second
 // closed all the same). It may be called more than once, and after the
 // client ended by itself; it must not be called from OnEvent.
 func (c *Client) Close(ctx context.Context) error {
+	return c.close(ctx, wire.Close{Code: wire.CloseNormal, Reason: "client closed"})
+}
+
+// CloseWith is Close with the close frame's code and reason, which reach
+// the server (and a browser page's close event): code is CloseNormal or an
+// application code, 3000 to 4999, as a browser WebSocket's close accepts;
+// reason is at most 123 bytes of UTF-8. Other values return a
+// *transport.ConfigError and leave the client open.
+func (c *Client) CloseWith(ctx context.Context, code CloseCode, reason string) error {
+	if code != CloseNormal && (code < 3000 || code > 4999) {
+		return &transport.ConfigError{Field: "CloseWith code", Value: strconv.Itoa(int(code)),
+			Err: errors.New("use 1000 or an application code, 3000 to 4999")}
+	}
+	if len(reason) > 123 || !utf8.ValidString(reason) {
+		return &transport.ConfigError{Field: "CloseWith reason", Err: errors.New("at most 123 bytes of UTF-8")}
+	}
+	return c.close(ctx, wire.Close{Code: int(code), Reason: reason})
+}
+
+// Buffered returns the payload bytes given to Send that the server has not
+// acknowledged yet: queued, in flight, or sent and not yet acknowledged (a
+// browser WebSocket's bufferedAmount, counted up to the server's ack).
+func (c *Client) Buffered() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.out.Bytes()
+}
+
+func (c *Client) close(ctx context.Context, frame wire.Close) error {
 	c.mu.Lock()
 	already := c.closed != nil || c.closing
+	if !already {
+		c.closeFrame = frame
+	}
 	c.closing = true
 	c.signalLocked()
 	cur := c.cur
@@ -400,7 +436,7 @@ func (c *Client) finish(err error) {
 	if cur != nil {
 		cur.l.Close()
 	}
-	if n, ok := c.links.(interface{ close() }); ok {
+	if n, ok := c.closeLinks.(interface{ close() }); ok {
 		n.close()
 	}
 	c.ev.emit(ClosedEvent{Err: err, Unacknowledged: unacked})
@@ -419,10 +455,10 @@ func (c *Client) recv() uint64 {
 }
 
 // headers builds the headers of one connect.
-func (c *Client) headers(ctx context.Context) (http.Header, error) {
+func (c *Client) headers(ctx context.Context) (transport.Header, error) {
 	h := c.o.Header.Clone()
 	if h == nil {
-		h = http.Header{}
+		h = transport.Header{}
 	}
 	if origin := c.origin(); origin != "" && h.Get("Origin") == "" {
 		h.Set("Origin", origin) // on every transport, so origin checks agree

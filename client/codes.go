@@ -3,7 +3,6 @@ package client
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/tether-sdk/tether/internal/wire"
@@ -135,7 +134,7 @@ func serverError(tr string, a wire.Error, err error) *ServerError {
 		status = wire.StatusOf(a.Code)
 	}
 	if status == 0 {
-		status = http.StatusInternalServerError
+		status = 500 // Internal Server Error
 	}
 	return &ServerError{Transport: tr, Code: a.Code, Status: status, Message: a.Message,
 		Retry: time.Duration(a.Retry) * time.Millisecond, Err: err}

@@ -15,7 +15,6 @@ import (
 type conn struct {
 	l       link.Link
 	cursor  uint64 // writer: next seq to send
-	ackSent uint64 // writer: last ack sent
 	upgrade *wire.Frame
 
 	mu      sync.Mutex
@@ -66,9 +65,6 @@ func endsSession(err error) bool {
 
 var errSuperseded = errors.New("tether: the server moved the session to another connection")
 
-// sseAckInterval paces acks on SSE, which cost a POST each.
-const sseAckInterval = 250 * time.Millisecond
-
 // adopt makes cn the session's transport after its welcome, and starts its
 // reader and writer.
 func (c *Client) adopt(cn *conn, reason string, elapsed time.Duration, from string) {
@@ -114,8 +110,13 @@ func (c *Client) adopt(cn *conn, reason string, elapsed time.Duration, from stri
 	c.watch(cn)
 }
 
-// watch starts cn's reader and writer.
+// watch starts cn's reader and writer, after telling the link the
+// client's recv (the link carries acks by its own policy); a probe's link
+// is told after its upgrade frame, which must come first.
 func (c *Client) watch(cn *conn) {
+	if cn.upgrade == nil {
+		c.acked(cn)
+	}
 	c.wg.Add(2)
 	go func() { defer c.wg.Done(); c.readLoop(cn) }()
 	go func() { defer c.wg.Done(); c.writeLoop(cn) }()
@@ -134,6 +135,7 @@ func (c *Client) readLoop(cn *conn) {
 				cn.fail(err)
 				return
 			}
+			c.acked(cn)
 		case wire.KindAck, wire.KindPing, wire.KindPong:
 			c.mu.Lock()
 			err := c.out.Ack(f.Seq)
@@ -198,6 +200,18 @@ func (c *Client) readLoop(cn *conn) {
 	}
 }
 
+// acked tells cn's link the client's recv (session mode only: a plain
+// WebSocket has no acks).
+func (c *Client) acked(cn *conn) {
+	if c.o.Raw {
+		return
+	}
+	c.mu.Lock()
+	recv := c.in.Recv()
+	c.mu.Unlock()
+	cn.l.Acked(recv)
+}
+
 // deliver puts a data frame into the inbox once there is room: exactly once
 // and in order in session mode, as it comes in Raw mode.
 func (c *Client) deliver(cn *conn, f *wire.Frame) error {
@@ -241,20 +255,12 @@ func (c *Client) deliver(cn *conn, f *wire.Frame) error {
 }
 
 // writeLoop sends what the session has for the server on cn: an upgrade
-// frame first when cn came from a probe, pongs, acks, data from cn.cursor,
-// and the close frame after the queue when closing.
+// frame first when cn came from a probe, pongs, data from cn.cursor, and
+// the close frame after the queue when closing. Acks are the link's
+// business (link.Link.Acked).
 func (c *Client) writeLoop(cn *conn) {
 	var buf []seq.Msg
 	var frames []wire.Frame
-	isSSE := cn.l.Transport() == wire.TransportSSE
-	isPoll := cn.l.Transport() == wire.TransportPoll
-	var lastAck time.Time
-	var ackTimer *time.Timer
-	defer func() {
-		if ackTimer != nil {
-			ackTimer.Stop()
-		}
-	}()
 	closeSent := false
 	for {
 		cn.mu.Lock()
@@ -270,7 +276,8 @@ func (c *Client) writeLoop(cn *conn) {
 			return
 		}
 		frames = frames[:0]
-		if cn.upgrade != nil {
+		upgrade := cn.upgrade != nil
+		if upgrade {
 			frames = append(frames, *cn.upgrade)
 			cn.upgrade = nil
 		}
@@ -285,33 +292,16 @@ func (c *Client) writeLoop(cn *conn) {
 			return
 		}
 		buf = c.out.From(buf[:0], cn.cursor, 64<<10)
-		recv := c.in.Recv()
-		ackDue := !c.o.Raw && !isPoll && recv > cn.ackSent
 		sendClose := c.closing && !closeSent && len(buf) == 0 && c.out.Last() < cn.cursor
+		closeFrame := c.closeFrame
 		w := c.wake
 		c.mu.Unlock()
 
-		if ackDue && isSSE && len(buf) == 0 && time.Since(lastAck) < sseAckInterval {
-			// Pace acks on SSE (each one is a POST): try again shortly.
-			ackDue = false
-			if ackTimer == nil {
-				ackTimer = time.AfterFunc(sseAckInterval, func() {
-					c.mu.Lock()
-					c.signalLocked()
-					c.mu.Unlock()
-				})
-			} else {
-				ackTimer.Reset(sseAckInterval)
-			}
-		}
-		if ackDue {
-			frames = append(frames, wire.Frame{Kind: wire.KindAck, Seq: recv})
-		}
 		for _, m := range buf {
 			frames = append(frames, wire.Frame{Kind: messageKind(m.Binary), Seq: m.Seq, Data: m.Data})
 		}
 		if sendClose {
-			frames = append(frames, wire.Frame{Kind: wire.KindClose, Close: &wire.Close{Code: wire.CloseNormal, Reason: "client closed"}})
+			frames = append(frames, wire.Frame{Kind: wire.KindClose, Close: &closeFrame})
 		}
 		if len(frames) == 0 {
 			select {
@@ -325,9 +315,8 @@ func (c *Client) writeLoop(cn *conn) {
 			cn.fail(err)
 			return
 		}
-		if ackDue {
-			cn.ackSent = recv
-			lastAck = time.Now()
+		if upgrade {
+			c.acked(cn) // what the old link delivered after the upgrade's seq
 		}
 		if n := len(buf); n > 0 {
 			cn.cursor = buf[n-1].Seq + 1

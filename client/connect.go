@@ -9,6 +9,7 @@ import (
 
 	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/seq"
+	"github.com/tether-sdk/tether/internal/wire"
 	"github.com/tether-sdk/tether/transport"
 )
 
@@ -186,11 +187,15 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 	slow := time.NewTimer(c.slowFor(order[0]))
 	defer slow.Stop()
 	var attempts []Attempt
-	// Losers that complete after the winner are closed in the background.
-	drain := func(n int) {
+	// Losers that complete after the winner (whose session is keep; "" when
+	// there is none) are closed in the background; one whose welcome started
+	// another session ends that session first, so that the server does not
+	// keep an orphan until its ttl.
+	drain := func(n int, keep string) {
 		go func() {
 			for i := 0; i < n; i++ {
 				if r := <-results; r.l != nil {
+					closeOrphan(r.l, keep)
 					r.l.Close()
 				}
 			}
@@ -219,12 +224,12 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 			finished(r.transport)
 			if r.err == nil {
 				cancel()
-				drain(pending)
+				drain(pending, sessionOf(r.l))
 				return newConn(r.l), reasonFor(r.transport, attempts, time.Since(start)), nil
 			}
 			if ctx.Err() != nil {
 				cancel()
-				drain(pending)
+				drain(pending, "")
 				return nil, "", canceled()
 			}
 			attempts = append(attempts, Attempt{Transport: r.transport, Elapsed: r.elapsed, Err: r.err})
@@ -237,7 +242,7 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 			// (section 13) rather than ask again over another transport.
 			if permanent(r.err) || sessionGone(r.err) || tooMany(r.err) || proxyAuth(r.err) || retryAfterOf(r.err) > 0 {
 				cancel()
-				drain(pending)
+				drain(pending, "")
 				return nil, "", r.err
 			}
 			if started < len(order) {
@@ -258,23 +263,41 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 			}
 		case <-ctx.Done():
 			cancel()
-			drain(pending)
+			drain(pending, "")
 			return nil, "", canceled()
 		}
 	}
 }
 
-// slowFor is how long an attempt of tr may stay silent before the next
-// transport starts in parallel. SSE bounds its own wait for the first event
-// (FirstEventWait after the request was written, PROTOCOL.md 8.1) and gives
-// way at once when it runs out; the slow timer must not cut that window
-// short, so for SSE it covers the time to write the request (SlowTimeout)
-// plus the window.
-func (c *Client) slowFor(tr string) time.Duration {
-	if tr == TransportSSE {
-		return c.o.SlowTimeout + c.o.FirstEventWait
+// sessionOf is the session id of l's welcome.
+func sessionOf(l link.Link) string {
+	if w := l.Welcome(); w != nil {
+		return w.SID
 	}
-	return c.o.SlowTimeout
+	return ""
+}
+
+// closeOrphan ends the session a losing link's welcome started, unless it
+// is keep (the winner's), with a close frame, bounded by orphanCloseWait.
+// A resumed session is the client's own and is never closed here.
+func closeOrphan(l link.Link, keep string) {
+	w := l.Welcome()
+	if w == nil || w.Resumed || w.SID == "" || w.SID == keep {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), orphanCloseWait)
+	defer cancel()
+	_ = l.Send(ctx, []wire.Frame{{Kind: wire.KindClose, Close: &wire.Close{Code: wire.CloseNormal, Reason: "another transport won the connect"}}})
+}
+
+// orphanCloseWait bounds the close frame of a losing link.
+const orphanCloseWait = 2 * time.Second
+
+// slowFor is how long an attempt of tr may stay silent before the next
+// transport starts in parallel: SlowTimeout plus the link's own patience
+// (SSE: its first-event window, PROTOCOL.md 8.1, which it bounds itself).
+func (c *Client) slowFor(tr string) time.Duration {
+	return c.o.SlowTimeout + link.Patience(tr, &link.Env{FirstEventWait: c.o.FirstEventWait})
 }
 
 // reasonFor explains why a transport was chosen.

@@ -102,9 +102,16 @@
 //
 // # Browser (js/wasm)
 //
-// The package builds for GOOS=js GOARCH=wasm. There, TLS, certificates,
-// pins and proxies belong to the browser (Options.Dial holds only the URL
-// rules), and the browser's WebSocket, EventSource and fetch are plugged in
-// through Options.LinkDialer by the wasm package, reusing this package's
-// session logic unchanged.
+// The package builds for GOOS=js GOARCH=wasm with the same API, and Dial
+// works there as it does natively: the links are the browser's WebSocket
+// and fetch (SSE over a streamed body, long-polling with AbortController),
+// behind the same session logic. There, TLS, certificates, pins and proxies
+// belong to the browser (Options.Dial holds only the URL rules; the page's
+// origin is the default Origin, so relative URLs work and ws:// on an https
+// page is refused); Options.Header reaches the SSE and long-poll requests
+// only (a browser WebSocket cannot send headers); EnableCompression is the
+// browser's choice; Raw is refused with a *transport.ConfigError. Header is
+// a transport.Header: net/http's Header natively (an alias, so http.Header
+// values fit), a map type of the same shape in the browser, whose build
+// leaves net/http, net, crypto/tls and crypto/x509 out.
 package client

@@ -12,7 +12,7 @@ import (
 	"github.com/tether-sdk/tether/internal/wire"
 )
 
-// fakeDialer is an in-memory LinkDialer for deterministic tests in a
+// fakeDialer is an in-memory linkDialer for deterministic tests in a
 // testing/synctest bubble: dial decides each attempt; the links it returns
 // are fakeLinks driven by the test.
 type fakeDialer struct {
@@ -51,9 +51,10 @@ type fakeLink struct {
 	once    sync.Once
 	closed  chan struct{}
 
-	mu   sync.Mutex
-	sent []wire.Frame
-	pong bool // answer p with q (a probe's round trip)
+	mu    sync.Mutex
+	sent  []wire.Frame
+	pong  bool // answer p with q (a probe's round trip)
+	acked uint64
 }
 
 func newFakeLink(tr, sid string, resumed bool) *fakeLink {
@@ -85,6 +86,18 @@ func (l *fakeLink) Send(ctx context.Context, frames []wire.Frame) error {
 	return nil
 }
 
+// Acked sends an ack frame at once when recv is new, as a WebSocket link
+// does (soon).
+func (l *fakeLink) Acked(recv uint64) {
+	l.mu.Lock()
+	fresh := recv > l.acked
+	l.acked = max(l.acked, recv)
+	l.mu.Unlock()
+	if fresh {
+		_ = l.Send(context.Background(), []wire.Frame{{Kind: wire.KindAck, Seq: recv}})
+	}
+}
+
 func (l *fakeLink) Recv(ctx context.Context) (wire.Frame, error) {
 	select {
 	case f := <-l.in:
@@ -105,5 +118,5 @@ func (l *fakeLink) push(f wire.Frame) { l.in <- f }
 
 // fakeOpts are options dialing through d, with events recorded in ev.
 func fakeOpts(d *fakeDialer, ev *events) *Options {
-	return &Options{LinkDialer: d, OnEvent: ev.add, ProbeInterval: -1}
+	return &Options{linkDialer: d, OnEvent: ev.add, ProbeInterval: -1}
 }

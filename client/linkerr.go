@@ -2,9 +2,7 @@ package client
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
-	"net/http"
 	"strings"
 
 	"github.com/tether-sdk/tether/internal/link"
@@ -17,9 +15,9 @@ import (
 // internal answer type), name their transport, say what to do when the
 // library knows, and stay short and free of session ids.
 
-type publicLinks struct{ d LinkDialer }
+type publicLinks struct{ d linkDialer }
 
-func (p publicLinks) DialLink(ctx context.Context, tr string, header http.Header, a link.Attach) (link.Link, error) {
+func (p publicLinks) DialLink(ctx context.Context, tr string, header transport.Header, a link.Attach) (link.Link, error) {
 	l, err := p.d.DialLink(ctx, tr, header, a)
 	if err != nil {
 		return nil, publicErr(tr, err)
@@ -57,9 +55,12 @@ func publicErr(tr string, err error) error {
 	var se *link.ServerError
 	var pub *ServerError
 	var te *transportError
+	var lp *link.ProtocolError
 	switch {
 	case errors.As(err, &pub), errors.As(err, &te):
 		return err
+	case errors.As(err, &lp):
+		return &ProtocolError{Reason: lp.Reason, Err: lp.Err}
 	case errors.As(err, &se):
 		out := serverError(se.Transport, se.Answer, se.Err)
 		var he *transport.HandshakeError
@@ -86,6 +87,7 @@ func (e *transportError) Error() string {
 	for _, p := range []string{"tether/transport: ", "tether: ", "fallback: "} {
 		s = strings.TrimPrefix(s, p)
 	}
+	s = strings.TrimPrefix(s, e.Transport+": ") // the link named itself already
 	s = "tether: " + e.Transport + ": " + shorten(s, 300)
 	if e.Hint != "" {
 		s += "; " + e.Hint
@@ -99,20 +101,4 @@ func (e *transportError) Unwrap() error { return e.Err }
 const (
 	hintTrustCA  = "trust the server's CA (transport.Config.CAFiles or RootCAs; tether connect --cacert FILE)"
 	hintHostname = "connect with a name the server's certificate covers"
-	hintRaw      = "use raw mode for a plain WebSocket server (Options.Raw; tether connect --raw)"
 )
-
-// hintFor says what to do about err, when that is known.
-func hintFor(err error) string {
-	var (
-		ua x509.UnknownAuthorityError
-		hn x509.HostnameError
-	)
-	switch {
-	case errors.As(err, &ua):
-		return hintTrustCA
-	case errors.As(err, &hn):
-		return hintHostname
-	}
-	return ""
-}

@@ -5,27 +5,27 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/tether-sdk/tether/internal/wire"
 	"github.com/tether-sdk/tether/transport"
 )
 
 // Defaults for the zero values of Options.
 const (
 	DefaultSlowTimeout     = 2500 * time.Millisecond
-	DefaultFirstEventWait  = 3 * time.Second
+	DefaultFirstEventWait  = wire.DefaultFirstEventWait
 	DefaultInitialBackoff  = 500 * time.Millisecond
 	DefaultMaxBackoff      = 30 * time.Second
 	DefaultHealthyAfter    = 30 * time.Second
 	DefaultProbeInterval   = 30 * time.Second
 	DefaultMaxProbeBackoff = 5 * time.Minute
 	DefaultMaxQueuedBytes  = 4 << 20
-	DefaultMaxMessageBytes = 1 << 20
+	DefaultMaxMessageBytes = wire.DefaultMax
 	DefaultRawPing         = 25 * time.Second
-	DefaultConnectTimeout  = 15 * time.Second // transport.DefaultHandshakeTimeout
+	DefaultConnectTimeout  = wire.DefaultHandshake
 )
 
 // Options configure a Client. A nil *Options means all defaults; every field
@@ -45,13 +45,15 @@ type Options struct {
 	Raw bool
 
 	// Header is sent with every connect (upgrade and HTTP requests), never to
-	// a proxy. Nil: none.
-	Header http.Header
+	// a proxy. transport.Header is net/http's Header natively (an alias); in
+	// the browser it is a map of the same shape and reaches only the SSE and
+	// long-poll requests (a browser WebSocket cannot send headers). Nil: none.
+	Header transport.Header
 
 	// HeaderFunc is called before every connect and reconnect; its headers
 	// are added to Header (fresh tokens). An error fails that attempt.
 	// Nil: none.
-	HeaderFunc func(ctx context.Context) (http.Header, error)
+	HeaderFunc func(ctx context.Context) (transport.Header, error)
 
 	// RefreshCredentials, when set, is called after the server refused the
 	// credentials (401, or 403 with Dial.ForbiddenIsUnauthorized); if it
@@ -162,9 +164,8 @@ type Options struct {
 	// proxy from the environment, wss required for non-loopback hosts.
 	Dial *transport.Config
 
-	// LinkDialer replaces the native transports; Tether's platform packages
-	// (wasm) set it. Nil: the native transports.
-	LinkDialer LinkDialer
+	// linkDialer replaces the registered links (tests only).
+	linkDialer linkDialer
 }
 
 func (o *Options) maxMessage() int {

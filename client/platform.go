@@ -2,16 +2,48 @@ package client
 
 import (
 	"context"
-	"net/http"
 
+	_ "github.com/tether-sdk/tether/fallback" // registers the SSE and long-poll links
 	"github.com/tether-sdk/tether/internal/link"
+	"github.com/tether-sdk/tether/transport"
 )
 
-// LinkDialer opens one transport connection of a session. The native
-// transports implement it; Tether's platform packages (wasm, for the
-// browser's WebSocket, EventSource and fetch) plug in their own, so that the
-// session logic is never copied. It is not meant to be implemented outside
-// this module.
-type LinkDialer interface {
-	DialLink(ctx context.Context, transport string, header http.Header, a link.Attach) (link.Link, error)
+// linkDialer opens one link of a session. The client dials through the
+// links registered in internal/link (WebSocket by package transport, SSE
+// and long-polling by package fallback, each with its native and its
+// browser implementation); tests put a fake in Options.linkDialer.
+type linkDialer interface {
+	DialLink(ctx context.Context, transport string, header transport.Header, a link.Attach) (link.Link, error)
+}
+
+// registeredLinks dials the registered links with one transport.Dialer.
+type registeredLinks struct {
+	d *transport.Dialer
+	o *Options
+}
+
+func newLinkDialer(rawURL string, o *Options) (linkDialer, error) {
+	if o.linkDialer != nil {
+		return o.linkDialer, nil
+	}
+	d, err := transport.New(rawURL, o.Dial)
+	if err != nil {
+		return nil, err
+	}
+	return &registeredLinks{d: d, o: o}, nil
+}
+
+func (r *registeredLinks) DialLink(ctx context.Context, tr string, header transport.Header, a link.Attach) (link.Link, error) {
+	e := &link.Env{
+		Dialer:          r.d,
+		Header:          header,
+		MaxMessage:      r.o.maxMessage(),
+		FirstEventWait:  r.o.FirstEventWait,
+		ConnectTimeout:  r.o.ConnectTimeout,
+		Compression:     r.o.EnableCompression,
+		Raw:             r.o.Raw,
+		RawPingInterval: r.o.rawPingInterval(),
+		Logger:          r.o.Logger,
+	}
+	return link.Dial(ctx, tr, e, a)
 }

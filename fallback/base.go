@@ -5,7 +5,9 @@ package fallback
 import (
 	"context"
 	"sync"
+	"time"
 
+	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/wire"
 )
 
@@ -26,6 +28,9 @@ type base struct {
 	mu        sync.Mutex    // orders spawn against Close
 	closing   bool
 	wg        sync.WaitGroup // the link's goroutines
+
+	sendMu sync.Mutex  // one request of Send at a time (the client's, or an ack)
+	acks   *link.Acker // nil: acks travel in the requests (long-polling)
 
 	answers queue // frames of send answers, for Recv
 }
@@ -64,6 +69,13 @@ func (b *base) Send(ctx context.Context, frames []wire.Frame) error {
 	if len(frames) == 0 {
 		return nil
 	}
+	b.sendMu.Lock()
+	defer b.sendMu.Unlock()
+	if b.acks != nil {
+		if recv, ok := b.acks.Take(); ok {
+			frames = append([]wire.Frame{{Kind: wire.KindAck, Seq: recv}}, frames...)
+		}
+	}
 	rctx, cancel := context.WithCancelCause(ctx)
 	stop := context.AfterFunc(b.ctx, func() { cancel(context.Cause(b.ctx)) })
 	answers, err := b.r.send(rctx, frames)
@@ -96,9 +108,20 @@ func (b *base) Close() error {
 		b.mu.Unlock()
 		close(b.closed)
 		b.die(b.closedE)
+		if b.acks != nil {
+			b.acks.Stop()
+		}
 		b.wg.Wait()
 	})
 	return nil
+}
+
+// pacedAcks makes the link send acks as POSTs of their own, at most one per
+// interval, or with the client's next POST (SSE).
+func (b *base) pacedAcks(interval time.Duration) {
+	b.acks = link.NewAcker(interval, func(recv uint64) error {
+		return b.Send(b.ctx, []wire.Frame{{Kind: wire.KindAck, Seq: recv}})
+	})
 }
 
 func (b *base) isClosed() bool {

@@ -27,7 +27,7 @@ func TestCloseLeavesNothing(t *testing.T) {
 			defer close(hold)
 			f.set(func(f *fake) { f.holdSend = hold })
 			d := f.dialer(t, f.url(), nil)
-			l := dial(t, tr.dial, options(d, &core{}), link.Attach{})
+			l := dial(t, tr.dial, testOptions(d, &core{}), link.Attach{})
 
 			errs := make(chan error, 2)
 			go func() { _, err := l.Recv(context.Background()); errs <- err }()
@@ -80,7 +80,7 @@ func TestSendContext(t *testing.T) {
 			hold := make(chan struct{})
 			f.set(func(f *fake) { f.holdSend = hold })
 			c := &core{}
-			l := dial(t, tr.dial, options(f.dialer(t, f.url(), nil), c), link.Attach{})
+			l := dial(t, tr.dial, testOptions(f.dialer(t, f.url(), nil), c), link.Attach{})
 			ctx, cancel := context.WithCancel(testCtx(t))
 			go func() {
 				defer cancel()
@@ -106,7 +106,7 @@ func TestSendFailureKillsLink(t *testing.T) {
 	for _, tr := range dialers {
 		t.Run(tr.name, func(t *testing.T) {
 			f := newFake(t)
-			l := dial(t, tr.dial, options(f.dialer(t, f.url(), nil), &core{}), link.Attach{})
+			l := dial(t, tr.dial, testOptions(f.dialer(t, f.url(), nil), &core{}), link.Attach{})
 			f.set(func(f *fake) {
 				f.fail[wire.ModeSend] = failure{status: 413, body: `{"code":"message_too_large","message":"too big","status":413}`}
 			})
@@ -131,7 +131,7 @@ func TestSendNoAnswer(t *testing.T) {
 			hold := make(chan struct{})
 			defer close(hold)
 			f.set(func(f *fake) { f.welcome.Timeout, f.hb, f.holdSend = 200, 20*time.Millisecond, hold })
-			l := dial(t, tr.dial, options(f.dialer(t, f.url(), nil), &core{}), link.Attach{})
+			l := dial(t, tr.dial, testOptions(f.dialer(t, f.url(), nil), &core{}), link.Attach{})
 			start := time.Now()
 			err := l.Send(testCtx(t), texts("into the void"))
 			if !errors.Is(err, os.ErrDeadlineExceeded) {

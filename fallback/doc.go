@@ -13,15 +13,15 @@
 // the WebSocket. Tether adds tether=<mode>, tether_v=1, tether_sid and
 // tether_ack; the session key travels in the Tether-Key header, never in the
 // URL (only a browser EventSource needs tether_key, and this is not one).
-// Options.Header is called for every request (for fresh auth tokens); the
+// dialOptions.Header is called for every request (for fresh auth tokens); the
 // dialing layer tunnels through proxies with CONNECT, so they never see it.
 //
 // # SSE
 //
-// [DialSSE] sends GET ?tether=sse and waits for the first event, which must
+// dialSSE sends GET ?tether=sse and waits for the first event, which must
 // be the welcome. A proxy that buffers the response holds that event back:
-// when nothing arrives within Options.FirstEventTimeout of the request being
-// written, DialSSE fails with a *transport.HandshakeError of class
+// when nothing arrives within dialOptions.FirstEventTimeout of the request being
+// written, dialSSE fails with a *transport.HandshakeError of class
 // ClassRefused wrapping [ErrNoFirstEvent], and the client moves on to
 // long-polling. After the welcome a goroutine reads the stream, one frame per
 // event, and Recv hands the frames out. Any byte, heartbeat comments
@@ -30,8 +30,8 @@
 //
 // # Long-polling
 //
-// [DialPoll] sends GET ?tether=poll-open, whose answer is the welcome. Recv
-// then polls (GET ?tether=poll&tether_ack=<Options.Ack()>), one poll at a
+// dialPoll sends GET ?tether=poll-open, whose answer is the welcome. Recv
+// then polls (GET ?tether=poll&tether_ack=<the last recv given to Acked>), one poll at a
 // time, and hands out the answer's frames one by one before polling again,
 // so every poll acks exactly what the client core has taken. A poll the
 // server holds until its poll time runs out answers [] and Recv polls again.
@@ -61,7 +61,7 @@
 // # Limits
 //
 // Nothing the server sends is read without a bound, and the bounds follow
-// the client's own Options.MaxMessage, never the server's word: the
+// the client's own dialOptions.MaxMessage, never the server's word: the
 // welcome's max can only lower them. Let max be the smaller of the two. A
 // payload is at most max bytes; a poll, poll-open or send answer, an SSE
 // line and an SSE event at most 6 x max + 64 KiB (an answer whose

@@ -3,7 +3,6 @@
 package fallback
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -14,13 +13,6 @@ import (
 	"github.com/tether-sdk/tether/internal/wire"
 	"github.com/tether-sdk/tether/transport"
 )
-
-// ErrNoFirstEvent is the cause of the *transport.HandshakeError (class
-// ClassRefused) with which DialSSE fails when no welcome event arrived within
-// Options.FirstEventTimeout: something on the way, typically a proxy, buffers
-// the event stream, so SSE cannot work on this network. Long-polling, whose
-// answers are complete bodies, usually still does.
-var ErrNoFirstEvent = errors.New("fallback: no first SSE event in time: a proxy on the way buffers event streams")
 
 // errClosed is what calls on a closed link return.
 func errClosed(transportName string) error {
@@ -82,19 +74,4 @@ func (r *requester) frameError(resp *http.Response, e *wire.Error) error {
 		Err:        fmt.Errorf("error frame %q", e.Code),
 	}
 	return &link.ServerError{Transport: r.name, Answer: *e, Err: he}
-}
-
-// parseErrorObject parses an error answer's body as a Tether error object,
-// with the wire package's strict checks (it is an error frame's object).
-func parseErrorObject(body []byte) (*wire.Error, bool) {
-	if len(body) == 0 {
-		return nil, false
-	}
-	b := make([]byte, 0, len(body)+6)
-	b = append(append(append(b, `["e",`...), body...), ']')
-	f, err := wire.ParseJSON(b, 0)
-	if err != nil {
-		return nil, false
-	}
-	return f.Error, true
 }

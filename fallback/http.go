@@ -22,18 +22,9 @@ import (
 
 // Body limits of PROTOCOL.md section 14.
 const (
-	maxBodyFrames  = 1024     // frames in one send body
-	bodySlack      = 64 << 10 // bytes on top of 6 x max in a body or an answer
-	maxPayloadCap  = 1 << 30  // bound on max in bodyLimit, to keep the arithmetic safe
-	maxBatchFrames = 1 << 16  // frames accepted in one answer (servers send at most 1024)
+	maxBodyFrames  = 1024    // frames in one send body
+	maxBatchFrames = 1 << 16 // frames accepted in one answer (servers send at most 1024)
 )
-
-// bodyLimit is the largest send body, answer, SSE line or SSE event for
-// payloads of up to max bytes: 6 x max + 64 KiB, room for one payload in the
-// worst JSON escaping.
-func bodyLimit(max int64) int64 {
-	return 6*min(max, maxPayloadCap) + bodySlack
-}
 
 // requester makes the HTTP requests of one link: one URL, one session.
 type requester struct {
@@ -47,7 +38,7 @@ type requester struct {
 
 	// Session, set by the attach; not changed once the link is running.
 	sid, key string
-	own      int64         // Options.MaxMessage: the client's payload bound, never exceeded
+	own      int64         // dialOptions.MaxMessage: the client's payload bound, never exceeded
 	max      int64         // payload bound: own, then the smaller of own and the welcome's max
 	timeout  time.Duration // the welcome's timeout: bounds a send's answer
 }
@@ -73,7 +64,7 @@ func newRequester(c *config, name string, a link.Attach) *requester {
 // welcomed takes the session's parameters from the welcome w of a new
 // session or a resume. The welcome's max can lower the payload bound, never
 // raise it above the client's own: a server cannot make the client read
-// more than Options.MaxMessage allows.
+// more than dialOptions.MaxMessage allows.
 func (r *requester) welcomed(w *wire.Welcome) {
 	r.sid = w.SID
 	if w.Key != "" {
@@ -83,14 +74,6 @@ func (r *requester) welcomed(w *wire.Welcome) {
 		r.max = min(w.Max, r.own)
 	}
 	r.timeout = millis(w.Timeout, defaultTimeout)
-}
-
-// millis converts a welcome's milliseconds, def when 0.
-func millis(ms int64, def time.Duration) time.Duration {
-	if ms <= 0 {
-		return def
-	}
-	return time.Duration(min(ms, int64(24*time.Hour/time.Millisecond))) * time.Millisecond
 }
 
 // tetherParams are the query parameters this package sets; any the

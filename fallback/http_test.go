@@ -36,7 +36,7 @@ func TestStripTetherParams(t *testing.T) {
 // PROTOCOL.md, with tether_sid once there is a session.
 func TestURL(t *testing.T) {
 	f := newFake(t)
-	c, err := options(f.dialer(t, f.srv.URL+"/rt?room=42#frag", nil), &core{}).resolve(true)
+	c, err := testOptions(f.dialer(t, f.srv.URL+"/rt?room=42#frag", nil), &core{}).resolve()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestSendSplits(t *testing.T) {
 					}
 				})
 				c := &core{}
-				l := dial(t, tr.dial, options(f.dialer(t, f.url(), nil), c), link.Attach{})
+				l := dial(t, tr.dial, testOptions(f.dialer(t, f.url(), nil), c), link.Attach{})
 				batch := make([]wire.Frame, tc.frames)
 				want := make([]string, tc.frames)
 				for i := range batch {
@@ -111,7 +111,7 @@ func TestSendSplits(t *testing.T) {
 }
 
 // TestPayloadBoundIsTheSmallerMax: once welcomed, payloads are bounded by
-// the smaller of Options.MaxMessage and the welcome's max. A welcome cannot
+// the smaller of dialOptions.MaxMessage and the welcome's max. A welcome cannot
 // raise the client's own bound (issue 10: a server announcing max = 1 GiB
 // made the client read gigabytes), but it can lower it.
 func TestPayloadBoundIsTheSmallerMax(t *testing.T) {
@@ -133,7 +133,7 @@ func TestPayloadBoundIsTheSmallerMax(t *testing.T) {
 				f.set(func(f *fake) { f.welcome.Max = int64(tc.max) })
 				f.addText(strings.Repeat("é", tc.size/2)) // 2 bytes each
 				c := &core{}
-				o := options(f.dialer(t, f.url(), nil), c)
+				o := testOptions(f.dialer(t, f.url(), nil), c)
 				o.MaxMessage = tc.own
 				l := dial(t, tr.dial, o, link.Attach{})
 				f1, err := l.Recv(testCtx(t))

@@ -23,7 +23,7 @@ import (
 // (never allocated), counting the body bytes it manages to write.
 
 const (
-	ownMax  = 1000           // the client's Options.MaxMessage in these tests
+	ownMax  = 1000           // the client's dialOptions.MaxMessage in these tests
 	offered = 256 << 20      // what the hostile answers offer at most
 	hugeMax = int64(1 << 30) // the welcome's max
 )
@@ -72,13 +72,13 @@ func (h *attacker) stream(w http.ResponseWriter, prefix string, chunk []byte) {
 	}
 }
 
-func (h *attacker) options(t *testing.T) *Options {
+func (h *attacker) testOptions(t *testing.T) *dialOptions {
 	d, err := transport.New(h.srv.URL+"/rt", &transport.Config{Proxy: transport.NoProxy})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(d.HTTPClient().CloseIdleConnections)
-	o := options(d, &core{})
+	o := testOptions(d, &core{})
 	o.MaxMessage = ownMax
 	return o
 }
@@ -111,7 +111,7 @@ func TestPollAnswerBoundedByOwnMax(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		h.stream(w, `[["m",1,"`, bytes.Repeat([]byte("a"), 32<<10))
 	})
-	l := dial(t, DialPoll, h.options(t), link.Attach{})
+	l := dial(t, dialPoll, h.testOptions(t), link.Attach{})
 	_, err := l.Recv(testCtx(t))
 	h.wantLimit(t, err, "the poll answer", bodyLimit(ownMax))
 	if !errors.Is(err, wire.ErrTooLarge) {
@@ -129,7 +129,7 @@ func TestPollAnswerContentLengthRefused(t *testing.T) {
 		w.(http.Flusher).Flush()
 		<-r.Context().Done() // the body never comes
 	})
-	l := dial(t, DialPoll, h.options(t), link.Attach{})
+	l := dial(t, dialPoll, h.testOptions(t), link.Attach{})
 	_, err := l.Recv(testCtx(t))
 	h.wantLimit(t, err, "by its Content-Length", bodyLimit(ownMax))
 }
@@ -153,7 +153,7 @@ func TestSSEBoundedByOwnMax(t *testing.T) {
 				io.WriteString(w, `data: ["w",{"v":1,"sid":"s1","key":"k1","resumed":false,"ack":0,"hb":25000,"timeout":45000,"ttl":120000,"max":1073741824,"poll":25000,"transports":["sse"]}]`+"\n\n")
 				h.stream(w, tc.prefix, tc.chunk)
 			})
-			l := dial(t, DialSSE, h.options(t), link.Attach{})
+			l := dial(t, dialSSE, h.testOptions(t), link.Attach{})
 			_, err := l.Recv(testCtx(t))
 			h.wantLimit(t, err, tc.what, bodyLimit(ownMax))
 		})
@@ -172,7 +172,7 @@ func TestErrorBodyBounded(t *testing.T) {
 				w.WriteHeader(http.StatusInternalServerError)
 				h.stream(w, "", bytes.Repeat([]byte("x"), 32<<10))
 			})
-			_, err := tr.dial(testCtx(t), h.options(t), link.Attach{})
+			_, err := tr.dial(testCtx(t), h.testOptions(t), link.Attach{})
 			var he *transport.HandshakeError
 			if !errors.As(err, &he) || he.StatusCode != http.StatusInternalServerError {
 				t.Fatalf("got %v, want the 500's HandshakeError", err)
@@ -201,7 +201,7 @@ func TestAnswerHeaderBounded(t *testing.T) {
 				w.Header().Set("X-Big", strings.Repeat("h", transport.MaxResponseHeader))
 				w.WriteHeader(http.StatusOK)
 			})
-			_, err := tr.dial(testCtx(t), h.options(t), link.Attach{})
+			_, err := tr.dial(testCtx(t), h.testOptions(t), link.Attach{})
 			var le *transport.LimitError
 			if !errors.As(err, &le) || le.Limit != transport.MaxResponseHeader || le.Transport != tr.name {
 				t.Fatalf("got %v, want a LimitError of MaxResponseHeader", err)

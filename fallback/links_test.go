@@ -20,22 +20,19 @@ import (
 // hold for both.
 var dialers = []struct {
 	name string
-	dial func(context.Context, *Options, link.Attach) (link.Link, error)
+	dial func(context.Context, *dialOptions, link.Attach) (link.Link, error)
 }{
-	{wire.TransportSSE, DialSSE},
-	{wire.TransportPoll, DialPoll},
+	{wire.TransportSSE, dialSSE},
+	{wire.TransportPoll, dialPoll},
 }
 
-// core stands in for the client core: it keeps recv, the ack of polls.
+// core stands in for the client core: it keeps recv and tells the link.
 type core struct{ recv atomic.Uint64 }
 
-func (c *core) ack() uint64 { return c.recv.Load() }
-
-// options returns Options on d whose Ack is c's recv.
-func options(d *transport.Dialer, c *core) *Options {
-	return &Options{
+// options returns dialOptions on d.
+func testOptions(d *transport.Dialer, _ *core) *dialOptions {
+	return &dialOptions{
 		Dialer: d,
-		Ack:    c.ack,
 		Header: func() http.Header { return http.Header{"Authorization": {"Bearer app-token"}} },
 	}
 }
@@ -47,7 +44,7 @@ func testCtx(t *testing.T) context.Context {
 }
 
 // dial dials and closes the link when the test ends.
-func dial(t *testing.T, dial func(context.Context, *Options, link.Attach) (link.Link, error), o *Options, a link.Attach) link.Link {
+func dial(t *testing.T, dial func(context.Context, *dialOptions, link.Attach) (link.Link, error), o *dialOptions, a link.Attach) link.Link {
 	t.Helper()
 	l, err := dial(testCtx(t), o, a)
 	if err != nil {
@@ -68,6 +65,7 @@ func recv(t *testing.T, l link.Link, c *core, n int) []wire.Frame {
 		}
 		if (f.Kind == wire.KindText || f.Kind == wire.KindBinary) && f.Seq == c.recv.Load()+1 {
 			c.recv.Store(f.Seq)
+			l.Acked(f.Seq)
 		}
 		out = append(out, f)
 	}
@@ -136,7 +134,7 @@ func TestDataInOrder(t *testing.T) {
 				f.out = append(f.out, wire.Frame{Kind: wire.KindBinary, Seq: 4, Data: []byte{0, 0xff, 0x10}})
 			})
 			c := &core{}
-			l := dial(t, tr.dial, options(f.dialer(t, f.url(), nil), c), link.Attach{})
+			l := dial(t, tr.dial, testOptions(f.dialer(t, f.url(), nil), c), link.Attach{})
 			if l.Transport() != tr.name {
 				t.Errorf("Transport() = %q, want %q", l.Transport(), tr.name)
 			}
@@ -166,7 +164,7 @@ func TestRequestsCarryParams(t *testing.T) {
 			// The application's URL carries a stale tether_key and mode: dropped.
 			d := f.dialer(t, f.srv.URL+"/rt?"+appQuery+"&tether_key=LEAK&tether=x", nil)
 			var auth atomic.Int32
-			o := options(d, c)
+			o := testOptions(d, c)
 			o.Header = func() http.Header {
 				auth.Add(1)
 				return http.Header{"Authorization": {"Bearer app-token"}, "Tether-Key": {"not-this"}}
@@ -229,7 +227,7 @@ func TestSendAcksThroughRecv(t *testing.T) {
 		t.Run(tr.name, func(t *testing.T) {
 			f := newFake(t)
 			c := &core{}
-			l := dial(t, tr.dial, options(f.dialer(t, f.url(), nil), c), link.Attach{})
+			l := dial(t, tr.dial, testOptions(f.dialer(t, f.url(), nil), c), link.Attach{})
 			batch := append(texts("hello", "how are you"), wire.Frame{Kind: wire.KindPing, Seq: 0})
 			if err := l.Send(testCtx(t), batch); err != nil {
 				t.Fatal(err)
@@ -272,7 +270,7 @@ func TestErrorAnswers(t *testing.T) {
 					mode = wire.ModePollOpen
 				}
 				f.fail[mode] = tc.fail
-				_, err := tr.dial(testCtx(t), options(f.dialer(t, f.url(), nil), &core{}), link.Attach{SID: f.sid, Key: f.key, Ack: 1})
+				_, err := tr.dial(testCtx(t), testOptions(f.dialer(t, f.url(), nil), &core{}), link.Attach{SID: f.sid, Key: f.key, Ack: 1})
 				if err == nil {
 					t.Fatal("dial succeeded")
 				}
@@ -309,7 +307,7 @@ func TestPinsApply(t *testing.T) {
 			d := f.dialer(t, f.url(), func(c *transport.Config) {
 				c.Pins = []transport.Pin{{Hash: "sha256/" + strings.Repeat("A", 43) + "="}}
 			})
-			_, err := tr.dial(testCtx(t), options(d, &core{}), link.Attach{})
+			_, err := tr.dial(testCtx(t), testOptions(d, &core{}), link.Attach{})
 			if !errors.Is(err, transport.ErrPinMismatch) {
 				t.Fatalf("error %v, want ErrPinMismatch", err)
 			}
@@ -330,15 +328,14 @@ func TestOptionsRequired(t *testing.T) {
 	d := f.dialer(t, f.url(), nil)
 	cases := []struct {
 		name string
-		dial func(context.Context, *Options, link.Attach) (link.Link, error)
-		o    *Options
+		dial func(context.Context, *dialOptions, link.Attach) (link.Link, error)
+		o    *dialOptions
 		a    link.Attach
 	}{
-		{"sse nil options", DialSSE, nil, link.Attach{}},
-		{"poll no dialer", DialPoll, &Options{Ack: (&core{}).ack}, link.Attach{}},
-		{"poll no ack", DialPoll, &Options{Dialer: d}, link.Attach{}},
-		{"sse probe", DialSSE, &Options{Dialer: d}, link.Attach{Probe: true}},
-		{"poll probe", DialPoll, &Options{Dialer: d, Ack: (&core{}).ack}, link.Attach{Probe: true}},
+		{"sse nil options", dialSSE, nil, link.Attach{}},
+		{"poll no dialer", dialPoll, &dialOptions{}, link.Attach{}},
+		{"sse probe", dialSSE, &dialOptions{Dialer: d}, link.Attach{Probe: true}},
+		{"poll probe", dialPoll, &dialOptions{Dialer: d}, link.Attach{Probe: true}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -372,7 +369,7 @@ func TestWelcomeChecked(t *testing.T) {
 			t.Run(tr.name+"/"+tc.name, func(t *testing.T) {
 				f := newFake(t)
 				f.set(func(f *fake) { f.editWelcome = tc.edit })
-				_, err := tr.dial(testCtx(t), options(f.dialer(t, f.url(), nil), &core{}), tc.a(f))
+				_, err := tr.dial(testCtx(t), testOptions(f.dialer(t, f.url(), nil), &core{}), tc.a(f))
 				if !errors.Is(err, wire.ErrMalformed) || transport.Classify(err) != transport.ClassRefused {
 					t.Errorf("error %v, want a refusal wrapping ErrMalformed", err)
 				}
@@ -384,7 +381,7 @@ func TestWelcomeChecked(t *testing.T) {
 		f.set(func(f *fake) {
 			f.sseJunk = "data: [\"e\",{\"code\":\"session_not_found\",\"message\":\"gone\"}]\n\n"
 		})
-		_, err := DialSSE(testCtx(t), options(f.dialer(t, f.url(), nil), &core{}), link.Attach{SID: f.sid, Key: f.key})
+		_, err := dialSSE(testCtx(t), testOptions(f.dialer(t, f.url(), nil), &core{}), link.Attach{SID: f.sid, Key: f.key})
 		var se *link.ServerError
 		if !errors.As(err, &se) || se.Answer.Code != wire.CodeSessionNotFound || transport.Classify(err) != transport.ClassRefused {
 			t.Errorf("error %v, want a ServerError session_not_found (410: refused)", err)

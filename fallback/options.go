@@ -8,25 +8,22 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/tether-sdk/tether/internal/link"
+	"github.com/tether-sdk/tether/internal/wire"
 	"github.com/tether-sdk/tether/transport"
 )
 
-// Defaults of Options and of a welcome that leaves a field at zero.
+// Defaults of dialOptions and of a welcome that leaves a field at zero.
 const (
-	// DefaultFirstEventTimeout is Options.FirstEventTimeout when it is zero.
-	DefaultFirstEventTimeout = 3 * time.Second
-	// DefaultMaxMessage is Options.MaxMessage when it is zero (1 MiB, the
+	// defaultFirstEventTimeout is dialOptions.FirstEventTimeout when it is zero.
+	defaultFirstEventTimeout = wire.DefaultFirstEventWait
+	// defaultMaxMessage is dialOptions.MaxMessage when it is zero (1 MiB, the
 	// protocol's default max).
-	DefaultMaxMessage = 1 << 20
-
-	defaultTimeout = 45 * time.Second // a welcome's timeout when it gives 0 (PROTOCOL.md 14)
-	defaultPoll    = 25 * time.Second // a welcome's poll when it gives 0
+	defaultMaxMessage = wire.DefaultMax
 )
 
-// Options are shared by DialSSE and DialPoll. They are read when a link is
+// dialOptions are shared by dialSSE and dialPoll. They are read when a link is
 // dialled and not modified.
-type Options struct {
+type dialOptions struct {
 	// Dialer carries every request (its HTTPClient, with the same proxy, TLS
 	// settings and pins as the WebSocket) to its Target().HTTP URL.
 	// Required.
@@ -38,23 +35,17 @@ type Options struct {
 	// Nil: no extra headers.
 	Header func() http.Header
 
-	// Ack returns the client's current recv, put in every poll. The
-	// attaches (SSE and poll-open) carry link.Attach.Ack instead. It is
-	// called from the goroutine that calls Recv. Required by DialPoll;
-	// DialSSE does not use it.
-	Ack link.AckFunc
-
-	// FirstEventTimeout is how long DialSSE waits for the welcome event after
+	// FirstEventTimeout is how long dialSSE waits for the welcome event after
 	// its request was written. A proxy that buffers event streams keeps it
-	// from arriving; DialSSE then fails with ErrNoFirstEvent. Zero:
-	// DefaultFirstEventTimeout.
+	// from arriving; dialSSE then fails with ErrNoFirstEvent. Zero:
+	// defaultFirstEventTimeout.
 	FirstEventTimeout time.Duration
 
 	// MaxMessage bounds a data payload, in bytes. The welcome's max can
 	// lower it for the link, never raise it. Answers, SSE lines and SSE
 	// events are read up to 6 x that bound + 64 KiB (the protocol's poll
 	// answer bound); more is a *transport.LimitError. Zero or negative:
-	// DefaultMaxMessage. Values above 1 GiB bound reads as 1 GiB would.
+	// defaultMaxMessage. Values above 1 GiB bound reads as 1 GiB would.
 	MaxMessage int
 
 	// Logger receives debug and warning records (never the session key).
@@ -62,37 +53,32 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// config is Options after checks and defaults.
+// config is dialOptions after checks and defaults.
 type config struct {
 	dialer     *transport.Dialer
 	header     func() http.Header
-	ack        link.AckFunc
 	firstEvent time.Duration
 	max        int64
 	log        *slog.Logger
 }
 
 // resolve checks o and fills in the defaults.
-func (o *Options) resolve(needAck bool) (*config, error) {
+func (o *dialOptions) resolve() (*config, error) {
 	if o == nil || o.Dialer == nil {
-		return nil, errors.New("fallback: Options.Dialer is required")
-	}
-	if needAck && o.Ack == nil {
-		return nil, errors.New("fallback: Options.Ack is required for long-polling")
+		return nil, errors.New("fallback: dialOptions.Dialer is required")
 	}
 	c := &config{
 		dialer:     o.Dialer,
 		header:     o.Header,
-		ack:        o.Ack,
 		firstEvent: o.FirstEventTimeout,
 		max:        int64(o.MaxMessage),
 		log:        o.Logger,
 	}
 	if c.firstEvent <= 0 {
-		c.firstEvent = DefaultFirstEventTimeout
+		c.firstEvent = defaultFirstEventTimeout
 	}
 	if c.max <= 0 {
-		c.max = DefaultMaxMessage
+		c.max = defaultMaxMessage
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)

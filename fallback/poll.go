@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/tether-sdk/tether/internal/link"
@@ -25,7 +26,7 @@ const maxRetryWait = 30 * time.Second
 // pollLink is a long-poll cycle (server to client) plus send POSTs.
 type pollLink struct {
 	base
-	ack     link.AckFunc
+	acked   atomic.Uint64 // the client's recv, for the next poll's tether_ack
 	hold    time.Duration // the welcome's poll + timeout: no answer by then = dead
 	silent  error         // the error of a poll that got no answer within hold
 	results chan pollResult
@@ -41,12 +42,12 @@ type pollResult struct {
 	err    error
 }
 
-// DialPoll attaches to a session (a new one when a.SID is empty) for
+// dialPoll attaches to a session (a new one when a.SID is empty) for
 // long-polling: GET ?tether=poll-open, answered at once with the welcome.
 // ctx bounds the dial only (and the dial waits at most 45 s for the answer).
-// Errors are those of DialSSE, without the first-event check.
-func DialPoll(ctx context.Context, o *Options, a link.Attach) (link.Link, error) {
-	c, err := o.resolve(true)
+// Errors are those of dialSSE, without the first-event check.
+func dialPoll(ctx context.Context, o *dialOptions, a link.Attach) (link.Link, error) {
+	c, err := o.resolve()
 	if err != nil {
 		return nil, err
 	}
@@ -78,17 +79,28 @@ func DialPoll(ctx context.Context, o *Options, a link.Attach) (link.Link, error)
 	hold := millis(w.Poll, defaultPoll) + r.timeout
 	l := &pollLink{
 		base:    newBase(r, w, life, die),
-		ack:     c.ack,
 		hold:    hold,
 		silent:  errSilent(r.name, "no answer to a poll", hold),
 		results: make(chan pollResult, 1),
 	}
+	l.acked.Store(a.Ack)
 	r.log.Debug("tether: long-poll attached", "sid", w.SID, "resumed", w.Resumed, "ack", w.Ack)
 	return l, nil
 }
 
+// Acked keeps recv for the next poll's tether_ack: on long-polling the
+// ack travels in the polls, never on its own.
+func (l *pollLink) Acked(recv uint64) {
+	for {
+		old := l.acked.Load()
+		if recv <= old || l.acked.CompareAndSwap(old, recv) {
+			return
+		}
+	}
+}
+
 // Recv returns the next frame: from a poll answer, or from a send answer.
-// When it has none left it polls, with Options.Ack() as tether_ack, and
+// When it has none left it polls, with the last recv given to Acked as tether_ack, and
 // waits; one poll is outstanding at a time. If ctx ends first, Recv returns
 // ctx.Err() and the poll stays outstanding for the next call. After a close
 // or superseded frame it polls no more and then returns an error; a poll
@@ -115,7 +127,7 @@ func (l *pollLink) Recv(ctx context.Context) (wire.Frame, error) {
 			return wire.Frame{}, l.err
 		}
 		if !l.polling {
-			ack := l.ack()
+			ack := l.acked.Load()
 			if !l.spawn(func() { l.results <- l.poll(ack) }) {
 				return wire.Frame{}, l.closedE
 			}

@@ -30,7 +30,7 @@ func TestPollAcksWhatWasTaken(t *testing.T) {
 	f := newFake(t)
 	f.addText("one", "two", "three")
 	c := &core{}
-	l := dial(t, DialPoll, options(f.dialer(t, f.url(), nil), c), link.Attach{})
+	l := dial(t, dialPoll, testOptions(f.dialer(t, f.url(), nil), c), link.Attach{})
 	if got := describe(recv(t, l, c, 3)); got != "m1:one m2:two m3:three" {
 		t.Errorf("frames %q", got)
 	}
@@ -52,7 +52,7 @@ func TestPollHoldExpiry(t *testing.T) {
 		f.inject[3] = []string{"on the third poll"}
 	})
 	c := &core{}
-	l := dial(t, DialPoll, options(f.dialer(t, f.url(), nil), c), link.Attach{})
+	l := dial(t, dialPoll, testOptions(f.dialer(t, f.url(), nil), c), link.Attach{})
 	if got := describe(recv(t, l, c, 1)); got != "m1:on the third poll" {
 		t.Errorf("frames %q", got)
 	}
@@ -81,7 +81,7 @@ func TestPollCuts(t *testing.T) {
 			f.addText("a", "b", "c")
 			f.set(func(f *fake) { f.cutPolls = tc.cuts })
 			c := &core{}
-			l := dial(t, DialPoll, options(f.dialer(t, f.url(), nil), c), link.Attach{})
+			l := dial(t, dialPoll, testOptions(f.dialer(t, f.url(), nil), c), link.Attach{})
 			if tc.alive {
 				if got := describe(recv(t, l, c, 3)); got != "m1:a m2:b m3:c" {
 					t.Errorf("frames %q", got)
@@ -120,7 +120,7 @@ func TestPollErrorAnswers(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake(t)
-			l := dial(t, DialPoll, options(f.dialer(t, f.url(), nil), &core{}), link.Attach{})
+			l := dial(t, dialPoll, testOptions(f.dialer(t, f.url(), nil), &core{}), link.Attach{})
 			f.set(func(f *fake) { f.fail[wire.ModePoll] = tc.fail })
 			_, err := l.Recv(testCtx(t))
 			var se *link.ServerError
@@ -144,7 +144,7 @@ func TestPollTooManyPolls(t *testing.T) {
 	f := newFake(t)
 	f.addText("patience")
 	c := &core{}
-	l := dial(t, DialPoll, options(f.dialer(t, f.url(), nil), c), link.Attach{})
+	l := dial(t, dialPoll, testOptions(f.dialer(t, f.url(), nil), c), link.Attach{})
 	f.set(func(f *fake) {
 		f.fail[wire.ModePoll] = failure{status: 429, body: `{"code":"too_many_polls","message":"poll rate limit","status":429,"retry":1000}`, times: 1}
 	})
@@ -165,7 +165,7 @@ func TestPollTooManyPolls(t *testing.T) {
 func TestPollNoAnswer(t *testing.T) {
 	f := newFake(t)
 	f.set(func(f *fake) { f.welcome.Poll, f.welcome.Timeout, f.mutePolls = 50, 100, true })
-	l := dial(t, DialPoll, options(f.dialer(t, f.url(), nil), &core{}), link.Attach{})
+	l := dial(t, dialPoll, testOptions(f.dialer(t, f.url(), nil), &core{}), link.Attach{})
 	start := time.Now()
 	_, err := l.Recv(testCtx(t))
 	if !errors.Is(err, os.ErrDeadlineExceeded) {
@@ -184,7 +184,7 @@ func TestPollNoAnswer(t *testing.T) {
 func TestPollRecvContext(t *testing.T) {
 	f := newFake(t)
 	c := &core{}
-	l := dial(t, DialPoll, options(f.dialer(t, f.url(), nil), c), link.Attach{})
+	l := dial(t, dialPoll, testOptions(f.dialer(t, f.url(), nil), c), link.Attach{})
 	ctx, cancel := context.WithCancel(testCtx(t))
 	go func() { // cancel once the poll is outstanding
 		defer cancel()
@@ -215,7 +215,7 @@ func TestPollEnds(t *testing.T) {
 			f.addText("last")
 			f.set(func(f *fake) { f.tail = []wire.Frame{tail} })
 			c := &core{}
-			l := dial(t, DialPoll, options(f.dialer(t, f.url(), nil), c), link.Attach{})
+			l := dial(t, dialPoll, testOptions(f.dialer(t, f.url(), nil), c), link.Attach{})
 			if got := describe(recv(t, l, c, 2)); got != "m1:last "+string(byte(tail.Kind)) {
 				t.Errorf("frames %q", got)
 			}

@@ -27,16 +27,16 @@ type sseLink struct {
 	streamErr error
 }
 
-// DialSSE attaches to a session (a new one when a.SID is empty) over
+// dialSSE attaches to a session (a new one when a.SID is empty) over
 // Server-Sent Events: GET ?tether=sse, then it waits for the welcome event.
 //
 // ctx bounds the dial only, not the link. A non-2xx answer is a classified
 // *transport.HandshakeError, in a *link.ServerError when it carries a Tether
 // error object (for example wire.CodeSessionNotFound on a resume). No
-// welcome within Options.FirstEventTimeout of the request being written is a
+// welcome within dialOptions.FirstEventTimeout of the request being written is a
 // HandshakeError of class ClassRefused wrapping ErrNoFirstEvent.
-func DialSSE(ctx context.Context, o *Options, a link.Attach) (link.Link, error) {
-	c, err := o.resolve(false)
+func dialSSE(ctx context.Context, o *dialOptions, a link.Attach) (link.Link, error) {
+	c, err := o.resolve()
 	if err != nil {
 		return nil, err
 	}
@@ -105,6 +105,7 @@ func DialSSE(ctx context.Context, o *Options, a link.Attach) (link.Link, error) 
 	r.welcomed(w)
 
 	l := &sseLink{base: newBase(r, w, life, die), stream: make(chan wire.Frame, 16)}
+	l.pacedAcks(sseAckInterval)
 	timeout := millis(w.Timeout, defaultTimeout)
 	alive := &aliveReader{r: resp.Body, d: timeout}
 	alive.t = time.AfterFunc(timeout, func() { l.die(errSilent(r.name, "no bytes from the stream", timeout)) })
@@ -163,6 +164,13 @@ func (r *requester) checkWelcome(resp *http.Response, f wire.Frame, a link.Attac
 // failed Send make Recv return an error once the frames before it are taken:
 // the link is dead. If ctx ends first, Recv returns ctx.Err() and the link
 // stays usable.
+// sseAckInterval paces acks on SSE, which cost a POST each (or ride on the
+// client's next POST).
+const sseAckInterval = 250 * time.Millisecond
+
+// Acked sends the client's recv in a POST soon, paced by sseAckInterval.
+func (l *sseLink) Acked(recv uint64) { l.acks.Acked(recv) }
+
 func (l *sseLink) Recv(ctx context.Context) (wire.Frame, error) {
 	for {
 		if l.isClosed() {

@@ -33,18 +33,18 @@ func bufferingProxy(t *testing.T, f *fake) *transport.Dialer {
 }
 
 // TestSSEBufferingProxy: behind a proxy that buffers responses the welcome
-// never comes, and DialSSE gives up after FirstEventTimeout with a
+// never comes, and dialSSE gives up after FirstEventTimeout with a
 // HandshakeError of class refused wrapping ErrNoFirstEvent; long-polling
 // through the same proxy works, which is what the client falls back to.
 func TestSSEBufferingProxy(t *testing.T) {
 	f := newFake(t)
 	d := bufferingProxy(t, f)
-	o := options(d, &core{})
+	o := testOptions(d, &core{})
 	o.FirstEventTimeout = 200 * time.Millisecond
 	start := time.Now()
-	_, err := DialSSE(testCtx(t), o, link.Attach{})
+	_, err := dialSSE(testCtx(t), o, link.Attach{})
 	if !errors.Is(err, ErrNoFirstEvent) {
-		t.Fatalf("DialSSE through a buffering proxy: %v, want ErrNoFirstEvent", err)
+		t.Fatalf("dialSSE through a buffering proxy: %v, want ErrNoFirstEvent", err)
 	}
 	var he *transport.HandshakeError
 	if !errors.As(err, &he) || he.Transport != wire.TransportSSE || transport.Classify(err) != transport.ClassRefused {
@@ -59,7 +59,7 @@ func TestSSEBufferingProxy(t *testing.T) {
 
 	c := &core{}
 	f.addText("through the proxy")
-	l := dial(t, DialPoll, options(d, c), link.Attach{})
+	l := dial(t, dialPoll, testOptions(d, c), link.Attach{})
 	if got := describe(recv(t, l, c, 1)); got != "m1:through the proxy" {
 		t.Errorf("long-poll through the buffering proxy: %q", got)
 	}
@@ -69,11 +69,11 @@ func TestSSEBufferingProxy(t *testing.T) {
 // its end is not mistaken for a buffering proxy.
 func TestSSEDialContext(t *testing.T) {
 	f := newFake(t)
-	o := options(bufferingProxy(t, f), &core{})
+	o := testOptions(bufferingProxy(t, f), &core{})
 	o.FirstEventTimeout = time.Hour
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
-	_, err := DialSSE(ctx, o, link.Attach{})
+	_, err := dialSSE(ctx, o, link.Attach{})
 	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrNoFirstEvent) {
 		t.Fatalf("error %v, want the ctx's deadline", err)
 	}
@@ -97,7 +97,7 @@ func TestSSELiveness(t *testing.T) {
 			f := newFake(t)
 			f.set(func(f *fake) { f.welcome.Timeout = 300; tc.set(f) })
 			c := &core{}
-			l := dial(t, DialSSE, options(f.dialer(t, f.url(), nil), c), link.Attach{})
+			l := dial(t, dialSSE, testOptions(f.dialer(t, f.url(), nil), c), link.Attach{})
 			if !tc.dead {
 				if got := describe(recv(t, l, c, 1)); got != tc.frames {
 					t.Errorf("got %q, want %q", got, tc.frames)
@@ -130,7 +130,7 @@ func TestSSESlowConsumer(t *testing.T) {
 		f.addText("m" + itoa(uint64(i+1)))
 	}
 	c := &core{}
-	l := dial(t, DialSSE, options(f.dialer(t, f.url(), nil), c), link.Attach{})
+	l := dial(t, dialSSE, testOptions(f.dialer(t, f.url(), nil), c), link.Attach{})
 	stream := l.(*sseLink).stream
 	// Wait until the reader is blocked on a full channel, then stay away.
 	tick := time.NewTicker(time.Millisecond)
@@ -182,7 +182,7 @@ func TestSSEStreamEnds(t *testing.T) {
 			f := newFake(t)
 			f.addText("a", "b")
 			f.set(func(f *fake) { f.tail, f.endSSE = tc.tail, true })
-			l := dial(t, DialSSE, options(f.dialer(t, f.url(), nil), &core{}), link.Attach{})
+			l := dial(t, dialSSE, testOptions(f.dialer(t, f.url(), nil), &core{}), link.Attach{})
 			frames, err := recvErr(t, l)
 			if got := describe(frames); got != tc.frames {
 				t.Errorf("frames %q, want %q", got, tc.frames)
@@ -213,7 +213,7 @@ func TestSSEFirstEvent(t *testing.T) {
 			f.addText("after")
 			f.set(func(f *fake) { f.sseJunk = tc.junk })
 			c := &core{}
-			l, err := DialSSE(testCtx(t), options(f.dialer(t, f.url(), nil), c), link.Attach{})
+			l, err := dialSSE(testCtx(t), testOptions(f.dialer(t, f.url(), nil), c), link.Attach{})
 			if !tc.ok {
 				if err == nil || transport.Classify(err) != transport.ClassRefused {
 					t.Fatalf("error %v, want a refusal", err)

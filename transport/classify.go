@@ -3,7 +3,6 @@ package transport
 import (
 	"context"
 	"errors"
-	"net/http"
 	"strconv"
 	"time"
 )
@@ -100,13 +99,13 @@ func Classify(err error) Class {
 // network that forbids the upgrade.
 func ClassifyStatus(code int, forbiddenIsUnauthorized bool) Class {
 	switch {
-	case code == http.StatusUnauthorized:
+	case code == 401:
 		return ClassUnauthorized
-	case code == http.StatusForbidden && forbiddenIsUnauthorized:
+	case code == 403 && forbiddenIsUnauthorized:
 		return ClassUnauthorized
-	case code == http.StatusProxyAuthRequired:
+	case code == 407:
 		return ClassProxy
-	case code == http.StatusTooManyRequests, code >= 500 && code != http.StatusNotImplemented:
+	case code == 429, code >= 500 && code != 501:
 		return ClassServer
 	default:
 		// 2xx without an upgrade, 3xx (captive portals), 400, 403, 404, 405,
@@ -118,8 +117,8 @@ func ClassifyStatus(code int, forbiddenIsUnauthorized bool) Class {
 
 // RetryAfter parses a Retry-After header (seconds or an HTTP date) relative
 // to now. It returns 0 when the header is absent or unusable.
-func RetryAfter(h http.Header, now time.Time) time.Duration {
-	v := h.Get("Retry-After")
+func RetryAfter(h Header, now time.Time) time.Duration {
+	v := headerGet(h, "Retry-After")
 	if v == "" {
 		return 0
 	}
@@ -132,10 +131,31 @@ func RetryAfter(h http.Header, now time.Time) time.Duration {
 		}
 		return time.Duration(secs) * time.Second
 	}
-	if t, err := http.ParseTime(v); err == nil {
+	if t, err := parseHTTPTime(v); err == nil {
 		if d := t.Sub(now); d > 0 {
 			return min(d, 24*time.Hour)
 		}
 	}
 	return 0
+}
+
+// parseHTTPTime parses an HTTP date in the three formats HTTP/1.1 allows,
+// as net/http's ParseTime does (without package net/http: the browser build).
+func parseHTTPTime(v string) (time.Time, error) {
+	var err error
+	for _, layout := range []string{"Mon, 02 Jan 2006 15:04:05 GMT", time.RFC850, time.ANSIC} {
+		var t time.Time
+		if t, err = time.Parse(layout, v); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, err
+}
+
+// headerGet is h.Get(key) for a canonical key.
+func headerGet(h Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }

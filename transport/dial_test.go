@@ -48,7 +48,7 @@ func TestDialDirect(t *testing.T) {
 	p := newPKI(t)
 	ts := newTarget(t, p, nil)
 	d := mustDialer(t, ts.wsURL("/ws"), &Config{RootCAs: p.ca.Pool()})
-	c, resp, err := d.DialWebSocket(context.Background(), &WebSocketOptions{Subprotocols: []string{"tether.v1"}})
+	c, resp, err := d.dialWebSocket(context.Background(), &wsOptions{Subprotocols: []string{"tether.v1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestDialUntrustedIsTLSError(t *testing.T) {
 	p := newPKI(t)
 	ts := newTarget(t, p, nil)
 	d := mustDialer(t, ts.wsURL("/ws"), &Config{}) // system roots do not know the test CA
-	_, _, err := d.DialWebSocket(context.Background(), nil)
+	_, _, err := d.dialWebSocket(context.Background(), nil)
 	if Classify(err) != ClassTLS || !Classify(err).Permanent() {
 		t.Fatalf("got %v (class %v), want a permanent TLS error", err, Classify(err))
 	}
@@ -85,7 +85,7 @@ func TestExtraCAFromPEMAndFile(t *testing.T) {
 		"file": {CAFiles: []string{dir + "/ca.pem"}, CAPEM: [][]byte{p.ca.CertPEM()}},
 	} {
 		t.Run(name, func(t *testing.T) {
-			c, _, err := mustDialer(t, ts.wsURL("/ws"), cfg).DialWebSocket(context.Background(), nil)
+			c, _, err := mustDialer(t, ts.wsURL("/ws"), cfg).dialWebSocket(context.Background(), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -121,11 +121,11 @@ func TestMutualTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	without := mustDialer(t, ts, &Config{RootCAs: p.ca.Pool()})
-	if _, _, err := without.DialWebSocket(context.Background(), nil); err == nil {
+	if _, _, err := without.dialWebSocket(context.Background(), nil); err == nil {
 		t.Fatal("dial without a client certificate succeeded")
 	}
 	with := mustDialer(t, ts, &Config{RootCAs: p.ca.Pool(), Certificates: []tls.Certificate{client.TLSCertificate()}})
-	c, _, err := with.DialWebSocket(context.Background(), nil)
+	c, _, err := with.dialWebSocket(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func TestPins(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := mustDialer(t, ts.wsURL("/ws"), &Config{RootCAs: root.Pool(), Pins: tt.pins})
-			c, _, err := d.DialWebSocket(context.Background(), nil)
+			c, _, err := d.dialWebSocket(context.Background(), nil)
 			resp, herr := d.HTTPClient().Get(ts.URL + "/plain")
 			if herr == nil {
 				resp.Body.Close()
@@ -191,7 +191,7 @@ func TestPinsCheckedOnResumedSessions(t *testing.T) {
 	good := &Config{RootCAs: p.ca.Pool(), TLSSessionCache: cache, Pins: []Pin{{Hash: SPKIPin(p.leaf.Cert)}}}
 	// Fill the cache, then resume with the right pin.
 	for i := 0; i < 2; i++ {
-		c, _, err := mustDialer(t, ts.wsURL("/ws"), good).DialWebSocket(context.Background(), nil)
+		c, _, err := mustDialer(t, ts.wsURL("/ws"), good).dialWebSocket(context.Background(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -202,7 +202,7 @@ func TestPinsCheckedOnResumedSessions(t *testing.T) {
 	}
 	// A wrong pin must fail even though the session would resume.
 	bad := &Config{RootCAs: p.ca.Pool(), TLSSessionCache: cache, Pins: []Pin{{Hash: SPKIPin(p.ca.Cert)[:7] + strings.Repeat("A", 43) + "="}}}
-	_, _, err := mustDialer(t, ts.wsURL("/ws"), bad).DialWebSocket(context.Background(), nil)
+	_, _, err := mustDialer(t, ts.wsURL("/ws"), bad).dialWebSocket(context.Background(), nil)
 	if !errors.Is(err, ErrPinMismatch) {
 		t.Fatalf("resumed session with a wrong pin: got %v, want pin mismatch", err)
 	}
@@ -248,7 +248,7 @@ func TestDialThroughProxies(t *testing.T) {
 				ProxyTLS: &tls.Config{RootCAs: proxyCA.Pool()},
 			}
 			d := mustDialer(t, ts.wsURL("/ws"), cfg)
-			c, _, err := d.DialWebSocket(context.Background(), &WebSocketOptions{Header: http.Header{"Authorization": {"Bearer target-token"}}})
+			c, _, err := d.dialWebSocket(context.Background(), &wsOptions{Header: http.Header{"Authorization": {"Bearer target-token"}}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -298,7 +298,7 @@ func TestProxyAuthRefused(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			proxy, _ := FixedProxy("http://" + px.addr())
 			d := mustDialer(t, ts.wsURL("/ws"), &Config{RootCAs: p.ca.Pool(), Proxy: proxy, ProxyAuth: tt.user})
-			_, _, werr := d.DialWebSocket(context.Background(), nil)
+			_, _, werr := d.dialWebSocket(context.Background(), nil)
 			resp, herr := d.HTTPClient().Get(ts.URL + "/plain")
 			if herr == nil {
 				resp.Body.Close()
@@ -366,7 +366,7 @@ func TestMalformedProxyAnswers(t *testing.T) {
 			d := mustDialer(t, ts.wsURL("/ws"), &Config{RootCAs: p.ca.Pool(), Proxy: proxy})
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			defer cancel()
-			_, _, err := d.DialWebSocket(ctx, nil)
+			_, _, err := d.dialWebSocket(ctx, nil)
 			tt.check(t, err)
 		})
 	}
@@ -453,7 +453,7 @@ func TestHandshakeClassification(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ts := newTarget(t, p, tt.h)
 			d := mustDialer(t, ts.wsURL("/custom"), &Config{RootCAs: p.ca.Pool(), ForbiddenIsUnauthorized: tt.forbidden})
-			_, _, err := d.DialWebSocket(context.Background(), nil)
+			_, _, err := d.dialWebSocket(context.Background(), nil)
 			var he *HandshakeError
 			if !errors.As(err, &he) || !errors.Is(err, ErrHandshake) {
 				t.Fatalf("got %v, want *HandshakeError", err)
@@ -476,7 +476,7 @@ func TestNetworkFailureIsNotRefused(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens: connection refused
 	d := mustDialer(t, "wss://"+addr+"/", &Config{})
-	_, _, err = d.DialWebSocket(context.Background(), nil)
+	_, _, err = d.dialWebSocket(context.Background(), nil)
 	if err == nil || Classify(err) != ClassNetwork {
 		t.Fatalf("got %v (class %v), want network", err, Classify(err))
 	}

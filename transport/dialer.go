@@ -18,7 +18,7 @@ import (
 const DefaultDialTimeout = 10 * time.Second
 
 // Dialer connects to one target with one Config. It yields WebSocket
-// connections (DialWebSocket) and an *http.Client (HTTPClient) that share the
+// connections (dialWebSocket) and an *http.Client (HTTPClient) that share the
 // same proxy, TLS settings and pins. A Dialer is safe for concurrent use.
 type Dialer struct {
 	target Target

@@ -40,9 +40,10 @@
 // # One dialer, two products
 //
 // [New] binds a target URL and a [Config] into a [*Dialer]. The Dialer yields
-// WebSocket connections ([Dialer.DialWebSocket], through gorilla/websocket with
-// its proxy support switched off and Tether's tunnel dialer and TLS settings
-// plugged in) and an *http.Client ([Dialer.HTTPClient]) for the fallback
+// the session's WebSocket links (registered for the client through
+// internal/link; gorilla/websocket with its proxy support switched off and
+// Tether's tunnel dialer and TLS settings plugged in, never shown in this
+// package's API) and an *http.Client ([Dialer.HTTPClient]) for the fallback
 // transports, built from the same tunnel dialer and the same TLS settings.
 //
 // # Errors
@@ -71,9 +72,8 @@
 //   - a proxy's answer to CONNECT: [MaxProxyAnswer], 16 KiB;
 //   - the body of an error answer: [MaxErrorBody], 1 KiB, kept in
 //     [HandshakeError].Body;
-//   - a WebSocket message: [WebSocketOptions].ReadLimit on the wire, and
-//     [ReadMessage] after decompression (gorilla's limit counts compressed
-//     bytes). The client sets it to its MaxMessageBytes + 4 KiB.
+//   - a WebSocket message: the client's MaxMessageBytes + 4 KiB, on the wire
+//     and after decompression (gorilla's limit counts compressed bytes).
 //
 // The bodies of SSE streams and long-poll answers are bounded by package
 // fallback, from the client's own largest message.

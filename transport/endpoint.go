@@ -1,7 +1,7 @@
 package transport
 
 import (
-	"net"
+	"net/netip"
 	"net/url"
 	"strings"
 )
@@ -17,7 +17,12 @@ type Target struct {
 }
 
 // Addr returns host:port, with the default port filled in.
-func (t Target) Addr() string { return net.JoinHostPort(t.Host, t.Port) }
+func (t Target) Addr() string {
+	if strings.Contains(t.Host, ":") {
+		return "[" + t.Host + "]:" + t.Port // as net.JoinHostPort, without package net (the browser build)
+	}
+	return t.Host + ":" + t.Port
+}
 
 // URLRules are the options of ParseTarget.
 type URLRules struct {
@@ -112,8 +117,8 @@ func IsLoopback(host string) bool {
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
 		return true
 	}
-	if ip := net.ParseIP(host); ip != nil {
-		return ip.IsLoopback()
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return ip.Unmap().IsLoopback()
 	}
 	return false
 }

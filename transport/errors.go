@@ -3,7 +3,6 @@ package transport
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 )
@@ -111,7 +110,7 @@ func (e *ProxyError) Error() string {
 			b.WriteString(" " + e.Status)
 		}
 		if e.AuthRequired() {
-			if e.StatusCode == http.StatusProxyAuthRequired {
+			if e.StatusCode == 407 {
 				b.WriteString(" (proxy authentication required")
 			} else {
 				b.WriteString(" (proxy authentication failed")
@@ -134,7 +133,7 @@ func (e *ProxyError) Error() string {
 // AuthRequired reports whether the proxy asked for (other) credentials: a 407,
 // or a 401 (tinyproxy answers wrong credentials with 401).
 func (e *ProxyError) AuthRequired() bool {
-	return e.StatusCode == http.StatusProxyAuthRequired || e.StatusCode == http.StatusUnauthorized
+	return e.StatusCode == 407 || e.StatusCode == 401
 }
 
 func (e *ProxyError) Unwrap() error { return e.Err }
@@ -148,11 +147,11 @@ func (e *ProxyError) Is(target error) bool { return target == ErrProxy }
 type HandshakeError struct {
 	Transport  string // "websocket", "sse" or "longpoll"
 	URL        string
-	StatusCode int         // 0 when the connection broke before an answer
-	Status     string      // e.g. "400 Bad Request"
-	Header     http.Header // the answer's headers, nil when there was none
-	Body       []byte      // at most MaxErrorBody bytes of the answer's body
-	Class      Class       // what a client should do about it
+	StatusCode int    // 0 when the connection broke before an answer
+	Status     string // e.g. "400 Bad Request"
+	Header     Header // the answer's headers, nil when there was none
+	Body       []byte // at most MaxErrorBody bytes of the answer's body
+	Class      Class  // what a client should do about it
 	RetryAfter time.Duration
 	Err        error // the underlying error, if any
 }
@@ -182,7 +181,7 @@ func (e *HandshakeError) Error() string {
 // nothing useful can be said).
 func (e *HandshakeError) Hint() string {
 	switch {
-	case e.StatusCode == http.StatusNotFound:
+	case e.StatusCode == 404:
 		return "no Tether endpoint at this URL: check the URL path"
 	case e.Class == ClassRefused && e.Transport == "websocket":
 		return "the upgrade was refused or stripped on the way: a proxy or load balancer that does not pass WebSockets"

@@ -14,7 +14,7 @@ import (
 
 // HTTPClient returns the *http.Client the fallback transports use: the same
 // proxy (always through CONNECT, also for http:// targets, so a proxy never
-// sees request contents), the same TLS settings and pins as DialWebSocket.
+// sees request contents), the same TLS settings and pins as dialWebSocket.
 // It speaks HTTP/1.1. It has no overall timeout (long-polls and streams are
 // long): bound each request with its context. It reads at most
 // MaxResponseHeader bytes of an answer's status line and headers (see

@@ -10,7 +10,7 @@ import (
 // events, poll answers, WebSocket messages) belong to the callers' options;
 // see the package documentation, "Limits".
 const (
-	// MaxHandshakeAnswer bounds what DialWebSocket reads of the server's
+	// MaxHandshakeAnswer bounds what dialWebSocket reads of the server's
 	// answer to the upgrade request before the WebSocket is open: the status
 	// line and the headers (and, for a refusal, the first bytes of its
 	// body). A longer answer fails the dial with a *LimitError.

@@ -63,7 +63,7 @@ func TestHandshakeAnswerBounded(t *testing.T) {
 				t.Cleanup(ts.Close)
 				d = mustDialer(t, "ws://"+ts.Listener.Addr().String()+"/", &Config{})
 			}
-			_, _, err := d.DialWebSocket(context.Background(), nil)
+			_, _, err := d.dialWebSocket(context.Background(), nil)
 			var le *LimitError
 			if !errors.As(err, &le) || !errors.Is(err, ErrLimit) {
 				t.Fatalf("got %v, want a *LimitError", err)
@@ -102,7 +102,7 @@ func TestHandshakeBoundLiftedAfterUpgrade(t *testing.T) {
 		}
 	}))
 	d := mustDialer(t, ts.wsURL("/custom"), &Config{RootCAs: p.ca.Pool()})
-	c, resp, err := d.DialWebSocket(context.Background(), nil)
+	c, resp, err := d.dialWebSocket(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +225,7 @@ func TestReadMessageBoundsDecompressedSize(t *testing.T) {
 		c.ReadMessage() // until the client is gone
 	}))
 	d := mustDialer(t, ts.wsURL("/custom"), &Config{RootCAs: p.ca.Pool()})
-	c, _, err := d.DialWebSocket(context.Background(), &WebSocketOptions{EnableCompression: true, ReadLimit: 1 << 20})
+	c, _, err := d.dialWebSocket(context.Background(), &wsOptions{EnableCompression: true, ReadLimit: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +234,7 @@ func TestReadMessageBoundsDecompressedSize(t *testing.T) {
 	if _, msg, err := c.ReadMessage(); err != nil || len(msg) != size {
 		t.Fatalf("gorilla's ReadMessage: %d bytes, %v; the test needs the compressed message to pass the wire limit", len(msg), err)
 	}
-	_, _, err = ReadMessage(c, 1<<20)
+	_, _, err = readMessage(c, 1<<20)
 	var le *LimitError
 	if !errors.As(err, &le) || le.Limit != 1<<20 || !errors.Is(err, websocket.ErrReadLimit) {
 		t.Fatalf("ReadMessage: %v, want a LimitError of 1 MiB", err)

@@ -118,7 +118,7 @@ func TestDialThroughEnvironmentProxy(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(d.HTTPClient().CloseIdleConnections)
-	c, _, err := d.DialWebSocket(context.Background(), nil)
+	c, _, err := d.dialWebSocket(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

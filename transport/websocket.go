@@ -19,16 +19,16 @@ import (
 )
 
 // DefaultHandshakeTimeout bounds a WebSocket dial (TCP, proxy, TLS and
-// upgrade) when WebSocketOptions.HandshakeTimeout is zero.
-const DefaultHandshakeTimeout = 15 * time.Second
+// upgrade) when wsOptions.HandshakeTimeout is zero.
+const DefaultHandshakeTimeout = wire.DefaultHandshake
 
 // DefaultReadLimit is the largest WebSocket message accepted when
-// WebSocketOptions.ReadLimit is zero.
+// wsOptions.ReadLimit is zero.
 const DefaultReadLimit = 16 << 20
 
-// WebSocketOptions are the per-dial settings of DialWebSocket. A nil
-// *WebSocketOptions means all defaults.
-type WebSocketOptions struct {
+// wsOptions are the per-dial settings of dialWebSocket. A nil
+// *wsOptions means all defaults.
+type wsOptions struct {
 	// Subprotocols offered to the server, in order of preference. Nil: none.
 	Subprotocols []string
 	// Header is sent with the upgrade request (Authorization, cookies, ...).
@@ -53,7 +53,7 @@ type WebSocketOptions struct {
 	WriteBufferPool websocket.BufferPool
 }
 
-// DialWebSocket opens a WebSocket to the target through the Dialer's proxy
+// dialWebSocket opens a WebSocket to the target through the Dialer's proxy
 // with its TLS settings. On failure the error is classified (see Classify):
 // a *HandshakeError when the server or something on the way answered (or hung
 // up right after the request), a *ProxyError, a *PinError, or a TLS or network
@@ -62,12 +62,12 @@ type WebSocketOptions struct {
 //
 // It reads at most MaxHandshakeAnswer bytes of the answer to the upgrade; a
 // longer one fails with a *LimitError. Once the WebSocket is open,
-// WebSocketOptions.ReadLimit bounds each message. The connection's
+// wsOptions.ReadLimit bounds each message. The connection's
 // UnderlyingConn is a wrapper whose NetConn method returns the *tls.Conn (or
 // the TCP connection of a ws:// target).
-func (d *Dialer) DialWebSocket(ctx context.Context, o *WebSocketOptions) (*websocket.Conn, *http.Response, error) {
+func (d *Dialer) dialWebSocket(ctx context.Context, o *wsOptions) (*websocket.Conn, *http.Response, error) {
 	if o == nil {
-		o = &WebSocketOptions{}
+		o = &wsOptions{}
 	}
 	timeout := o.HandshakeTimeout
 	if timeout <= 0 {
@@ -208,21 +208,21 @@ func brokenConn(err error) bool {
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNABORTED)
 }
 
-// ReadMessage reads the next message from c, as c.ReadMessage does, but
+// readMessage reads the next message from c, as c.ReadMessage does, but
 // holds at most limit bytes of it: gorilla's read limit (SetReadLimit,
-// WebSocketOptions.ReadLimit) counts the bytes on the wire, so with
+// wsOptions.ReadLimit) counts the bytes on the wire, so with
 // compression on, a small message can inflate without bound. A message over
 // limit bytes once decompressed, or over the wire limit, is a *LimitError
 // (the latter wrapping websocket.ErrReadLimit); the connection is then
 // unusable and should be closed. limit should be the connection's read
 // limit; <= 0 means no bound.
-func ReadMessage(c *websocket.Conn, limit int64) (messageType int, p []byte, err error) {
+func readMessage(c *websocket.Conn, limit int64) (messageType int, p []byte, err error) {
 	tooLarge := func(cause error) error {
 		return &LimitError{
 			Transport: "websocket",
 			What:      "a message",
 			Limit:     limit,
-			Fix:       "the bound follows the client's largest message: to take larger ones from a trusted server, raise client.Options.MaxMessageBytes (WebSocketOptions.ReadLimit)",
+			Fix:       "the bound follows the client's largest message: to take larger ones from a trusted server, raise client.Options.MaxMessageBytes",
 			Err:       cause,
 		}
 	}

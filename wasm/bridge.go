@@ -5,13 +5,14 @@ package wasm
 import (
 	"context"
 	"errors"
-	"net/http"
 	"runtime"
 	"sync"
 	"syscall/js"
 	"time"
 
 	"github.com/tether-sdk/tether/client"
+	"github.com/tether-sdk/tether/internal/jsutil"
+	"github.com/tether-sdk/tether/transport"
 )
 
 // The bridge is the small object the JavaScript API (wasm/js/tether.js)
@@ -25,11 +26,11 @@ import (
 func RegisterBridge(name string) {
 	b := &bridge{clients: map[int]*jsClient{}}
 	obj := js.Global().Get("Object").New()
-	obj.Set("open", funcOf(b.open))
-	obj.Set("send", funcOf(b.send))
-	obj.Set("close", funcOf(b.close))
-	obj.Set("info", funcOf(b.info))
-	obj.Set("stats", funcOf(b.stats))
+	obj.Set("open", jsutil.FuncOf(b.open))
+	obj.Set("send", jsutil.FuncOf(b.send))
+	obj.Set("close", jsutil.FuncOf(b.close))
+	obj.Set("info", jsutil.FuncOf(b.info))
+	obj.Set("stats", jsutil.FuncOf(b.stats))
 	js.Global().Set(name, obj)
 }
 
@@ -94,7 +95,7 @@ func (b *bridge) open(_ js.Value, args []js.Value) any {
 
 func (jc *jsClient) run(url string, o *client.Options) {
 	defer jc.release()
-	c, err := Dial(jc.ctx, url, o)
+	c, err := client.Dial(jc.ctx, url, o)
 	if err != nil {
 		jc.mu.Lock()
 		closing, code, reason := jc.closing, jc.closeCode, jc.closeReason
@@ -131,7 +132,7 @@ func (jc *jsClient) receiveLoop() {
 			return
 		}
 		if m.Binary {
-			a := bytesToJS(m.Data)
+			a := jsutil.BytesToJS(m.Data)
 			jc.emit.Invoke("message", a.Get("buffer"), true)
 		} else {
 			jc.emit.Invoke("message", string(m.Data), false)
@@ -172,7 +173,14 @@ func (jc *jsClient) sendLoop() {
 			jc.mu.Unlock()
 			if closing {
 				ctx, cancel := context.WithTimeout(context.Background(), closeWait)
-				jc.c.Close(ctx) // waits for the server's answer and the final events
+				jc.mu.Lock()
+				code, reason := jc.closeCode, jc.closeReason
+				jc.mu.Unlock()
+				// The code and reason reach the server; waits for its
+				// answer and the final events. tether.js checked them.
+				if jc.c.CloseWith(ctx, client.CloseCode(code), reason) != nil {
+					jc.c.Close(ctx)
+				}
 				cancel()
 				return
 			}
@@ -257,7 +265,7 @@ func (b *bridge) send(_ js.Value, args []js.Value) any {
 	}
 	var m client.Message
 	if args[2].Bool() {
-		m = client.Binary(bytesFromJS(args[1]))
+		m = client.Binary(jsutil.BytesFromJS(args[1]))
 	} else {
 		m = client.Text(args[1].String())
 	}
@@ -267,7 +275,7 @@ func (b *bridge) send(_ js.Value, args []js.Value) any {
 	jc.mu.Lock()
 	defer jc.mu.Unlock()
 	if jc.closing {
-		return js.ValueOf(jc.outBytes)
+		return js.ValueOf(jc.buffered())
 	}
 	jc.out = append(jc.out, m)
 	jc.outBytes += len(m.Data)
@@ -275,12 +283,12 @@ func (b *bridge) send(_ js.Value, args []js.Value) any {
 	case jc.wake <- struct{}{}:
 	default:
 	}
-	return js.ValueOf(jc.outBytes)
+	return js.ValueOf(jc.buffered())
 }
 
 // close(id, code, reason): queued messages go first, then the close.
 func (b *bridge) close(_ js.Value, args []js.Value) any {
-	jc := b.get(arg0(args))
+	jc := b.get(jsutil.Arg0(args))
 	if jc == nil {
 		return nil
 	}
@@ -307,15 +315,26 @@ func (b *bridge) close(_ js.Value, args []js.Value) any {
 	return nil
 }
 
+// buffered is the bufferedAmount: bytes given to send that the server has
+// not acknowledged (waiting here for room in the client's queue, or in the
+// client's queue, in flight, or unacknowledged). jc.mu is held.
+func (jc *jsClient) buffered() int {
+	n := jc.outBytes
+	if jc.c != nil {
+		n += jc.c.Buffered()
+	}
+	return n
+}
+
 // info(id) -> {transport, sessionId, bufferedAmount}.
 func (b *bridge) info(_ js.Value, args []js.Value) any {
-	jc := b.get(arg0(args))
+	jc := b.get(jsutil.Arg0(args))
 	if jc == nil {
 		return js.ValueOf(map[string]any{"transport": "", "sessionId": "", "bufferedAmount": 0})
 	}
 	jc.mu.Lock()
 	defer jc.mu.Unlock()
-	return js.ValueOf(map[string]any{"transport": jc.transport, "sessionId": jc.sid, "bufferedAmount": jc.outBytes})
+	return js.ValueOf(map[string]any{"transport": jc.transport, "sessionId": jc.sid, "bufferedAmount": jc.buffered()})
 }
 
 // stats() -> {clients, funcs, goroutines, heapBytes}: for tests of
@@ -328,7 +347,7 @@ func (b *bridge) stats(js.Value, []js.Value) any {
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	return js.ValueOf(map[string]any{"clients": n, "funcs": LiveFuncs(), "goroutines": runtime.NumGoroutine(), "heapBytes": ms.HeapAlloc})
+	return js.ValueOf(map[string]any{"clients": n, "funcs": jsutil.LiveFuncs(), "goroutines": runtime.NumGoroutine(), "heapBytes": ms.HeapAlloc})
 }
 
 func itoa(n int) string { return js.ValueOf(n).Call("toString").String() }
@@ -356,7 +375,7 @@ func optionsFromJS(v js.Value) (*client.Options, error) {
 		}
 	}
 	if h := v.Get("headers"); h.Truthy() {
-		o.Header = http.Header{}
+		o.Header = transport.Header{}
 		entries := js.Global().Get("Object").Call("entries", h)
 		for i := 0; i < entries.Length(); i++ {
 			e := entries.Index(i)

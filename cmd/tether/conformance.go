@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/tether-sdk/tether/internal/conformance"
+	"github.com/tether-sdk/tether/internal/wsdial"
 	"github.com/tether-sdk/tether/transport"
 )
 
@@ -127,7 +128,7 @@ func (f *conformanceFlags) config(url string) (*conformance.Config, error) {
 		URL:        d.Target().HTTP.String(),
 		HTTPClient: d.HTTPClient(),
 		DialWebSocket: func(ctx context.Context, h http.Header, sub []string) (*websocket.Conn, *http.Response, error) {
-			c, resp, err := d.DialWebSocket(ctx, &transport.WebSocketOptions{Subprotocols: sub, Header: h, ReadLimit: -1})
+			c, resp, err := wsdial.Dial(ctx, d, h, sub)
 			var he *transport.HandshakeError
 			if err != nil && resp != nil && errors.As(err, &he) {
 				resp.Body = io.NopCloser(bytes.NewReader(he.Body)) // the dialer read it into the error

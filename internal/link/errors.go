@@ -1,6 +1,7 @@
 package link
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/tether-sdk/tether/internal/wire"
@@ -21,3 +22,8 @@ func (e *ServerError) Error() string {
 }
 
 func (e *ServerError) Unwrap() error { return e.Err }
+
+// ErrClosed is what the browser links' calls return after Close (natively
+// the links return errors matching net.ErrClosed; package net stays out of
+// the browser build).
+var ErrClosed = errors.New("link closed")

@@ -2,9 +2,15 @@
 // the transports that carry a session: a Link is one attached transport
 // connection (a WebSocket, an SSE stream plus its send POSTs, or a long-poll
 // cycle) that moves protocol frames in order. The client core owns sequence
-// numbers, acks, replay and reconnection; a Link only carries frames and
-// reports when it is dead. Native WebSocket links live in client/, SSE and
-// long-poll links in fallback/, browser links in wasm/.
+// numbers, replay and reconnection; a Link carries frames, carries acks by
+// its own policy (Acked), and reports when it is dead.
+//
+// One home per link kind, each with its native and its browser (js && wasm)
+// implementation side by side: WebSocket in package transport (wslink.go,
+// wslink_js.go), SSE and long-polling in package fallback (sse.go,
+// sse_js.go, poll.go, poll_js.go). They Register their DialFunc in init;
+// the client dials through Dial with an Env and never names a transport's
+// implementation.
 package link
 
 import (
@@ -17,7 +23,7 @@ import (
 type Attach struct {
 	SID   string // session to resume; empty: start a new session
 	Key   string // the session's resume secret; empty with SID empty
-	Ack   uint64 // the client's recv when attaching (later requests use an AckFunc)
+	Ack   uint64 // the client's recv when attaching (later ones reach the link through Acked)
 	Probe bool   // WebSocket only: probe for an upgrade (see PROTOCOL.md section 10)
 }
 
@@ -50,11 +56,14 @@ type Link interface {
 	// liveness timeout: no frame or heartbeat within the welcome's timeout).
 	Recv(ctx context.Context) (wire.Frame, error)
 
+	// Acked tells the link the client's recv (the highest data seq taken
+	// into the inbox); the link carries it to the server by its own policy:
+	// a WebSocket sends an ack frame soon, SSE a paced POST, long-polling
+	// puts it in its next poll. It never blocks. Frames the client passes
+	// to Send may hold an ack too (answering a close).
+	Acked(recv uint64)
+
 	// Close ends the link at once; later calls return errors matching
-	// net.ErrClosed. It does not end the session.
+	// net.ErrClosed (link.ErrClosed in the browser). It does not end the session.
 	Close() error
 }
-
-// AckFunc returns the client's current recv, for transports that carry the
-// ack in their requests (long-poll polls, SSE reconnects).
-type AckFunc func() uint64

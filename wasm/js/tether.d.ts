@@ -77,7 +77,7 @@ export declare class Tether extends EventTarget {
   readonly transport: TransportName | '';
   /** The session id; "" before open. */
   readonly sessionId: string;
-  /** Bytes passed to send() not yet taken into the session's send queue. */
+  /** Bytes passed to send() that the server has not acknowledged yet (queued, in flight or unacknowledged). */
   readonly bufferedAmount: number;
 
   onopen: ((this: Tether, ev: Event) => any) | null;
@@ -89,7 +89,7 @@ export declare class Tether extends EventTarget {
 
   /** Queues a message; also while connecting or reconnecting. Throws RangeError over maxMessageBytes. */
   send(data: string | ArrayBuffer | ArrayBufferView): void;
-  /** Ends the session after the messages sent before; code is 1000 or 3000-4999. */
+  /** Ends the session after the messages sent before; code (1000 or 3000-4999) and reason (at most 123 bytes) reach the server and the close event. */
   close(code?: number, reason?: string): void;
 
   addEventListener<K extends keyof TetherEventMap>(type: K, listener: (this: Tether, ev: TetherEventMap[K]) => any, options?: boolean | AddEventListenerOptions): void;

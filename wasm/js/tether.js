@@ -120,13 +120,16 @@ export class Tether extends EventTarget {
   }
 
   /**
-   * Ends the session after the messages already sent. code and reason are
-   * reported in this client's close event.
+   * Ends the session after the messages already sent. code and reason reach
+   * the server in the close frame, and this client's close event.
    */
   close(code = 1000, reason = '') {
     if (this.#state >= 2) return;
     if (code !== 1000 && (code < 3000 || code > 4999)) {
       throw new DOMException(`tether: close code ${code} is neither 1000 nor in 3000-4999`, 'InvalidAccessError');
+    }
+    if (new TextEncoder().encode(String(reason)).length > 123) {
+      throw new DOMException('tether: close reason longer than 123 bytes of UTF-8', 'SyntaxError');
     }
     this.#state = 2;
     bridge().close(this.#id, code, String(reason));

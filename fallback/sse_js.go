@@ -1,13 +1,12 @@
 //go:build js && wasm
 
-package wasm
+package fallback
 
 import (
 	"context"
 	"fmt"
 	"io"
 	"mime"
-	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -27,9 +26,9 @@ type sseLink struct {
 // dialSSE attaches over Server-Sent Events: GET ?tether=sse with a streamed
 // body, then the welcome event. No welcome within firstEvent of the fetch
 // is ErrNoFirstEvent (a buffering proxy): the client moves on.
-func dialSSE(ctx context.Context, t *transport.Target, header http.Header, max int, firstEvent time.Duration, a link.Attach) (link.Link, error) {
+func dialSSE(ctx context.Context, t *transport.Target, header transport.Header, max int, firstEvent time.Duration, a link.Attach) (link.Link, error) {
 	if a.Probe {
-		return nil, fmt.Errorf("wasm: sse: probes are WebSocket only")
+		return nil, fmt.Errorf("fallback: sse: probes are WebSocket only")
 	}
 	r := newRequester(wire.TransportSSE, t, header, max, a)
 	life, die := context.WithCancelCause(context.Background())
@@ -58,7 +57,7 @@ func dialSSE(ctx context.Context, t *transport.Target, header http.Header, max i
 		}
 		return nil, err
 	}
-	resp, err := r.fetch(life, http.MethodGet, wire.ModeSSE, a.SID != "", a.Ack, nil)
+	resp, err := r.fetch(life, "GET", wire.ModeSSE, a.SID != "", a.Ack, nil)
 	if err != nil {
 		return fail(nil, err)
 	}
@@ -94,6 +93,7 @@ func dialSSE(ctx context.Context, t *transport.Target, header http.Header, max i
 	limit := int(bodyLimit(r.max))
 	rd := sse.NewReader(resp.body, &sse.Options{MaxLineBytes: limit, MaxEventBytes: limit})
 	l := &sseLink{base: newBase(r, w, life, die), stream: make(chan wire.Frame, 16)}
+	l.pacedAcks(sseAckInterval)
 	timeout := r.timeout
 	watchdog := time.AfterFunc(timeout, func() { l.die(errSilent(r.name, "no bytes from the stream", timeout)) })
 	resp.body.onData = func() { watchdog.Reset(timeout) } // any byte, a heartbeat too, is a sign of life
@@ -118,6 +118,13 @@ func nextTetherEvent(rd *sse.Reader) (sse.Event, error) {
 }
 
 // Recv returns the next frame, from the stream or a send answer.
+// sseAckInterval paces acks on SSE, which cost a POST each (or ride on the
+// client's next POST).
+const sseAckInterval = 250 * time.Millisecond
+
+// Acked sends the client's recv in a POST soon, paced by sseAckInterval.
+func (l *sseLink) Acked(recv uint64) { l.acks.Acked(recv) }
+
 func (l *sseLink) Recv(ctx context.Context) (wire.Frame, error) {
 	for {
 		if l.isClosed() {
@@ -155,11 +162,11 @@ func (l *sseLink) readEvents(resp *response, rd *sse.Reader, watchdog *time.Time
 	for {
 		ev, err := nextTetherEvent(rd)
 		if err != nil {
-			return fmt.Errorf("wasm: sse: reading the stream: %w", err)
+			return fmt.Errorf("fallback: sse: reading the stream: %w", err)
 		}
 		f, err := wire.ParseJSON([]byte(ev.Data), int(l.r.max))
 		if err != nil {
-			return fmt.Errorf("wasm: sse: event: %w", err)
+			return fmt.Errorf("fallback: sse: event: %w", err)
 		}
 		switch f.Kind {
 		case wire.KindText, wire.KindBinary, wire.KindAck, wire.KindClose, wire.KindSuperseded:

@@ -1,18 +1,18 @@
 //go:build js && wasm
 
-package wasm
+package fallback
 
 import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"syscall/js"
 	"time"
 
+	"github.com/tether-sdk/tether/internal/jsutil"
 	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/wire"
 	"github.com/tether-sdk/tether/transport"
@@ -21,35 +21,22 @@ import (
 // Body limits of PROTOCOL.md section 14, as the native fallback links have them.
 const (
 	maxBodyFrames  = 1024
-	bodySlack      = 64 << 10
-	maxPayloadCap  = 1 << 30
 	maxBatchFrames = 1 << 16
-	defaultTimeout = 45 * time.Second
-	defaultPoll    = 25 * time.Second
 )
-
-func bodyLimit(max int64) int64 { return 6*min(max, maxPayloadCap) + bodySlack }
-
-func millis(ms int64, def time.Duration) time.Duration {
-	if ms <= 0 {
-		return def
-	}
-	return time.Duration(min(ms, int64(24*time.Hour/time.Millisecond))) * time.Millisecond
-}
 
 // requester makes the fetch requests of one SSE or long-poll link.
 type requester struct {
 	name     string // wire.TransportSSE or wire.TransportPoll
 	base     url.URL
 	appQuery string
-	header   http.Header
+	header   transport.Header
 
 	sid, key string
 	max      int64
 	timeout  time.Duration
 }
 
-func newRequester(name string, t *transport.Target, header http.Header, max int, a link.Attach) *requester {
+func newRequester(name string, t *transport.Target, header transport.Header, max int, a link.Attach) *requester {
 	return &requester{
 		name: name, base: *t.HTTP, appQuery: stripTetherParams(t.HTTP.RawQuery), header: header,
 		sid: a.SID, key: a.Key, max: int64(max), timeout: defaultTimeout,
@@ -132,7 +119,7 @@ func (r *requester) fetch(ctx context.Context, method, mode string, withAck bool
 	stop := context.AfterFunc(ctx, func() { ctrl.Call("abort") })
 	h := js.Global().Get("Headers").New()
 	for k, vs := range r.header {
-		if http.CanonicalHeaderKey(k) == wire.HeaderKey || strings.EqualFold(k, "Origin") {
+		if transport.CanonicalHeaderKey(k) == wire.HeaderKey || strings.EqualFold(k, "Origin") {
 			continue // the browser sets Origin; the key is ours
 		}
 		for _, v := range vs {
@@ -145,7 +132,7 @@ func (r *requester) fetch(ctx context.Context, method, mode string, withAck bool
 	switch {
 	case mode == wire.ModeSSE:
 		h.Call("set", "Accept", "text/event-stream")
-	case method == http.MethodGet:
+	case method == "GET":
 		h.Call("set", "Accept", "application/json")
 	default:
 		h.Call("set", "Content-Type", "application/json")
@@ -155,24 +142,24 @@ func (r *requester) fetch(ctx context.Context, method, mode string, withAck bool
 		"cache": "no-store", "credentials": "same-origin", "redirect": "follow",
 	}
 	if body != nil {
-		init["body"] = bytesToJS(body)
+		init["body"] = jsutil.BytesToJS(body)
 	}
 	var p js.Value
-	if err := catch(func() { p = js.Global().Call("fetch", u, js.ValueOf(init)) }); err != nil {
+	if err := jsutil.Catch(func() { p = js.Global().Call("fetch", u, js.ValueOf(init)) }); err != nil {
 		stop()
-		return nil, fmt.Errorf("wasm: %s: %w", r.name, err)
+		return nil, fmt.Errorf("fallback: %s: %w", r.name, err)
 	}
-	v, err := await(ctx, p)
+	v, err := jsutil.Await(ctx, p)
 	if cause := context.Cause(ctx); cause != nil {
 		stop()
 		if err == nil {
-			catch(func() { v.Get("body").Call("cancel") })
+			jsutil.Catch(func() { v.Get("body").Call("cancel") })
 		}
 		return nil, cause
 	}
 	if err != nil {
 		stop()
-		return nil, fmt.Errorf("wasm: %s: %s %s: %w", r.name, method, mode, err)
+		return nil, fmt.Errorf("fallback: %s: %s %s: %w", r.name, method, mode, err)
 	}
 	resp := &response{
 		status: v.Get("status").Int(), statusText: v.Get("statusText").String(),
@@ -211,7 +198,7 @@ func (r *requester) answerError(resp *response, retryAfter js.Value) error {
 		Class:      transport.ClassifyStatus(resp.status, false),
 	}
 	if retryAfter.Type() == js.TypeString {
-		he.RetryAfter = transport.RetryAfter(http.Header{"Retry-After": {retryAfter.String()}}, time.Now())
+		he.RetryAfter = transport.RetryAfter(transport.Header{"Retry-After": {retryAfter.String()}}, time.Now())
 	}
 	if e, ok := parseErrorObject(b); ok {
 		return &link.ServerError{Transport: r.name, Answer: *e, Err: he}
@@ -233,24 +220,12 @@ func (r *requester) frameError(resp *response, e *wire.Error) error {
 		status = wire.StatusOf(e.Code)
 	}
 	if status == 0 {
-		status = http.StatusInternalServerError
+		status = 500
 	}
 	he := &transport.HandshakeError{Transport: r.name, URL: resp.url, StatusCode: resp.status,
 		Status: strconv.Itoa(resp.status) + " " + resp.statusText,
 		Class:  transport.ClassifyStatus(status, false), Err: fmt.Errorf("error frame %q", e.Code)}
 	return &link.ServerError{Transport: r.name, Answer: *e, Err: he}
-}
-
-func parseErrorObject(body []byte) (*wire.Error, bool) {
-	if len(body) == 0 {
-		return nil, false
-	}
-	b := append(append([]byte(`["e",`), body...), ']')
-	f, err := wire.ParseJSON(b, 0)
-	if err != nil {
-		return nil, false
-	}
-	return f.Error, true
 }
 
 // roundTrip makes a request whose answer is one JSON batch and returns its
@@ -267,13 +242,13 @@ func (r *requester) roundTrip(ctx context.Context, method, mode string, withAck 
 	case cause != nil:
 		return nil, nil, cause
 	case err != nil:
-		return nil, nil, fmt.Errorf("wasm: %s: reading the %s answer: %w", r.name, mode, err)
+		return nil, nil, fmt.Errorf("fallback: %s: reading the %s answer: %w", r.name, mode, err)
 	case int64(len(b)) > limit:
-		return nil, nil, fmt.Errorf("wasm: %s: the %s answer is over %d bytes: %w", r.name, mode, limit, wire.ErrTooLarge)
+		return nil, nil, fmt.Errorf("fallback: %s: the %s answer is over %d bytes: %w", r.name, mode, limit, wire.ErrTooLarge)
 	}
 	frames, err := wire.ParseJSONBatch(b, maxBatchFrames, int(r.max))
 	if err != nil {
-		return resp, nil, r.notTether(resp, fmt.Errorf("wasm: %s: the %s answer: %w", r.name, mode, err))
+		return resp, nil, r.notTether(resp, fmt.Errorf("fallback: %s: the %s answer: %w", r.name, mode, err))
 	}
 	return resp, frames, nil
 }
@@ -294,7 +269,7 @@ func (r *requester) send(ctx context.Context, frames []wire.Frame) ([]wire.Frame
 			}
 			var err error
 			if body, err = wire.AppendJSON(body, &frames[i]); err != nil {
-				return answers, fmt.Errorf("wasm: %s: cannot send frame %d: %w", r.name, i, err)
+				return answers, fmt.Errorf("fallback: %s: cannot send frame %d: %w", r.name, i, err)
 			}
 			if n > 0 && int64(len(body))+1 > limit {
 				body = body[:mark]
@@ -303,7 +278,7 @@ func (r *requester) send(ctx context.Context, frames []wire.Frame) ([]wire.Frame
 		}
 		body = append(body, ']')
 		pctx, cancel := context.WithTimeoutCause(ctx, r.timeout, errSilent(r.name, "no answer to a send", r.timeout))
-		_, got, err := r.roundTrip(pctx, http.MethodPost, wire.ModeSend, false, 0, body)
+		_, got, err := r.roundTrip(pctx, "POST", wire.ModeSend, false, 0, body)
 		cancel()
 		for _, f := range got {
 			switch f.Kind {
@@ -361,7 +336,7 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 		if b.err != nil {
 			return 0, b.err
 		}
-		v, err := await(b.ctx, b.reader.Call("read"))
+		v, err := jsutil.Await(b.ctx, b.reader.Call("read"))
 		if err != nil {
 			b.err = err
 			return 0, err
@@ -370,7 +345,7 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 			b.err = io.EOF
 			return 0, io.EOF
 		}
-		b.buf = bytesFromJS(v.Get("value"))
+		b.buf = jsutil.BytesFromJS(v.Get("value"))
 		if b.onData != nil {
 			b.onData()
 		}
@@ -387,7 +362,7 @@ func (b *bodyReader) Close() error {
 	}
 	b.closed = true
 	if b.reader.Truthy() {
-		catch(func() { b.reader.Call("cancel").Call("catch", js.Global().Get("Boolean")) })
+		jsutil.Catch(func() { b.reader.Call("cancel").Call("catch", js.Global().Get("Boolean")) })
 	}
 	b.stop()
 	return nil

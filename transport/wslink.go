@@ -1,10 +1,9 @@
 //go:build !js
 
-package client
+package transport
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,11 +13,12 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/wire"
-	"github.com/tether-sdk/tether/transport"
 )
 
+func init() { link.Register(wire.TransportWebSocket, dialWSLink) }
+
 // wsLink is a session link over a native WebSocket (gorilla, through the
-// transport package's dialer). In raw mode it carries plain messages: data
+// Dialer). In raw mode it carries plain messages: data
 // frames map to WebSocket messages without a header, and liveness uses
 // WebSocket ping/pong.
 type wsLink struct {
@@ -33,43 +33,58 @@ type wsLink struct {
 	once  sync.Once
 	done  chan struct{}
 	pings *time.Ticker
+	acks  *link.Acker // session mode: acks as a frames, as soon as possible
 }
 
-// wsOverhead is what a WebSocket message holds beyond its payload: the frame
-// header and the control objects (PROTOCOL.md 14: the read limit is max +
-// 4096).
-const wsOverhead = 4096
+// wsOverhead is what a WebSocket message holds beyond its payload
+// (PROTOCOL.md 14: the read limit is max + 4096).
+const wsOverhead = wire.WSOverhead
 
-// dialWS opens a WebSocket and, in session mode, says hello and waits for
-// the welcome (a data round trip). header is sent with the upgrade.
-func dialWS(ctx context.Context, d *transport.Dialer, o *Options, header http.Header, a link.Attach) (*wsLink, error) {
-	wo := &transport.WebSocketOptions{
+// hintRaw says what to do when the server is a plain WebSocket server.
+const hintRaw = "use raw mode for a plain WebSocket server (Options.Raw; tether connect --raw)"
+
+// dialWSLink opens a WebSocket and, in session mode, says hello and waits
+// for the welcome (a data round trip). e.Header is sent with the upgrade.
+func dialWSLink(ctx context.Context, e *link.Env, a link.Attach) (link.Link, error) {
+	d, ok := e.Dialer.(*Dialer)
+	if !ok {
+		return nil, fmt.Errorf("tether: websocket: link.Env.Dialer is %T, not a *transport.Dialer", e.Dialer)
+	}
+	l, err := dialWS(ctx, d, e, a)
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+func dialWS(ctx context.Context, d *Dialer, o *link.Env, a link.Attach) (*wsLink, error) {
+	wo := &wsOptions{
 		// ctx carries the attempt's bound (Options.ConnectTimeout), which
 		// names itself in the error; this is only a backstop.
 		HandshakeTimeout:  o.ConnectTimeout + time.Second,
-		Header:            header,
-		EnableCompression: o.EnableCompression,
-		ReadLimit:         int64(o.maxMessage()) + wsOverhead,
+		Header:            http.Header(o.Header),
+		EnableCompression: o.Compression,
+		ReadLimit:         int64(o.MaxMessage) + wsOverhead,
 	}
 	if !o.Raw {
 		wo.Subprotocols = []string{wire.Subprotocol}
 	}
-	conn, _, err := d.DialWebSocket(ctx, wo)
+	conn, _, err := d.dialWebSocket(ctx, wo)
 	if err != nil {
 		return nil, withErrorAnswer(err)
 	}
-	l := &wsLink{conn: conn, raw: o.Raw, max: o.maxMessage(), done: make(chan struct{})}
+	l := &wsLink{conn: conn, raw: o.Raw, max: o.MaxMessage, done: make(chan struct{})}
 	if o.Raw {
-		l.timeout = o.rawPingInterval() * 2
+		l.timeout = o.RawPingInterval * 2
 		conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(l.timeout)) })
 		conn.SetReadDeadline(time.Now().Add(l.timeout))
-		l.pings = time.NewTicker(o.rawPingInterval())
+		l.pings = time.NewTicker(o.RawPingInterval)
 		go l.pingLoop()
 		return l, nil
 	}
 	if conn.Subprotocol() != wire.Subprotocol {
 		conn.Close()
-		return nil, &ProtocolError{Reason: fmt.Sprintf("the server at %s does not speak %s (it chose subprotocol %q); %s",
+		return nil, &link.ProtocolError{Reason: fmt.Sprintf("the server at %s does not speak %s (it chose subprotocol %q); %s",
 			d.Target().WS.Redacted(), wire.Subprotocol, conn.Subprotocol(), hintRaw)}
 	}
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
@@ -79,7 +94,7 @@ func dialWS(ctx context.Context, d *transport.Dialer, o *Options, header http.He
 		conn.Close()
 		return nil, err
 	}
-	conn.SetReadDeadline(time.Now().Add(transport.DefaultHandshakeTimeout))
+	conn.SetReadDeadline(time.Now().Add(DefaultHandshakeTimeout))
 	f, err := l.read()
 	if err != nil {
 		conn.Close()
@@ -95,26 +110,43 @@ func dialWS(ctx context.Context, d *transport.Dialer, o *Options, header http.He
 		return nil, &link.ServerError{Transport: wire.TransportWebSocket, Answer: *f.Error}
 	default:
 		conn.Close()
-		return nil, &ProtocolError{Reason: "the server answered the hello with a " + f.Kind.String() + " frame"}
+		return nil, &link.ProtocolError{Reason: "the server answered the hello with a " + f.Kind.String() + " frame"}
 	}
 	l.welcome = f.Welcome
 	l.timeout = time.Duration(f.Welcome.Timeout) * time.Millisecond
 	if l.timeout <= 0 {
-		l.timeout = 45 * time.Second
+		l.timeout = wire.DefaultTimeout
 	}
 	if f.Welcome.Max > 0 {
 		l.max = int(min(f.Welcome.Max, int64(l.max))) // the server may lower the bound, never raise it
 	}
+	l.acks = link.NewAcker(0, func(recv uint64) error {
+		return l.Send(context.Background(), []wire.Frame{{Kind: wire.KindAck, Seq: recv}})
+	})
 	return l, nil
 }
 
 func (l *wsLink) Transport() string      { return wire.TransportWebSocket }
 func (l *wsLink) Welcome() *wire.Welcome { return l.welcome }
 
+// Acked sends an ack frame soon (one for a burst), or with the next Send.
+func (l *wsLink) Acked(recv uint64) {
+	if l.acks != nil {
+		l.acks.Acked(recv)
+	}
+}
+
 func (l *wsLink) Send(ctx context.Context, frames []wire.Frame) error {
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
 	l.conn.SetWriteDeadline(time.Now().Add(max(l.timeout, 10*time.Second)))
+	if l.acks != nil {
+		if recv, ok := l.acks.Take(); ok {
+			if err := l.writeLocked(&wire.Frame{Kind: wire.KindAck, Seq: recv}); err != nil {
+				return err
+			}
+		}
+	}
 	for i := range frames {
 		if err := l.writeLocked(&frames[i]); err != nil {
 			return err
@@ -185,7 +217,7 @@ func (l *wsLink) Recv(ctx context.Context) (wire.Frame, error) {
 }
 
 func (l *wsLink) read() (wire.Frame, error) {
-	mt, msg, err := transport.ReadMessage(l.conn, int64(l.max)+wsOverhead)
+	mt, msg, err := readMessage(l.conn, int64(l.max)+wsOverhead)
 	if err != nil {
 		var ce *websocket.CloseError
 		if errors.As(err, &ce) && ce.Code >= wire.CloseErrorBase+400 && ce.Code < wire.CloseErrorBase+600 {
@@ -209,7 +241,7 @@ func (l *wsLink) read() (wire.Frame, error) {
 	}
 	f, err := wire.ParseWS(mt == websocket.BinaryMessage, msg, l.max)
 	if err != nil {
-		return f, &ProtocolError{Reason: "bad frame from the server", Err: err}
+		return f, &link.ProtocolError{Reason: "bad frame from the server", Err: err}
 	}
 	if f.Kind == wire.KindError {
 		return f, &link.ServerError{Transport: wire.TransportWebSocket, Answer: *f.Error}
@@ -247,7 +279,11 @@ func (l *wsLink) CloseWith(code int) error {
 		_ = l.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""),
 			time.Now().Add(closeFrameWait))
 	}
-	return l.conn.Close()
+	err := l.conn.Close()
+	if l.acks != nil {
+		l.acks.Stop()
+	}
+	return err
 }
 
 // closeFrameWait bounds the write of the close frame in Close.
@@ -257,13 +293,13 @@ const closeFrameWait = time.Second
 // object in a *link.ServerError, as the HTTP transports do, so the client
 // acts on the code (session_not_found, too_many_sessions, ...).
 func withErrorAnswer(err error) error {
-	var he *transport.HandshakeError
+	var he *HandshakeError
 	if !errors.As(err, &he) || len(he.Body) == 0 {
 		return err
 	}
-	var e wire.Error
-	if json.Unmarshal(he.Body, &e) != nil || e.Code == "" || wire.StatusOf(e.Code) == 0 {
+	e, ok := wire.ParseErrorObject(he.Body)
+	if !ok || wire.StatusOf(e.Code) == 0 {
 		return err
 	}
-	return &link.ServerError{Transport: wire.TransportWebSocket, Answer: e, Err: err}
+	return &link.ServerError{Transport: wire.TransportWebSocket, Answer: *e, Err: err}
 }

@@ -1,12 +1,12 @@
 //go:build js && wasm
 
-package wasm
+package fallback
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/tether-sdk/tether/internal/link"
@@ -28,7 +28,7 @@ type pollLink struct {
 	results chan pollResult
 
 	// Owned by the goroutine that calls Recv.
-	recv    uint64 // the client's recv: the attach's ack, then the last data seq handed out
+	acked   atomic.Uint64 // the client's recv, for the next poll's tether_ack
 	polling bool
 	pending []wire.Frame
 	err     error
@@ -40,14 +40,14 @@ type pollResult struct {
 }
 
 // dialPoll attaches for long-polling: GET ?tether=poll-open.
-func dialPoll(ctx context.Context, t *transport.Target, header http.Header, max int, a link.Attach) (link.Link, error) {
+func dialPoll(ctx context.Context, t *transport.Target, header transport.Header, max int, a link.Attach) (link.Link, error) {
 	if a.Probe {
-		return nil, fmt.Errorf("wasm: longpoll: probes are WebSocket only")
+		return nil, fmt.Errorf("fallback: longpoll: probes are WebSocket only")
 	}
 	r := newRequester(wire.TransportPoll, t, header, max, a)
 	dctx, cancel := context.WithTimeout(ctx, defaultTimeout)
 	defer cancel()
-	resp, frames, err := r.roundTrip(dctx, http.MethodGet, wire.ModePollOpen, a.SID != "", a.Ack, nil)
+	resp, frames, err := r.roundTrip(dctx, "GET", wire.ModePollOpen, a.SID != "", a.Ack, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -61,19 +61,29 @@ func dialPoll(ctx context.Context, t *transport.Target, header http.Header, max 
 	r.welcomed(w)
 	life, die := context.WithCancelCause(context.Background())
 	hold := millis(w.Poll, defaultPoll) + r.timeout
-	return &pollLink{
+	l := &pollLink{
 		base:    newBase(r, w, life, die),
 		hold:    hold,
 		silent:  errSilent(r.name, "no answer to a poll", hold),
 		results: make(chan pollResult, 1),
-		recv:    a.Ack,
-	}, nil
+	}
+	l.acked.Store(a.Ack)
+	return l, nil
 }
 
-// Recv returns the next frame, polling when it has none. The poll carries
-// the client's recv, which the link knows exactly: the client calls Recv
-// again only after it took the frames handed out before (see the report in
-// package doc: a client-side AckFunc would make this explicit).
+// Acked keeps recv for the next poll's tether_ack: on long-polling the
+// ack travels in the polls, never on its own.
+func (l *pollLink) Acked(recv uint64) {
+	for {
+		old := l.acked.Load()
+		if recv <= old || l.acked.CompareAndSwap(old, recv) {
+			return
+		}
+	}
+}
+
+// Recv returns the next frame, polling when it has none; the poll carries
+// the last recv given to Acked.
 func (l *pollLink) Recv(ctx context.Context) (wire.Frame, error) {
 	for {
 		if l.isClosed() {
@@ -83,11 +93,8 @@ func (l *pollLink) Recv(ctx context.Context) (wire.Frame, error) {
 			f := l.pending[0]
 			l.pending[0] = wire.Frame{}
 			l.pending = l.pending[1:]
-			if (f.Kind == wire.KindText || f.Kind == wire.KindBinary) && f.Seq > l.recv {
-				l.recv = f.Seq
-			}
 			if (f.Kind == wire.KindClose || f.Kind == wire.KindSuperseded) && l.err == nil {
-				l.err = fmt.Errorf("wasm: longpoll: the server ended the link with a %s frame", f.Kind)
+				l.err = fmt.Errorf("fallback: longpoll: the server ended the link with a %s frame", f.Kind)
 			}
 			return f, nil
 		}
@@ -98,7 +105,7 @@ func (l *pollLink) Recv(ctx context.Context) (wire.Frame, error) {
 			return wire.Frame{}, l.err
 		}
 		if !l.polling {
-			ack := l.recv
+			ack := l.acked.Load()
 			if !l.spawn(func() { l.results <- l.poll(ack) }) {
 				return wire.Frame{}, l.closedE
 			}
@@ -145,7 +152,7 @@ func (l *pollLink) poll(ack uint64) pollResult {
 func (l *pollLink) pollOnce(ack uint64) ([]wire.Frame, error) {
 	ctx, cancel := context.WithTimeoutCause(l.ctx, l.hold, l.silent)
 	defer cancel()
-	_, frames, err := l.r.roundTrip(ctx, http.MethodGet, wire.ModePoll, true, ack, nil)
+	_, frames, err := l.r.roundTrip(ctx, "GET", wire.ModePoll, true, ack, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +182,7 @@ func (l *pollLink) retry(err error, attempt int) (time.Duration, bool) {
 	var he *transport.HandshakeError
 	if errors.As(err, &he) {
 		switch {
-		case he.StatusCode == http.StatusTooManyRequests:
+		case he.StatusCode == 429:
 			wait = max(wait, he.RetryAfter, time.Second)
 			if se != nil {
 				wait = max(wait, time.Duration(se.Answer.Retry)*time.Millisecond)

@@ -1,22 +1,22 @@
 //go:build js && wasm
 
-package wasm
+package transport
 
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync"
 	"syscall/js"
 	"time"
 
-	"github.com/tether-sdk/tether/client"
+	"github.com/tether-sdk/tether/internal/jsutil"
 	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/wire"
-	"github.com/tether-sdk/tether/transport"
 )
 
 // handshakeTimeout bounds a WebSocket attach: open, hello, welcome.
-const handshakeTimeout = 15 * time.Second
+const handshakeTimeout = wire.DefaultHandshake
 
 // wsLink is a session link over the browser's WebSocket. The browser gives
 // no backpressure on receive: messages wait in queue until Recv takes them;
@@ -43,6 +43,8 @@ type wsLink struct {
 	watchdog *time.Timer
 	once     sync.Once
 	dieOnce  sync.Once
+	wmu      sync.Mutex  // one Send at a time (hdr)
+	acks     *link.Acker // acks as a frames, as soon as possible
 }
 
 type wsMsg struct {
@@ -59,13 +61,17 @@ func dialWS(ctx context.Context, url string, max int, a link.Attach) (*wsLink, e
 		closed: make(chan struct{}), deadCh: make(chan struct{}),
 		closeErr: errClosed(wire.TransportWebSocket),
 	}
-	if err := catch(func() {
+	if err := jsutil.Catch(func() {
 		l.ws = js.Global().Get("WebSocket").New(url, js.ValueOf([]any{wire.Subprotocol}))
 	}); err != nil {
 		// The browser refused to even start (a bad URL, a blocked port,
 		// mixed content it enforces itself): no retry helps.
-		return nil, &transport.HandshakeError{Transport: wire.TransportWebSocket, URL: url, Class: transport.ClassConfig, Err: err}
+		return nil, &HandshakeError{Transport: wire.TransportWebSocket, URL: url, Class: ClassConfig, Err: err}
 	}
+	// Idle until the client reports a recv; Close (fail, below) stops it.
+	l.acks = link.NewAcker(0, func(recv uint64) error {
+		return l.Send(context.Background(), []wire.Frame{{Kind: wire.KindAck, Seq: recv}})
+	})
 	l.ws.Set("binaryType", "arraybuffer")
 	l.listen("open", func(js.Value) {
 		select {
@@ -75,7 +81,7 @@ func dialWS(ctx context.Context, url string, max int, a link.Attach) (*wsLink, e
 	})
 	l.listen("message", l.onMessage)
 	l.listen("close", func(e js.Value) {
-		l.die(&CloseError{Code: e.Get("code").Int(), Reason: e.Get("reason").String(), WasClean: e.Get("wasClean").Bool()})
+		l.die(&closeEvent{Code: e.Get("code").Int(), Reason: e.Get("reason").String(), WasClean: e.Get("wasClean").Bool()})
 	})
 
 	hctx, cancel := context.WithTimeout(ctx, handshakeTimeout)
@@ -92,13 +98,13 @@ func dialWS(ctx context.Context, url string, max int, a link.Attach) (*wsLink, e
 	case <-l.deadCh:
 		// Closed before it opened: refused or unreachable. The browser
 		// hides which, and the status code of a refusal.
-		return fail(&transport.HandshakeError{Transport: wire.TransportWebSocket, URL: url, Class: transport.ClassRefused, Err: l.deathCause()})
+		return fail(&HandshakeError{Transport: wire.TransportWebSocket, URL: url, Class: ClassRefused, Err: l.deathCause()})
 	case <-hctx.Done():
-		return fail(&transport.HandshakeError{Transport: wire.TransportWebSocket, URL: url, Class: transport.ClassNetwork,
+		return fail(&HandshakeError{Transport: wire.TransportWebSocket, URL: url, Class: ClassNetwork,
 			Err: fmt.Errorf("the WebSocket did not open within %v", handshakeTimeout)})
 	}
 	if p := l.ws.Get("protocol").String(); p != wire.Subprotocol {
-		return fail(&client.ProtocolError{Reason: fmt.Sprintf("the server at %s does not speak %s (it chose subprotocol %q)", url, wire.Subprotocol, p)})
+		return fail(&link.ProtocolError{Reason: fmt.Sprintf("the server at %s does not speak %s (it chose subprotocol %q)", url, wire.Subprotocol, p)})
 	}
 	hello := wire.Frame{Kind: wire.KindHello, Hello: &wire.Hello{V: wire.Version, SID: a.SID, Key: a.Key, Ack: a.Ack, Probe: a.Probe}}
 	if err := l.Send(hctx, []wire.Frame{hello}); err != nil {
@@ -106,17 +112,17 @@ func dialWS(ctx context.Context, url string, max int, a link.Attach) (*wsLink, e
 	}
 	f, err := l.Recv(hctx)
 	if err != nil {
-		return fail(fmt.Errorf("wasm: websocket: waiting for the welcome: %w", err))
+		return fail(fmt.Errorf("tether: websocket: waiting for the welcome: %w", err))
 	}
 	switch f.Kind {
 	case wire.KindWelcome:
 	default:
-		return fail(&client.ProtocolError{Reason: "the server answered the hello with a " + f.Kind.String() + " frame"})
+		return fail(&link.ProtocolError{Reason: "the server answered the hello with a " + f.Kind.String() + " frame"})
 	}
 	l.welcome = f.Welcome
 	timeout := time.Duration(f.Welcome.Timeout) * time.Millisecond
 	if timeout <= 0 {
-		timeout = 45 * time.Second
+		timeout = wire.DefaultTimeout
 	}
 	if f.Welcome.Max > 0 {
 		l.max = int(f.Welcome.Max)
@@ -131,10 +137,13 @@ func dialWS(ctx context.Context, url string, max int, a link.Attach) (*wsLink, e
 	return l, nil
 }
 
+// Acked sends an ack frame soon (one for a burst), or with the next Send.
+func (l *wsLink) Acked(recv uint64) { l.acks.Acked(recv) }
+
 // listen adds an event listener whose js.Func Close removes and releases.
 func (l *wsLink) listen(event string, fn func(e js.Value)) {
-	f := funcOf(func(_ js.Value, args []js.Value) any {
-		fn(arg0(args))
+	f := jsutil.FuncOf(func(_ js.Value, args []js.Value) any {
+		fn(jsutil.Arg0(args))
 		return nil
 	})
 	l.funcs = append(l.funcs, f)
@@ -148,7 +157,7 @@ func (l *wsLink) onMessage(e js.Value) {
 	if d.Type() == js.TypeString {
 		m = wsMsg{data: []byte(d.String())}
 	} else {
-		m = wsMsg{binary: true, data: bytesFromJS(d)}
+		m = wsMsg{binary: true, data: jsutil.BytesFromJS(d)}
 	}
 	l.mu.Lock()
 	l.queue = append(l.queue, m)
@@ -195,7 +204,12 @@ func (l *wsLink) Send(ctx context.Context, frames []wire.Frame) error {
 	default:
 	}
 	if s := l.ws.Get("readyState").Int(); s != 1 {
-		return fmt.Errorf("wasm: websocket: not open (readyState %d)", s)
+		return fmt.Errorf("tether: websocket: not open (readyState %d)", s)
+	}
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	if recv, ok := l.acks.Take(); ok {
+		frames = append([]wire.Frame{{Kind: wire.KindAck, Seq: recv}}, frames...)
 	}
 	for i := range frames {
 		f := &frames[i]
@@ -212,15 +226,15 @@ func (l *wsLink) Send(ctx context.Context, frames []wire.Frame) error {
 		}
 		var v js.Value
 		if binary {
-			v = bytesToJS(b)
+			v = jsutil.BytesToJS(b)
 		} else {
 			v = js.ValueOf(string(b))
 		}
 		if len(b) <= 64<<10 {
 			l.hdr = b[:0]
 		}
-		if err := catch(func() { l.ws.Call("send", v) }); err != nil {
-			return fmt.Errorf("wasm: websocket: send: %w", err)
+		if err := jsutil.Catch(func() { l.ws.Call("send", v) }); err != nil {
+			return fmt.Errorf("tether: websocket: send: %w", err)
 		}
 	}
 	return nil
@@ -243,7 +257,7 @@ func (l *wsLink) Recv(ctx context.Context) (wire.Frame, error) {
 			l.mu.Unlock()
 			f, err := wire.ParseWS(m.binary, m.data, l.max)
 			if err != nil {
-				return f, &client.ProtocolError{Reason: "bad frame from the server", Err: err}
+				return f, &link.ProtocolError{Reason: "bad frame from the server", Err: err}
 			}
 			if f.Kind == wire.KindError {
 				return f, &link.ServerError{Transport: wire.TransportWebSocket, Answer: *f.Error}
@@ -253,7 +267,7 @@ func (l *wsLink) Recv(ctx context.Context) (wire.Frame, error) {
 		dead := l.dead
 		l.mu.Unlock()
 		if dead != nil {
-			var ce *CloseError
+			var ce *closeEvent
 			if asCloseError(dead, &ce) && ce.Code >= wire.CloseErrorBase+400 && ce.Code < wire.CloseErrorBase+600 {
 				return wire.Frame{}, &link.ServerError{Transport: wire.TransportWebSocket,
 					Answer: wire.Error{Code: ce.Reason, Message: "closed by the server", Status: ce.Code - wire.CloseErrorBase}, Err: dead}
@@ -270,8 +284,8 @@ func (l *wsLink) Recv(ctx context.Context) (wire.Frame, error) {
 	}
 }
 
-func asCloseError(err error, target **CloseError) bool {
-	ce, ok := err.(*CloseError)
+func asCloseError(err error, target **closeEvent) bool {
+	ce, ok := err.(*closeEvent)
 	if ok {
 		*target = ce
 	}
@@ -284,14 +298,44 @@ func (l *wsLink) Close() error {
 		close(l.closed)
 		l.die(l.closeErr)
 		if s := l.ws.Get("readyState").Int(); s < 2 {
-			catch(func() { l.ws.Call("close", 1000, "") })
+			jsutil.Catch(func() { l.ws.Call("close", 1000, "") })
 		}
 		events := []string{"open", "message", "close"}
 		for i, f := range l.funcs {
 			l.ws.Call("removeEventListener", events[i], f)
-			release(f)
+			jsutil.Release(f)
 		}
 		l.funcs = nil
 	})
+	if l.acks != nil {
+		l.acks.Stop()
+	}
 	return nil
+}
+
+// closeEvent is a WebSocket closed by the browser or the server before the
+// link ended it, with the close event's code, reason and wasClean. Code
+// 1006 means the connection failed or was refused; the browser hides the
+// HTTP status of a refused upgrade.
+type closeEvent struct {
+	Code     int
+	Reason   string
+	WasClean bool
+}
+
+func (e *closeEvent) Error() string {
+	if e.Code == 1006 {
+		return "tether: websocket: the connection failed or the upgrade was refused (close 1006; the browser does not tell which)"
+	}
+	return fmt.Sprintf("tether: websocket closed: %d %q (clean: %v)", e.Code, e.Reason, e.WasClean)
+}
+
+// errClosed is what calls on a link closed by Close return.
+func errClosed(transportName string) error {
+	return fmt.Errorf("tether: %s link closed: %w", transportName, link.ErrClosed)
+}
+
+// errSilent is a link's liveness failure: no sign of life for d.
+func errSilent(transportName, what string, d time.Duration) error {
+	return fmt.Errorf("tether: %s: %s within %v: the connection is dead: %w", transportName, what, d, os.ErrDeadlineExceeded)
 }

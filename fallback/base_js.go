@@ -1,11 +1,13 @@
 //go:build js && wasm
 
-package wasm
+package fallback
 
 import (
 	"context"
 	"sync"
+	"time"
 
+	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/wire"
 )
 
@@ -25,6 +27,9 @@ type base struct {
 	mu        sync.Mutex
 	closing   bool
 	wg        sync.WaitGroup
+
+	sendMu sync.Mutex  // one request of Send at a time (the client's, or an ack)
+	acks   *link.Acker // nil: acks travel in the requests (long-polling)
 
 	answers queue
 }
@@ -48,6 +53,13 @@ func (b *base) Send(ctx context.Context, frames []wire.Frame) error {
 	}
 	if len(frames) == 0 {
 		return nil
+	}
+	b.sendMu.Lock()
+	defer b.sendMu.Unlock()
+	if b.acks != nil {
+		if recv, ok := b.acks.Take(); ok {
+			frames = append([]wire.Frame{{Kind: wire.KindAck, Seq: recv}}, frames...)
+		}
 	}
 	rctx, cancel := context.WithCancelCause(ctx)
 	stop := context.AfterFunc(b.ctx, func() { cancel(context.Cause(b.ctx)) })
@@ -78,9 +90,20 @@ func (b *base) Close() error {
 		b.mu.Unlock()
 		close(b.closed)
 		b.die(b.closedE)
+		if b.acks != nil {
+			b.acks.Stop()
+		}
 		b.wg.Wait()
 	})
 	return nil
+}
+
+// pacedAcks makes the link send acks as POSTs of their own, at most one per
+// interval, or with the client's next POST (SSE).
+func (b *base) pacedAcks(interval time.Duration) {
+	b.acks = link.NewAcker(interval, func(recv uint64) error {
+		return b.Send(b.ctx, []wire.Frame{{Kind: wire.KindAck, Seq: recv}})
+	})
 }
 
 func (b *base) isClosed() bool {

@@ -1,6 +1,9 @@
 //go:build js && wasm
 
-package wasm
+// Package jsutil holds the helpers the browser links and the JS bridge
+// share: counted js.Funcs, exceptions as errors, promises, byte copies.
+
+package jsutil
 
 import (
 	"context"
@@ -16,15 +19,15 @@ var liveFuncs atomic.Int64
 // LiveFuncs returns the number of js.Funcs the package holds now.
 func LiveFuncs() int64 { return liveFuncs.Load() }
 
-// funcOf wraps js.FuncOf with the count. The callback runs on the JS event
+// FuncOf wraps js.FuncOf with the count. The callback runs on the JS event
 // loop and must not block: every callback here only sends on a channel with
 // room, or records a value under a short lock.
-func funcOf(fn func(this js.Value, args []js.Value) any) js.Func {
+func FuncOf(fn func(this js.Value, args []js.Value) any) js.Func {
 	liveFuncs.Add(1)
 	return js.FuncOf(fn)
 }
 
-func release(f js.Func) {
+func Release(f js.Func) {
 	f.Release()
 	liveFuncs.Add(-1)
 }
@@ -42,8 +45,8 @@ func (e *JSError) Error() string {
 	return "browser: " + e.Name + ": " + e.Message
 }
 
-// jsError converts a thrown or rejected JS value.
-func jsError(v js.Value) error {
+// ErrorOf converts a thrown or rejected JS value.
+func ErrorOf(v js.Value) error {
 	if v.Type() == js.TypeObject {
 		name, msg := v.Get("name"), v.Get("message")
 		e := &JSError{}
@@ -63,13 +66,13 @@ func jsError(v js.Value) error {
 	return &JSError{Message: "rejected with " + v.Type().String()}
 }
 
-// catch turns a JS exception thrown by f into an error.
-func catch(f func()) (err error) {
+// Catch turns a JS exception thrown by f into an error.
+func Catch(f func()) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			var je js.Error
 			if e, ok := r.(error); ok && errors.As(e, &je) {
-				err = jsError(je.Value)
+				err = ErrorOf(je.Value)
 				return
 			}
 			panic(r)
@@ -84,22 +87,22 @@ type settled struct {
 	err error
 }
 
-// await waits for promise p to settle, or for ctx to end. When ctx ends
+// Await waits for promise p to settle, or for ctx to end. When ctx ends
 // first, the callbacks stay registered until p settles (the caller aborts
 // what p waits for), so a late settlement never calls a released js.Func.
-func await(ctx context.Context, p js.Value) (js.Value, error) {
+func Await(ctx context.Context, p js.Value) (js.Value, error) {
 	ch := make(chan settled, 1)
 	var then, fail js.Func
-	then = funcOf(func(_ js.Value, args []js.Value) any {
-		ch <- settled{v: arg0(args)}
+	then = FuncOf(func(_ js.Value, args []js.Value) any {
+		ch <- settled{v: Arg0(args)}
 		return nil
 	})
-	fail = funcOf(func(_ js.Value, args []js.Value) any {
-		ch <- settled{err: jsError(arg0(args))}
+	fail = FuncOf(func(_ js.Value, args []js.Value) any {
+		ch <- settled{err: ErrorOf(Arg0(args))}
 		return nil
 	})
 	p.Call("then", then, fail)
-	done := func() { release(then); release(fail) }
+	done := func() { Release(then); Release(fail) }
 	select {
 	case s := <-ch:
 		done()
@@ -110,22 +113,23 @@ func await(ctx context.Context, p js.Value) (js.Value, error) {
 	}
 }
 
-func arg0(args []js.Value) js.Value {
+// Arg0 returns the first argument, or undefined when there is none.
+func Arg0(args []js.Value) js.Value {
 	if len(args) == 0 {
 		return js.Undefined()
 	}
 	return args[0]
 }
 
-// bytesToJS copies b into a new Uint8Array.
-func bytesToJS(b []byte) js.Value {
+// BytesToJS copies b into a new Uint8Array.
+func BytesToJS(b []byte) js.Value {
 	a := js.Global().Get("Uint8Array").New(len(b))
 	js.CopyBytesToJS(a, b)
 	return a
 }
 
-// bytesFromJS copies an ArrayBuffer or a typed array into Go memory.
-func bytesFromJS(v js.Value) []byte {
+// BytesFromJS copies an ArrayBuffer or a typed array into Go memory.
+func BytesFromJS(v js.Value) []byte {
 	if !v.InstanceOf(js.Global().Get("Uint8Array")) {
 		v = js.Global().Get("Uint8Array").New(v)
 	}

@@ -1,0 +1,118 @@
+package link
+
+import (
+	"sync"
+	"time"
+)
+
+// Acker carries a link's acks by the link's policy: it keeps the highest
+// recv the client reported (Acked) and sends it with send, at most once per
+// interval (0: as soon as possible), so that a burst of messages costs one
+// ack. Links that send frames anyway take the pending ack with them (Take),
+// which saves a write or a request.
+//
+// An idle Acker holds no goroutine: one is started (or a timer set) when
+// there is an ack to send, and ends when there is none left. Stop waits for
+// it; send returning an error (a dead link) stops the Acker too. Acked, Take
+// and Stop are safe for concurrent use.
+type Acker struct {
+	interval time.Duration
+	send     func(recv uint64) error
+
+	mu         sync.Mutex
+	want, sent uint64
+	last       time.Time   // when the last ack was sent
+	busy       bool        // a flush is scheduled or running
+	stopped    bool        // Stop was called, or send failed
+	timer      *time.Timer // the scheduled flush, when paced
+	wg         sync.WaitGroup
+}
+
+// NewAcker returns an Acker; send carries one ack frame (Kind a, Seq recv).
+func NewAcker(interval time.Duration, send func(recv uint64) error) *Acker {
+	return &Acker{interval: interval, send: send}
+}
+
+// Acked records the client's recv; a lower value than before is ignored.
+func (a *Acker) Acked(recv uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if recv > a.want {
+		a.want = recv
+	}
+	if !a.busy && !a.stopped && a.want > a.sent {
+		a.busy = true
+		a.scheduleLocked()
+	}
+}
+
+// Take returns the recv not yet sent, if any, and counts it as sent: the
+// caller puts an ack frame with it before the frames it is sending.
+func (a *Acker) Take() (uint64, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.takeLocked()
+}
+
+func (a *Acker) takeLocked() (uint64, bool) {
+	if a.want > a.sent {
+		a.sent = a.want
+		return a.want, true
+	}
+	return 0, false
+}
+
+// Stop ends the Acker and waits for a send in progress. It must not be
+// called from send.
+func (a *Acker) Stop() {
+	a.mu.Lock()
+	a.stopped = true
+	if a.timer != nil && a.timer.Stop() {
+		a.busy = false
+		a.wg.Done() // the scheduled flush will not run
+	}
+	a.mu.Unlock()
+	a.wg.Wait()
+}
+
+// scheduleLocked starts a flush now, or when the interval since the last
+// ack has passed.
+func (a *Acker) scheduleLocked() {
+	a.wg.Add(1)
+	var d time.Duration
+	if a.interval > 0 && !a.last.IsZero() {
+		d = a.interval - time.Since(a.last)
+	}
+	if d <= 0 {
+		go a.flush()
+		return
+	}
+	a.timer = time.AfterFunc(d, a.flush)
+}
+
+// flush sends the pending ack, then the next one while there is one (after
+// the interval when paced).
+func (a *Acker) flush() {
+	defer a.wg.Done()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for {
+		recv, ok := a.takeLocked()
+		if a.stopped || !ok {
+			a.busy = false
+			return
+		}
+		a.mu.Unlock()
+		err := a.send(recv)
+		a.mu.Lock()
+		a.last = time.Now()
+		if err != nil {
+			a.stopped, a.busy = true, false
+			return
+		}
+		if a.want > a.sent && a.interval > 0 {
+			a.scheduleLocked() // still busy
+			return
+		}
+	}
+}

@@ -1,0 +1,117 @@
+package link
+
+import (
+	"slices"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// recorder is an ack sink.
+type recorder struct {
+	mu   sync.Mutex
+	sent []uint64
+}
+
+func (r *recorder) send(recv uint64) error {
+	r.mu.Lock()
+	r.sent = append(r.sent, recv)
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *recorder) got() []uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.sent)
+}
+
+// TestAckerPaces: a burst costs one ack; with an interval, a second burst
+// waits out the interval and sends only the latest recv.
+func TestAckerPaces(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := &recorder{}
+		a := NewAcker(250*time.Millisecond, r.send)
+		defer a.Stop()
+		a.Acked(1)
+		synctest.Wait()
+		a.Acked(2)
+		a.Acked(3)
+		a.Acked(2) // lower: ignored
+		synctest.Wait()
+		if got := r.got(); !slices.Equal(got, []uint64{1}) {
+			t.Fatalf("before the interval: %v, want [1]", got)
+		}
+		time.Sleep(250 * time.Millisecond)
+		synctest.Wait()
+		if got := r.got(); !slices.Equal(got, []uint64{1, 3}) {
+			t.Fatalf("after the interval: %v, want [1 3]", got)
+		}
+	})
+}
+
+// TestAckerTake: an ack taken by a sender is not sent again.
+func TestAckerTake(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := &recorder{}
+		a := NewAcker(time.Second, r.send)
+		a.Acked(4)
+		synctest.Wait()
+		a.Acked(5)
+		if recv, ok := a.Take(); !ok || recv != 5 {
+			t.Fatalf("Take = %d, %v; want 5, true", recv, ok)
+		}
+		if _, ok := a.Take(); ok {
+			t.Fatal("Take twice returned an ack")
+		}
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		a.Stop()
+		if got := r.got(); !slices.Equal(got, []uint64{4}) {
+			t.Fatalf("sent %v, want [4]", got)
+		}
+	})
+}
+
+// TestAckerIdleHoldsNoGoroutine: once its acks are out, an Acker holds no
+// goroutine or timer (synctest fails the test if one is left blocked), so
+// an idle connection costs no stack for its acks.
+func TestAckerIdleHoldsNoGoroutine(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := &recorder{}
+		a := NewAcker(250*time.Millisecond, r.send)
+		a.Acked(1)
+		synctest.Wait()
+		a.Acked(2) // paced: sent 250 ms after the first
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if got := r.got(); !slices.Equal(got, []uint64{1, 2}) {
+			t.Fatalf("sent %v, want [1 2]", got)
+		}
+		// No Stop: nothing may be left running.
+	})
+}
+
+// TestAckerStopCancelsAPacedAck: Stop with an ack waiting for its interval
+// drops it and returns at once.
+func TestAckerStopCancelsAPacedAck(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := &recorder{}
+		a := NewAcker(time.Second, r.send)
+		a.Acked(1)
+		synctest.Wait()
+		a.Acked(2)
+		a.Stop()
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		if got := r.got(); !slices.Equal(got, []uint64{1}) {
+			t.Fatalf("sent %v, want [1]", got)
+		}
+		a.Acked(3) // after Stop: ignored
+		synctest.Wait()
+		if got := r.got(); !slices.Equal(got, []uint64{1}) {
+			t.Fatalf("sent %v after Stop, want [1]", got)
+		}
+	})
+}

@@ -1,0 +1,32 @@
+//go:build js && wasm
+
+package wasm
+
+import (
+	"strings"
+	"syscall/js"
+	"testing"
+	"time"
+)
+
+// These run in Node (make wasm-unit).
+
+func TestOptionsFromJS(t *testing.T) {
+	v := js.Global().Get("JSON").Call("parse", `{"transports":["sse","longpoll"],"headers":{"Authorization":"Bearer t"},"initialBackoff":50,"maxAttempts":3,"maxMessageBytes":4096,"probeInterval":-1}`)
+	o, err := optionsFromJS(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(o.Transports, ",") != "sse,longpoll" || o.Header.Get("Authorization") != "Bearer t" ||
+		o.InitialBackoff != 50*time.Millisecond || o.MaxAttempts != 3 || o.MaxMessageBytes != 4096 || o.ProbeInterval >= 0 {
+		t.Fatalf("options = %+v", o)
+	}
+	for _, bad := range []string{`{"transports":"sse"}`, `{"transports":["carrier-pigeon"]}`, `{"transports":[]}`} {
+		if _, err := optionsFromJS(js.Global().Get("JSON").Call("parse", bad)); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
+	}
+	if o, err := optionsFromJS(js.Undefined()); err != nil || o.Header != nil {
+		t.Fatalf("undefined: %+v %v", o, err)
+	}
+}
