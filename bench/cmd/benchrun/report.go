@@ -125,7 +125,7 @@ func (h *harness) diagnosis(key string) string {
 			"client/conn.go `writeLoop`); `readLoop` puts each message into the inbox and `Receive` takes it (client/conn.go `deliver`);\n"+
 			"- every hand-off closes and remakes the `wake` channel (`signalLocked`, client/client.go): one allocation and a wake-up of every waiter per state change;\n"+
 			"- receive allocations: %s allocs/op against gorilla's %s (row 5): a `context.AfterFunc` registration and its closure per `Recv` "+
-			"(client/wslink.go `Recv`), and a copy of every payload that gorilla's `ReadMessage` already allocated (client/conn.go `deliver`, `make`+`copy`).\n\n"+
+			"(transport/wslink.go `Recv`), and a copy of every payload that gorilla's `ReadMessage` already allocated (client/conn.go `deliver`, `make`+`copy`).\n\n"+
 			"What would close it: in raw mode write from `Send` directly when the writer is idle (keep the queue only for backpressure and "+
 			"reconnects); hand the `ReadMessage` buffer to the inbox instead of copying it; register the context once per link rather than per "+
 			"`Recv`; signal with a channel that is only replaced when someone waits. (%s.)",
@@ -134,7 +134,7 @@ func (h *harness) diagnosis(key string) string {
 	case strings.HasPrefix(key, "r1.tether"):
 		mode := strings.TrimPrefix(key, "r1.tether.")
 		s := fmt.Sprintf("Session mode writes every frame the way gorilla's naive loop does (one WebSocket message, one TLS record, one write(2): "+
-			"client/wslink.go `writeLocked` calls `NextWriter`/`Close` per frame, server/ws.go `writeData` likewise), and adds per message:\n\n"+
+			"transport/wslink.go `writeLocked` calls `NextWriter`/`Close` per frame, server/ws.go `writeData` likewise), and adds per message:\n\n"+
 			"- **an ack frame as a WebSocket message of its own, flushed at once**: client/conn.go `writeLoop` appends `KindAck` whenever "+
 			"`recv > cn.ackSent`, server/ws.go `writeLoop` writes `b.ackDue` acks right after the data. In ping-pong every message is "+
 			"followed by an ack in each direction: %s write syscalls per message on the client and %s on the server, against %s and %s "+
@@ -215,8 +215,8 @@ func (h *harness) diagnosis(key string) string {
 	case key == "r5.ClientReceive/tether", key == "r5.ClientReceive/tether-raw":
 		name := "Benchmark" + strings.TrimPrefix(key, "r5.")
 		return fmt.Sprintf("%s allocs/op (gorilla's own `ReadMessage` loop: %s). From a -memprofilerate=1 profile of this benchmark, per message: "+
-			"gorilla `ReadMessage` 5 (`io.ReadAll` growing its buffer 4, `NextReader`'s message reader 1), used as is by client/wslink.go `read`; "+
-			"`context.AfterFunc` per `Recv` 2, plus its closure 1 (client/wslink.go `Recv`); a copy of the payload 1 (client/conn.go `deliver`, "+
+			"gorilla `ReadMessage` 5 (`io.ReadAll` growing its buffer 4, `NextReader`'s message reader 1), used as is by transport/wslink.go `read`; "+
+			"`context.AfterFunc` per `Recv` 2, plus its closure 1 (transport/wslink.go `Recv`); a copy of the payload 1 (client/conn.go `deliver`, "+
 			"`make`+`copy` of data that `ReadMessage` just allocated); `signalLocked` 2 (client/client.go: `deliver` and `Receive` each "+
 			"close and remake the wake channel). What would close it (to 1-2): read with `NextReader` into a buffer sized from the frame "+
 			"and give that buffer to the inbox (no `io.ReadAll`, no copy); register the context once per link; replace the wake "+
