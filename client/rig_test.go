@@ -5,123 +5,52 @@ package client
 import (
 	"context"
 	"crypto/tls"
-	"net"
 	"net/http"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/tether-sdk/tether/internal/certs"
+	"github.com/tether-sdk/tether/internal/testkit/testserver"
 	"github.com/tether-sdk/tether/server"
 	"github.com/tether-sdk/tether/transport"
 )
 
 // rig runs a server.Handler over TLS on a fixed loopback address that can be
-// stopped and started again (a server restart).
+// stopped and started again (a server restart): the test kit's server.
 type rig struct {
-	t        *testing.T
-	addr     string
-	ca       *certs.CA
-	cert     tls.Certificate
-	h        http.Handler
-	handle   *server.Handler
-	handlers []*server.Handler // every handler set, shut down at the end
-
-	mu    sync.Mutex
-	srv   *http.Server
-	conns map[net.Conn]bool // every connection, hijacked (WebSocket) ones too
+	*testserver.Server
+	t      *testing.T
+	addr   string
+	ca     *certs.CA
+	handle *server.Handler
 }
 
 func newRig(t *testing.T, serve func(*server.Session), o *server.Options, wrap func(http.Handler) http.Handler) *rig {
 	t.Helper()
-	ca, err := certs.NewCA("client test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := ca.Issue("127.0.0.1", "localhost")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &rig{t: t, ca: ca, cert: leaf.TLSCertificate()}
-	r.setHandler(server.NewHandler(serve, o), wrap)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.addr = ln.Addr().String()
-	r.serve(ln)
-	t.Cleanup(func() {
-		r.stop()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		for _, h := range r.handlers { // replaced ones too: their sessions' goroutines
-			h.Shutdown(ctx)
-		}
-	})
-	return r
+	h := server.NewHandler(serve, o)
+	srv := testserver.New(t, wrapped(h, wrap), h)
+	return &rig{Server: srv, t: t, addr: srv.Addr, ca: srv.CA, handle: h}
 }
 
+func wrapped(h *server.Handler, wrap func(http.Handler) http.Handler) http.Handler {
+	if wrap != nil {
+		return wrap(h)
+	}
+	return h
+}
+
+// setHandler serves h from the next start on (a new server process).
 func (r *rig) setHandler(h *server.Handler, wrap func(http.Handler) http.Handler) {
 	r.handle = h
-	r.handlers = append(r.handlers, h)
-	r.h = h
-	if wrap != nil {
-		r.h = wrap(h)
-	}
-}
-
-func (r *rig) serve(ln net.Listener) {
-	srv := &http.Server{Handler: r.h, TLSConfig: &tls.Config{Certificates: []tls.Certificate{r.cert}}, ErrorLog: quietLog(),
-		ConnState: func(c net.Conn, st http.ConnState) {
-			r.mu.Lock()
-			defer r.mu.Unlock()
-			if r.conns == nil {
-				r.conns = map[net.Conn]bool{}
-			}
-			if st == http.StateClosed {
-				delete(r.conns, c)
-			} else {
-				r.conns[c] = true
-			}
-		}}
-	r.mu.Lock()
-	r.srv = srv
-	r.mu.Unlock()
-	go srv.ServeTLS(ln, "", "")
+	r.SetHandler(wrapped(h, wrap), h)
 }
 
 // stop closes the listener and every connection.
-func (r *rig) stop() {
-	r.mu.Lock()
-	srv := r.srv
-	r.srv = nil
-	conns := r.conns
-	r.conns = nil
-	r.mu.Unlock()
-	if srv != nil {
-		srv.Close()
-	}
-	for c := range conns {
-		c.Close() // http.Server.Close leaves hijacked connections open
-	}
-}
+func (r *rig) stop() { r.Stop() }
 
 // start listens again on the same address.
-func (r *rig) start() {
-	r.t.Helper()
-	var ln net.Listener
-	var err error
-	for i := 0; i < 50; i++ {
-		if ln, err = net.Listen("tcp", r.addr); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond) // the port may linger for a moment
-	}
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	r.serve(ln)
-}
+func (r *rig) start() { r.Start() }
 
 func (r *rig) url() string { return "wss://" + r.addr + "/live" }
 
@@ -194,17 +123,7 @@ func connectedOn(tr string) func(Event) bool {
 }
 
 // echo sends every message back.
-func echo(s *server.Session) {
-	for {
-		m, err := s.Receive(s.Context())
-		if err != nil {
-			return
-		}
-		if s.Send(s.Context(), server.Message{Binary: m.Binary, Data: m.Data}) != nil {
-			return
-		}
-	}
-}
+var echo = testserver.Echo
 
 // roundTrip sends n messages with prefix and checks they come back in order.
 func roundTrip(t *testing.T, c *Client, prefix string, n int) {

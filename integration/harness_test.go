@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/tether-sdk/tether/client"
+	"github.com/tether-sdk/tether/internal/testkit/testserver"
 	"github.com/tether-sdk/tether/server"
 	"github.com/tether-sdk/tether/transport"
 )
@@ -314,18 +315,8 @@ func (l *logRecorder) len() int {
 	return len(l.msgs)
 }
 
-// echo sends every message back.
-func echo(s *server.Session) {
-	for {
-		m, err := s.Receive(s.Context())
-		if err != nil {
-			return
-		}
-		if s.Send(s.Context(), server.Message{Binary: m.Binary, Data: m.Data}) != nil {
-			return
-		}
-	}
-}
+// echo sends every message back (the test kit's echo handler).
+var echo = testserver.Echo
 
 // roundTrip sends n messages with prefix and checks that they come back
 // exactly once and in order.

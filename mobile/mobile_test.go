@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tether-sdk/tether/internal/testkit/testserver"
 	"github.com/tether-sdk/tether/server"
 )
 
@@ -147,14 +148,8 @@ func newServer(t *testing.T, serve func(*server.Session), o *server.Options) str
 	return "ws" + strings.TrimPrefix(ts.URL, "http") + "/"
 }
 
-func echo(s *server.Session) {
-	for {
-		m, err := s.Receive(s.Context())
-		if err != nil || s.Send(s.Context(), m) != nil {
-			return
-		}
-	}
-}
+// echo sends every message back (the test kit's echo handler).
+var echo = testserver.Echo
 
 func testConfig(t *testing.T) *Config {
 	t.Helper()

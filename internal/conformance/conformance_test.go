@@ -9,21 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tether-sdk/tether/internal/testkit/testserver"
 	"github.com/tether-sdk/tether/server"
 )
 
-// echo sends every message back to its sender, like tether serve.
-func echo(s *server.Session) {
-	for {
-		m, err := s.Receive(s.Context())
-		if err != nil {
-			return
-		}
-		if s.Send(s.Context(), m) != nil {
-			return
-		}
-	}
-}
+// echo sends every message back (the test kit's echo handler).
+var echo = testserver.Echo
 
 // shortOptions are the Go server's options with short timings, so the
 // timed checks (heartbeats, poll hold, ttl) take about a second each.

@@ -16,21 +16,13 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/tether-sdk/tether/internal/redistest"
+	"github.com/tether-sdk/tether/internal/testkit/testserver"
 	"github.com/tether-sdk/tether/internal/wire"
 	"github.com/tether-sdk/tether/server"
 )
 
-func echo(s *server.Session) {
-	for {
-		m, err := s.Receive(s.Context())
-		if err != nil {
-			return
-		}
-		if s.Send(s.Context(), m) != nil {
-			return
-		}
-	}
-}
+// echo sends every message back (the test kit's echo handler).
+var echo = testserver.Echo
 
 // node is a Handler on the Redis at addr, behind an httptest server.
 func node(t *testing.T, addr, name string) string {
