@@ -69,6 +69,7 @@ type serveFlags struct {
 	redis        string
 	node         string
 	lease        time.Duration
+	static       string
 }
 
 func runServe(ctx context.Context, e *env, args []string) int {
@@ -88,6 +89,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	fs.BoolVar(&f.verbose, "v", false, "print one logfmt line per session event on stderr")
 	fs.StringVar(&f.redis, "redis", "", "share sessions with other nodes through the Redis at `URL` (redis://HOST:PORT/DB, rediss:// for TLS):\nany node serves any request of any session, no sticky sessions; chat mode broadcasts across nodes")
 	fs.DurationVar(&f.lease, "lease", 0, "how long a node owns a session without renewing: a node that dies is replaced after at most\n`DURATION` (with --redis; default 10s, at least 3s)")
+	fs.StringVar(&f.static, "static", "", "serve the files in `DIR` at every path other than --path (a page and the browser bundle on the\nendpoint's origin; .wasm as application/wasm; no directory listings)")
 	fs.StringVar(&f.node, "node", "", "`NAME` of this node in the shared store's leases and logs (with --redis; default: random)")
 	pos, code, done := fs.parse(e, args)
 	if done {
@@ -148,7 +150,13 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e.stderr, fmt.Errorf("cannot listen on %s: %w", f.listen, unwrapOp(err)))
 	}
-	srv := newHTTPServer(onePath(f.path, h), cfg, errorLog)
+	var other http.Handler
+	if f.static != "" {
+		if other, err = staticFiles(f.static); err != nil {
+			return fail(e.stderr, err)
+		}
+	}
+	srv := newHTTPServer(onePath(f.path, h, other), cfg, errorLog)
 	scheme := "wss"
 	if cfg == nil {
 		scheme = "ws"
@@ -280,10 +288,15 @@ func displayAddr(a net.Addr) string {
 	return ta.String()
 }
 
-// onePath serves h at path exactly; anything else is 404.
-func onePath(path string, h http.Handler) http.Handler {
+// onePath serves h at path exactly; anything else goes to other, or is 404
+// without it.
+func onePath(path string, h, other http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != path {
+			if other != nil {
+				other.ServeHTTP(w, r)
+				return
+			}
 			http.Error(w, "404 not found: the Tether endpoint is at "+path, http.StatusNotFound)
 			return
 		}

@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -91,5 +94,65 @@ func TestServeRedisFlagErrors(t *testing.T) {
 		if code != tc.code || !strings.Contains(stderr.String(), tc.want) {
 			t.Errorf("%v: exit %d, stderr %q: want exit %d and %q", tc.args, code, stderr.String(), tc.code, tc.want)
 		}
+	}
+}
+
+// --static serves a page and the browser bundle beside the endpoint: files
+// by extension (.wasm as application/wasm), a folder's index.html, no
+// listings, GET and HEAD only; the endpoint path still reaches Tether.
+func TestServeStatic(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("index.html", "<title>chat</title>")
+	write("dist/tether.wasm", "\x00asm\x01\x00\x00\x00")
+	write("dist/tether.js", "export {}")
+	write("secret/notes.txt", "x")
+	s := startServe(t, "--plaintext", "--path", "/live", "--static", dir)
+	get := func(method, path string) (int, string, string) {
+		req, _ := http.NewRequest(method, "http://"+s.addr+path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
+	}
+	for _, c := range []struct {
+		method, path string
+		code         int
+		ctype, body  string
+	}{
+		{"GET", "/", 200, "text/html", "<title>chat</title>"},
+		{"GET", "/dist/tether.wasm", 200, "application/wasm", "\x00asm"},
+		{"GET", "/dist/tether.js", 200, "javascript", "export"},
+		{"HEAD", "/dist/tether.js", 200, "javascript", ""},
+		{"GET", "/dist/", 404, "", ""},   // a folder without index.html: no listing
+		{"GET", "/secret/", 404, "", ""}, // likewise
+		{"GET", "/nothing", 404, "", ""}, // no such file
+		{"POST", "/index.html", 405, "", ""},
+		{"GET", "/live?tether=poll-open&tether_v=1", 200, "application/json", `"w"`},
+	} {
+		code, ctype, body := get(c.method, c.path)
+		if code != c.code || !strings.Contains(ctype, c.ctype) || !strings.Contains(body, c.body) {
+			t.Errorf("%s %s: %d %q %.40q, want %d %q containing %q", c.method, c.path, code, ctype, body, c.code, c.ctype, c.body)
+		}
+	}
+}
+
+func TestServeStaticNeedsADirectory(t *testing.T) {
+	var stderr bytes.Buffer
+	code := run(context.Background(), &env{stdout: &bytes.Buffer{}, stderr: &stderr},
+		[]string{"serve", "--plaintext", "--static", filepath.Join(t.TempDir(), "missing")})
+	if code != exitUsage || !strings.Contains(stderr.String(), "--static") {
+		t.Fatalf("exit %d, stderr %q: want a usage error about --static", code, stderr.String())
 	}
 }

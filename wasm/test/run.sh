@@ -33,7 +33,9 @@ GO=$GO sh wasm/build.sh
 work=$(mktemp -d)
 srv_pid=
 nginx_pid=
+example_pid=
 cleanup() {
+	[ -n "$example_pid" ] && kill "$example_pid" 2>/dev/null && wait "$example_pid" 2>/dev/null
 	[ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
 	[ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null && wait "$srv_pid" 2>/dev/null
 	rm -rf "$work"
@@ -75,11 +77,28 @@ until node -e "require('net').connect($buffering,'127.0.0.1').on('connect',()=>p
 	sleep 0.1
 done
 
+# examples/browser on a real `tether serve --static` (chat mode), with the same certificate.
+$GO build -o "$work/tether" ./cmd/tether
+example=$(freeport)
+"$work/tether" serve --cert "$work/certs/cert.pem" --key "$work/certs/key.pem" --listen "127.0.0.1:$example" \
+	--mode chat --path /live --static examples/browser 2>"$work/tether.log" &
+example_pid=$!
+i=0
+until node -e "require('net').connect($example,'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))" 2>/dev/null; do
+	i=$((i + 1))
+	if [ $i -gt 100 ] || ! kill -0 "$example_pid" 2>/dev/null; then
+		echo "wasm-test: tether serve did not start:" >&2
+		cat "$work/tether.log" >&2
+		exit 1
+	fi
+	sleep 0.1
+done
+
 mkdir -p "$work/home/.pki/nssdb"
 certutil -d "sql:$work/home/.pki/nssdb" -N --empty-password
 certutil -d "sql:$work/home/.pki/nssdb" -A -t "C,," -n tether-wasm-test-ca -i "$work/certs/ca.pem"
 status=0
-NSS_HOME="$work/home" ORIGIN_NOUPGRADE="https://127.0.0.1:$noupgrade" ORIGIN_BUFFERING="https://127.0.0.1:$buffering" \
+NSS_HOME="$work/home" ORIGIN_EXAMPLE="https://127.0.0.1:$example" ORIGIN_NOUPGRADE="https://127.0.0.1:$noupgrade" ORIGIN_BUFFERING="https://127.0.0.1:$buffering" \
 	node wasm/test/driver/drive.mjs "https://127.0.0.1:$port" "$@" || status=$?
 if [ $status != 0 ]; then
 	echo "--- test server log" >&2

@@ -26,6 +26,26 @@ const ctx = await chromium.launchPersistentContext(profile, {
   timeout: 60000,
 });
 let passed = 0, failed = 0;
+
+async function exampleChat(o) {
+  const open = async () => {
+    const p = await ctx.newPage();
+    p.on('pageerror', (e) => console.log('  example page error:', e.message));
+    await p.goto(o + '/', { timeout: 20000 });
+    await p.waitForFunction(() => document.getElementById('status').textContent.startsWith('connected over'), null, { timeout: 30000 });
+    return p;
+  };
+  const a = await open();
+  const b = await open();
+  const said = 'hello from tab A ' + Date.now();
+  await a.fill('#text', said);
+  await a.press('#text', 'Enter');
+  await b.waitForFunction((s) => [...document.querySelectorAll('#log li')].some((li) => li.textContent === s), said, { timeout: 15000 });
+  const status = await b.evaluate(() => document.getElementById('status').textContent);
+  await a.close();
+  await b.close();
+  return { said, status };
+}
 try {
   const page = ctx.pages()[0] || await ctx.newPage();
   page.on('pageerror', (e) => console.log('  page error:', e.message));
@@ -34,7 +54,7 @@ try {
   await page.waitForFunction(() => window.tetherReady !== undefined, null, { timeout: 30000 });
   const ready = await page.evaluate(() => window.tetherReady);
   if (ready !== true) throw new Error('the bundle did not load: ' + ready);
-  const names = only.length ? only : await page.evaluate(() => window.scenarioNames);
+  const names = only.length ? only.filter((n) => n !== 'example_chat') : await page.evaluate(() => window.scenarioNames);
   // Scenarios named via_<proxy>... run on a page loaded through that nginx origin (another origin than the
   // backend's, which they get as an argument).
   const proxied = {};
@@ -70,6 +90,19 @@ try {
     } else {
       failed++;
       console.log(`FAIL ${name} (${secs}s) ${r.detail}`);
+    }
+  }
+  // examples/browser served by a real `tether serve --static --mode chat`: a line typed in one tab appears in
+  // another.
+  if (process.env.ORIGIN_EXAMPLE && (!only.length || only.includes('example_chat'))) {
+    const t0 = Date.now();
+    try {
+      const detail = await exampleChat(process.env.ORIGIN_EXAMPLE);
+      passed++;
+      console.log(`ok   example_chat (${((Date.now() - t0) / 1000).toFixed(1)}s) ${JSON.stringify(detail)}`);
+    } catch (e) {
+      failed++;
+      console.log(`FAIL example_chat (${((Date.now() - t0) / 1000).toFixed(1)}s) ${e.message.split('\n')[0]}`);
     }
   }
 } catch (e) {
