@@ -55,4 +55,3 @@ func exists(root http.Dir, name string) bool {
 	f.Close()
 	return true
 }
-
