@@ -199,3 +199,100 @@ func TestPathSilentInFlightMovesSession(t *testing.T) {
 		})
 	}
 }
+
+// An idle link that freezes is found by the client's heartbeat
+// (Options.Heartbeat): a ping, its pong overdue by the bound, a probe; with
+// no Heartbeat the client does not ping and does not probe an idle link.
+func TestPathSilentIdleHeartbeat(t *testing.T) {
+	for _, hb := range []time.Duration{0, 10 * time.Second} {
+		t.Run(fmt.Sprint(hb), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s := &pathServer{t: t}
+				d := &fakeDialer{dial: s.dial}
+				ev := newEvents()
+				o := fakeOpts(d, ev)
+				o.Heartbeat = hb
+				var silentAt time.Time
+				o.OnEvent = func(e Event) {
+					if _, ok := e.(PathSilentEvent); ok && silentAt.IsZero() {
+						silentAt = time.Now()
+					}
+					ev.add(e)
+				}
+				c, err := Dial(t.Context(), fakeURL, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close(context.Background())
+				start := time.Now()
+				time.Sleep(5 * time.Second) // alive: pings answered, nothing probed
+				synctest.Wait()
+				s.mu.Lock()
+				pings := s.links[0].pings
+				s.mu.Unlock()
+				if pings != 0 || !silentAt.IsZero() {
+					t.Fatalf("after 5 s idle: %d pings, probed %v", pings, !silentAt.IsZero())
+				}
+				time.Sleep(6 * time.Second) // 11 s: one ping if hb is 10 s
+				synctest.Wait()
+				s.mu.Lock()
+				pings = s.links[0].pings
+				s.mu.Unlock()
+				if want := min(int(hb/(10*time.Second)), 1); pings != want {
+					t.Fatalf("%d pings after 11 s, want %d", pings, want)
+				}
+				s.freeze(0)
+				frozenAt := time.Now()
+				time.Sleep(time.Minute)
+				synctest.Wait()
+				if hb == 0 {
+					if !silentAt.IsZero() || d.count() != 1 {
+						t.Fatalf("no heartbeat: probed %v, %d dials", !silentAt.IsZero(), d.count())
+					}
+					return
+				}
+				// Frozen at 11 s, ping due at 20 s, pong overdue at 23 s.
+				if got, want := silentAt.Sub(frozenAt), 2*hb+DefaultAckTimeout-frozenAt.Sub(start); got != want {
+					t.Fatalf("probed %v after the freeze, want %v", got, want)
+				}
+				if d.count() != 2 || c.State() != StateConnected {
+					t.Fatalf("%d dials, state %v: want the session moved to a second link", d.count(), c.State())
+				}
+			})
+		})
+	}
+}
+
+// A slow but alive link, whose acks come late but within the bound, is
+// not probed.
+func TestPathSlowButAliveNotProbed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := &pathServer{t: t, ackDelay: DefaultAckTimeout - 500*time.Millisecond}
+		d := &fakeDialer{dial: s.dial}
+		ev := newEvents()
+		c, err := Dial(t.Context(), fakeURL, fakeOpts(d, ev))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close(context.Background())
+		for i := 1; i <= 300; i++ {
+			if err := c.Send(t.Context(), Text(fmt.Sprintf("m%d", i))); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if err := c.Flush(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range ev.snapshot() {
+			if _, ok := e.(PathSilentEvent); ok {
+				t.Fatalf("%#v on a slow but alive link", e)
+			}
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if d.count() != 1 || len(s.got) != 300 {
+			t.Fatalf("%d dials, %d messages", d.count(), len(s.got))
+		}
+	})
+}
