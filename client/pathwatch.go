@@ -212,6 +212,11 @@ func (c *Client) probePath(cn *conn) bool {
 	c.mu.Lock()
 	a := link.Attach{SID: c.sid, Key: c.key, Ack: c.in.Recv()}
 	c.mu.Unlock()
+	// A fresh connection: the HTTP links' idle pooled connections went
+	// through the same path and may be frozen too.
+	if n, ok := c.closeLinks.(interface{ close() }); ok {
+		n.close()
+	}
 	start := time.Now()
 	l, err := c.links.DialLink(ctx, tr, header, a)
 	if err != nil {
