@@ -161,9 +161,7 @@ func (c *Client) watchPath(cn *conn) {
 		select {
 		case <-tc:
 		case <-cn.path.kick:
-			if wait >= 0 && !t.Stop() {
-				<-t.C
-			}
+			t.Stop() // no drain: since Go 1.23 a stopped timer's channel holds no stale value
 		case <-cn.dead:
 			return
 		case <-c.ctx.Done():
