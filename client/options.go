@@ -159,7 +159,8 @@ type Options struct {
 	// A slow path whose acks come within the bound is left alone. Zero:
 	// DefaultAckTimeout (3 s). Negative: never probe (and no Heartbeat
 	// pings); a dead path is then found only by the link's liveness timeout
-	// (the welcome's timeout, 45 s with the default server).
+	// (the welcome's timeout, 45 s with the default server). Not used with
+	// Raw (RawPingInterval bounds a plain WebSocket).
 	AckTimeout time.Duration
 
 	// Heartbeat is how long the session's link may stay silent while idle
@@ -172,7 +173,8 @@ type Options struct {
 	// otherwise idle connection costs several times the battery of the
 	// server's 25 s heartbeat alone; shorten it only while the app is in the
 	// foreground. Zero: the client does not ping; the server's heartbeats
-	// and the welcome's timeout find a dead idle link, as before.
+	// and the welcome's timeout find a dead idle link, as before. Not used
+	// with Raw, nor with a negative AckTimeout.
 	Heartbeat time.Duration
 
 	// RawPingInterval is the WebSocket ping interval in Raw mode; two missed
