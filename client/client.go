@@ -72,6 +72,7 @@ type Client struct {
 	losses      int      // sessions lost so far
 	lastLoss    error    // the last *SessionLostError
 	connectedAt time.Time
+	srtt        time.Duration // smoothed round trip of acks and pongs (pathwatch.go)
 }
 
 // Dial connects to rawURL (wss://, https://, or ws:// and http:// for

@@ -22,6 +22,7 @@ type conn struct {
 	answer  bool         // the server closed the session: the writer answers with c
 
 	answered chan struct{} // closed once the writer sent the answering c
+	path     pathState     // what the path watcher reads (pathwatch.go)
 
 	once sync.Once
 	dead chan struct{}
@@ -29,7 +30,8 @@ type conn struct {
 }
 
 func newConn(l link.Link) *conn {
-	return &conn{l: l, dead: make(chan struct{}), answered: make(chan struct{})}
+	return &conn{l: l, dead: make(chan struct{}), answered: make(chan struct{}),
+		path: pathState{heard: time.Now(), kick: make(chan struct{}, 1)}}
 }
 
 // fail marks the link dead (once) and closes it: a WebSocket with 1002
@@ -118,6 +120,10 @@ func (c *Client) watch(cn *conn) {
 		c.acked(cn)
 	}
 	c.wg.Add(2)
+	if !c.o.Raw && c.o.AckTimeout > 0 {
+		c.wg.Add(1)
+		go func() { defer c.wg.Done(); c.watchPath(cn) }()
+	}
 	go func() { defer c.wg.Done(); c.readLoop(cn) }()
 	go func() { defer c.wg.Done(); c.writeLoop(cn) }()
 }
@@ -129,6 +135,7 @@ func (c *Client) readLoop(cn *conn) {
 			cn.fail(err)
 			return
 		}
+		c.sample(cn.heardFrame(time.Now(), f.Kind, f.Seq))
 		switch f.Kind {
 		case wire.KindText, wire.KindBinary:
 			if err := c.deliver(cn, &f); err != nil {
@@ -310,6 +317,9 @@ func (c *Client) writeLoop(cn *conn) {
 				return
 			}
 			continue
+		}
+		if n := len(buf); n > 0 && !c.o.Raw {
+			cn.dataSent(buf[n-1].Seq, time.Now())
 		}
 		if err := cn.l.Send(c.ctx, frames); err != nil {
 			cn.fail(err)

@@ -39,6 +39,25 @@
 // session's messages and the new one's, and the client goes on with a new
 // session; nothing is dropped silently.
 //
+// A path can also die without breaking: after a NAT rebinding or a Wi-Fi to
+// cellular switch the old connection gets no FIN and no RST, just silence.
+// While messages are in flight, an acknowledgement overdue by
+// max(Options.AckTimeout, 4 x the smoothed round trip) (3 s on a fast
+// network) emits a PathSilentEvent ("path silent for 3 s, probing") and
+// the client attaches a fresh connection of the same transport to the
+// session; the server's welcome on it is the proof the new path works, the
+// session moves there at once (a ConnectedEvent, Resumed) and the resume
+// replays what was not acknowledged, so nothing is lost or repeated. An
+// idle connection is checked by the server's heartbeats: a dead one is
+// found within the welcome's timeout (45 s with the default server).
+// Options.Heartbeat makes the client ping an idle connection itself, so a
+// dead idle path is found within Heartbeat + the bound; each ping wakes the
+// device's radio, a battery cost to pay while the app is in the foreground
+// rather than always. Natively the sockets also set TCP keep-alive and, on
+// Linux, TCP_USER_TIMEOUT, so the kernel too gives up on a connection whose
+// sent data stays unacknowledged (package transport, Config.UserTimeout:
+// what each platform gets).
+//
 // # Lifecycle
 //
 // A server going away is not an end: a close frame whose CloseCode

@@ -67,6 +67,19 @@ type ClosedEvent struct {
 	Unacknowledged []Message
 }
 
+// PathSilentEvent: the link carrying the session owes an answer (an ack of
+// messages in flight, a pong) beyond the bound of Options.AckTimeout; the
+// path may be dead (a frozen NAT, a Wi-Fi to cellular switch). Silent is
+// how long nothing came back since the oldest unanswered send. With Probing
+// the client is attaching a fresh connection of the same transport; a
+// ConnectedEvent (Resumed, Reason says why) follows when the session moved.
+type PathSilentEvent struct {
+	Transport string
+	Silent    time.Duration
+	Probing   bool
+}
+
+func (PathSilentEvent) event()       {}
 func (ConnectingEvent) event()       {}
 func (ConnectedEvent) event()        {}
 func (TransportChangedEvent) event() {}

@@ -26,7 +26,12 @@ const (
 	DefaultMaxMessageBytes = wire.DefaultMax
 	DefaultRawPing         = 25 * time.Second
 	DefaultConnectTimeout  = wire.DefaultHandshake
+	DefaultAckTimeout      = 3 * time.Second
 )
+
+// AckTimeoutRTTs is how many smoothed round trips an answer may take before
+// the path is probed, when that is longer than Options.AckTimeout.
+const AckTimeoutRTTs = 4
 
 // Options configure a Client. A nil *Options means all defaults; every field
 // documents its zero value. Dial copies the Options.
@@ -143,6 +148,35 @@ type Options struct {
 	// EnableCompression offers permessage-deflate on WebSocket. Zero: off.
 	EnableCompression bool
 
+	// AckTimeout is the floor of the bound on a late answer: while messages
+	// are in flight (sent, not yet acknowledged) or a ping of the client
+	// (Heartbeat) is unanswered, an answer overdue by max(AckTimeout,
+	// AckTimeoutRTTs x the smoothed round trip of acks) makes the client
+	// emit a PathSilentEvent and attach a fresh connection of the same
+	// transport to the session (a resume, which supersedes the silent one);
+	// when the server welcomes it, the session moves there at once, and the
+	// resume replays what was not acknowledged: nothing is lost or repeated.
+	// A slow path whose acks come within the bound is left alone. Zero:
+	// DefaultAckTimeout (3 s). Negative: never probe (and no Heartbeat
+	// pings); a dead path is then found only by the link's liveness timeout
+	// (the welcome's timeout, 45 s with the default server). Not used with
+	// Raw (RawPingInterval bounds a plain WebSocket).
+	AckTimeout time.Duration
+
+	// Heartbeat is how long the session's link may stay silent while idle
+	// (nothing in flight) before the client pings the server itself; the
+	// pong is then due within the AckTimeout bound, so a dead idle path is
+	// found within Heartbeat + that bound instead of the welcome's timeout
+	// (45 s with the default server: its 25 s heartbeat + 20 s). Battery
+	// cost: every ping wakes the device's radio (on cellular it then stays
+	// in a high-power state for several seconds), so a 10 s Heartbeat on an
+	// otherwise idle connection costs several times the battery of the
+	// server's 25 s heartbeat alone; shorten it only while the app is in the
+	// foreground. Zero: the client does not ping; the server's heartbeats
+	// and the welcome's timeout find a dead idle link, as before. Not used
+	// with Raw, nor with a negative AckTimeout.
+	Heartbeat time.Duration
+
 	// RawPingInterval is the WebSocket ping interval in Raw mode; two missed
 	// intervals mean a dead connection. Zero: DefaultRawPing (25 s).
 	RawPingInterval time.Duration
@@ -223,6 +257,12 @@ func (o *Options) withDefaults() (Options, error) {
 	def(&c.InitialBackoff, DefaultInitialBackoff)
 	def(&c.MaxBackoff, DefaultMaxBackoff)
 	def(&c.HealthyAfter, DefaultHealthyAfter)
+	if c.AckTimeout == 0 {
+		c.AckTimeout = DefaultAckTimeout
+	}
+	if c.Heartbeat < 0 {
+		c.Heartbeat = 0
+	}
 	if c.ProbeInterval == 0 {
 		c.ProbeInterval = DefaultProbeInterval
 	}

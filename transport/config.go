@@ -10,6 +10,10 @@ import (
 	"time"
 )
 
+// DefaultUserTimeout is TCP_USER_TIMEOUT (Linux) when Config.UserTimeout is
+// zero.
+const DefaultUserTimeout = 15 * time.Second
+
 // Config holds every setting of the dialing layer. The zero value (or a nil
 // *Config) means: system roots, no pins, the proxy from the environment,
 // TLS 1.2 or later. A Config is read by New and never modified; change a copy.
@@ -61,6 +65,20 @@ type Config struct {
 	// DialTimeout bounds the TCP connect (to the target or the proxy), and
 	// the proxy's CONNECT answer. Zero: 10 s. The caller's ctx bounds the rest.
 	DialTimeout time.Duration
+
+	// UserTimeout is how long data written on a socket may stay
+	// unacknowledged by the peer's TCP before the kernel drops the
+	// connection (TCP_USER_TIMEOUT), on Linux; longer than the client's own
+	// bound on a late answer (client.Options.AckTimeout, 3 s by default), so
+	// the client's probe moves the session first and the kernel is the
+	// backstop. Every platform also gets TCP keep-alive (probes after 30 s
+	// idle, every 5 s, 3 unanswered drop the connection). darwin has no
+	// TCP_USER_TIMEOUT (only TCP_CONNECTIONTIMEOUT, for the connect) and
+	// windows neither: there keep-alive and the client's probe are what
+	// find a dead path; in the browser the browser decides. Zero:
+	// DefaultUserTimeout (15 s). Negative: the system's default (on Linux,
+	// retransmissions for about 15 minutes).
+	UserTimeout time.Duration
 
 	// ForbiddenIsUnauthorized makes a 403 answer mean "bad credentials"
 	// (ClassUnauthorized) instead of "the network forbids the upgrade"

@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -43,8 +44,28 @@ func (d *Dialer) dialVia(ctx context.Context, scheme, addr string) (net.Conn, er
 }
 
 func (d *Dialer) dialTCP(ctx context.Context, addr string) (net.Conn, error) {
-	nd := net.Dialer{Timeout: d.dialTimeout, KeepAlive: 30 * time.Second}
+	nd := net.Dialer{Timeout: d.dialTimeout, KeepAliveConfig: keepAlive}
+	if ut := d.userTimeout(); ut > 0 {
+		nd.Control = func(_, _ string, c syscall.RawConn) error { return setUserTimeout(c, ut) }
+	}
 	return nd.DialContext(ctx, "tcp", addr)
+}
+
+// keepAlive is the sockets' TCP keep-alive: probes after 30 s idle (a live
+// session hears the server's heartbeat every 25 s, so they rarely fire),
+// every 5 s, 3 unanswered ones drop the connection: a dead idle connection
+// goes within 45 s, the protocol's heartbeat window.
+var keepAlive = net.KeepAliveConfig{Enable: true, Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3}
+
+func (d *Dialer) userTimeout() time.Duration {
+	switch ut := d.cfg.UserTimeout; {
+	case ut == 0:
+		return DefaultUserTimeout
+	case ut < 0:
+		return 0
+	default:
+		return ut
+	}
 }
 
 // dialTunnel connects to the proxy (over TLS for https://), asks it to

@@ -85,6 +85,9 @@ func (l *eventLog) handle(ev client.Event) {
 		}
 	case client.TransportChangedEvent:
 		line = logfmt("event", "transport_changed", "transport", ev.To, "from", ev.From, "reason", clean(ev.Reason))
+	case client.PathSilentEvent:
+		line = logfmt("event", "path_silent", "transport", ev.Transport, "silent", ev.Silent.Round(time.Millisecond),
+			"probing", ev.Probing)
 	case client.DisconnectedEvent:
 		line = logfmt("event", "disconnected", "transport", ev.Transport, "cause", ev.Cause)
 	case client.ReconnectingEvent:

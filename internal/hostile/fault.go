@@ -2,6 +2,7 @@ package hostile
 
 import (
 	"context"
+	"io"
 	"math/rand/v2"
 	"net"
 	"sync"
@@ -49,6 +50,7 @@ type link struct {
 	client, server net.Conn
 	timer          *time.Timer
 	once           sync.Once
+	frozen         atomic.Bool // FreezeAll: nothing passes, nothing closes
 }
 
 // NewFaultProxy starts a FaultProxy on 127.0.0.1:0 relaying to target
@@ -121,6 +123,55 @@ func (f *FaultProxy) CutAll() int {
 	return n
 }
 
+// FreezeAll freezes every live connection (both directions) and returns how
+// many: from now on nothing they carry is forwarded, and nothing closes
+// them (no FIN, no RST; a side's close is not passed on either), what a
+// phone sees after a NAT rebinding or a Wi-Fi to cellular switch. New
+// connections are relayed as before. Close releases the frozen ones.
+func (f *FaultProxy) FreezeAll() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for l := range f.links {
+		l.frozen.Store(true)
+		if l.timer != nil {
+			l.timer.Stop()
+		}
+	}
+	return len(f.links)
+}
+
+// freezeReader drops what it reads once its link is frozen, and holds a
+// frozen link's end (EOF, error) until the proxy closes.
+type freezeReader struct {
+	r   io.Reader
+	l   *link
+	ctx context.Context
+}
+
+func (r *freezeReader) Read(p []byte) (int, error) {
+	for {
+		n, err := r.r.Read(p)
+		if !r.l.frozen.Load() {
+			return n, err
+		}
+		if err != nil {
+			<-r.ctx.Done()
+			return 0, err
+		}
+	}
+}
+
+// freezeConn is the target side of a link, read through a freezeReader.
+type freezeConn struct {
+	net.Conn
+	l   *link
+	ctx context.Context
+}
+
+func (c *freezeConn) Read(p []byte) (int, error) {
+	return (&freezeReader{c.Conn, c.l, c.ctx}).Read(p)
+}
+
 // Accepted returns how many client connections were accepted, including
 // refused ones.
 func (f *FaultProxy) Accepted() int64 { return f.accepted.Load() }
@@ -190,7 +241,7 @@ func (f *FaultProxy) handle(client net.Conn) {
 	}
 	f.mu.Unlock()
 
-	relay(f.t, client, client, server)
+	relay(f.t, client, &freezeReader{client, l, f.t.ctx}, &freezeConn{server, l, f.t.ctx})
 	f.cut(l, false)
 }
 

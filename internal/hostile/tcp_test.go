@@ -242,3 +242,43 @@ func TestFaultProxyChaos(t *testing.T) {
 		t.Fatal("no connection was cut")
 	}
 }
+
+// TestFaultProxyFreezeAll: frozen connections pass nothing and never
+// close; new ones are relayed.
+func TestFaultProxyFreezeAll(t *testing.T) {
+	checkLeaks(t)
+	f := newFault(t, echoServer(t), hostile.FaultOptions{})
+	c1 := dialEcho(t, f.Addr())
+	if _, err := c1.Write([]byte("a")); err != nil {
+		t.Fatal(err)
+	}
+	one := make([]byte, 1)
+	if _, err := io.ReadFull(c1, one); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.FreezeAll(); n != 1 {
+		t.Fatalf("FreezeAll froze %d, want 1", n)
+	}
+	if _, err := c1.Write([]byte("b")); err != nil {
+		t.Fatalf("a write into a frozen connection failed: %v", err)
+	}
+	c2 := dialEcho(t, f.Addr())
+	if _, err := c2.Write([]byte("c")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(c2, one); err != nil || one[0] != 'c' {
+		t.Fatalf("a new connection after FreezeAll: %q, %v", one, err)
+	}
+	c1.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	var ne net.Error
+	if n, err := c1.Read(one); !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("frozen connection read %d bytes, %v; want nothing and no end", n, err)
+	}
+	c2.Close()
+	waitFor(t, func() bool { return f.Active() == 1 })
+	c1.Close() // not passed on: the frozen link stays until Close
+	f.Close()
+	if f.Active() != 0 {
+		t.Fatalf("active=%d after Close", f.Active())
+	}
+}
