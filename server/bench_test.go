@@ -104,13 +104,14 @@ type peerWriter struct {
 	conn    net.Conn
 	payload []byte
 	buf     []byte
+	hdr     []byte
 }
 
 func (p *peerWriter) frames(from, n uint64) error {
 	p.buf = p.buf[:0]
 	for s := from; s < from+n; s++ {
-		hdr := wire.AppendDataHeader(nil, wire.KindBinary, s)
-		size := len(hdr) + len(p.payload)
+		p.hdr = wire.AppendDataHeader(p.hdr[:0], wire.KindBinary, s)
+		size := len(p.hdr) + len(p.payload)
 		p.buf = append(p.buf, 0x82) // FIN, binary
 		switch {
 		case size < 126:
@@ -121,7 +122,7 @@ func (p *peerWriter) frames(from, n uint64) error {
 			p.buf = append(p.buf, 0x80|127, 0, 0, 0, 0, byte(size>>24), byte(size>>16), byte(size>>8), byte(size))
 		}
 		p.buf = append(p.buf, 0, 0, 0, 0) // mask key
-		p.buf = wire.AppendDataHeader(p.buf, wire.KindBinary, s)
+		p.buf = append(p.buf, p.hdr...)
 		p.buf = append(p.buf, p.payload...)
 	}
 	_, err := p.conn.Write(p.buf)

@@ -38,7 +38,7 @@ type Session struct {
 	removeOnce  sync.Once
 
 	mu         sync.Mutex
-	wake       chan struct{} // closed and replaced on every change
+	wake       chan struct{} // closed on the next change; made only when someone waits (waitLocked)
 	out        seq.Outbox
 	in         seq.Receiver
 	inbox      []Message
@@ -122,7 +122,7 @@ func (s *Session) Send(ctx context.Context, m Message) error {
 				return nil
 			}
 		}
-		w := s.wake
+		w := s.waitLocked()
 		s.mu.Unlock()
 		select {
 		case <-w:
@@ -163,7 +163,7 @@ func (s *Session) Receive(ctx context.Context) (Message, error) {
 			s.mu.Unlock()
 			return Message{}, err
 		}
-		w := s.wake
+		w := s.waitLocked()
 		s.mu.Unlock()
 		select {
 		case <-w:
@@ -206,10 +206,24 @@ func (s *Session) Close(code int, reason string) error {
 // endErrLocked is the error Send and Receive return once the session ended.
 func (s *Session) endErrLocked() error { return s.ended }
 
-// signalLocked wakes every waiter.
+// signalLocked wakes every waiter, and the writer of the attached
+// transport. A change nobody waits for allocates nothing.
 func (s *Session) signalLocked() {
-	close(s.wake)
-	s.wake = make(chan struct{})
+	if s.wake != nil {
+		close(s.wake)
+		s.wake = nil
+	}
+	if s.att != nil {
+		s.att.kickWriter()
+	}
+}
+
+// waitLocked returns a channel closed on the next change.
+func (s *Session) waitLocked() <-chan struct{} {
+	if s.wake == nil {
+		s.wake = make(chan struct{})
+	}
+	return s.wake
 }
 
 // finishLocked marks the session ended: waiters wake, the application's
