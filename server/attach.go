@@ -24,7 +24,7 @@ type attachment struct {
 	once    sync.Once
 	stopped chan struct{}
 	kick    chan struct{} // (capacity 1) the session changed: the writer looks again
-	reason  string // why it stopped; "superseded" makes the writer say so
+	reason  string        // why it stopped; "superseded" makes the writer say so
 
 	mu      sync.Mutex
 	pong    *wire.Frame // the latest pong for the writer to send; a newer one replaces it
