@@ -229,11 +229,18 @@ func (s *Session) deliver(ctx context.Context, stop <-chan struct{}, f *wire.Fra
 			return nil // the application will not read it; the client learns of the end
 		}
 		var full <-chan struct{}
-		if len(s.inbox) == 0 || s.inboxBytes+len(f.Data) <= s.h.opts.MaxBufferedBytes {
+		if len(s.inbox) == s.inboxHead || s.inboxBytes+len(f.Data) <= s.h.opts.MaxBufferedBytes {
 			if full = s.chargeLocked(len(f.Data)); full == nil {
 				s.in.Accept(f.Seq)
 				data := make([]byte, len(f.Data))
 				copy(data, f.Data)
+				if len(s.inbox) == cap(s.inbox) && s.inboxHead >= len(s.inbox)/2 {
+					// Full with half or more taken: move the rest to the front
+					// rather than grow.
+					n := copy(s.inbox, s.inbox[s.inboxHead:])
+					clear(s.inbox[n:])
+					s.inbox, s.inboxHead = s.inbox[:n], 0
+				}
 				s.inbox = append(s.inbox, Message{Binary: f.Kind == wire.KindBinary, Data: data})
 				s.inboxBytes += len(data)
 				s.signalLocked()

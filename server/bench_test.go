@@ -31,6 +31,9 @@ import (
 type countingListener struct {
 	net.Listener
 	writes atomic.Int64
+
+	mu    sync.Mutex
+	conns []*countingConn
 }
 
 func (l *countingListener) Accept() (net.Conn, error) {
@@ -38,16 +41,29 @@ func (l *countingListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &countingConn{Conn: c, n: &l.writes}, nil
+	cc := &countingConn{Conn: c, total: &l.writes}
+	l.mu.Lock()
+	l.conns = append(l.conns, cc)
+	l.mu.Unlock()
+	return cc, nil
+}
+
+// last is the connection accepted last.
+func (l *countingListener) last() *countingConn {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.conns[len(l.conns)-1]
 }
 
 type countingConn struct {
 	net.Conn
-	n *atomic.Int64
+	total  *atomic.Int64
+	writes atomic.Int64
 }
 
 func (c *countingConn) Write(p []byte) (int, error) {
-	c.n.Add(1)
+	c.total.Add(1)
+	c.writes.Add(1)
 	return c.Conn.Write(p)
 }
 
@@ -58,6 +74,14 @@ type benchRig struct {
 }
 
 func newBenchRig(t testing.TB, serve func(*Session), o *Options) *benchRig {
+	t.Helper()
+	return newCountingRig(t, serve, o, true)
+}
+
+// newCountingRig is newBenchRig, over plain TCP unless useTLS: without TLS
+// (whose first records are small: dynamic record sizing) a write of the
+// server is one write(2), which tests count exactly.
+func newCountingRig(t testing.TB, serve func(*Session), o *Options, useTLS bool) *benchRig {
 	t.Helper()
 	ca, err := certs.NewCA("server bench")
 	if err != nil {
@@ -71,9 +95,14 @@ func newBenchRig(t testing.TB, serve func(*Session), o *Options) *benchRig {
 	srv := httptest.NewUnstartedServer(h)
 	ln := &countingListener{Listener: srv.Listener}
 	srv.Listener = ln
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{leaf.TLSCertificate()}}
-	srv.StartTLS()
-	r := &rig{t: t, h: h, srv: srv, pool: &tls.Config{RootCAs: ca.Pool()}}
+	r := &rig{t: t, h: h, srv: srv}
+	if useTLS {
+		srv.TLS = &tls.Config{Certificates: []tls.Certificate{leaf.TLSCertificate()}}
+		srv.StartTLS()
+		r.pool = &tls.Config{RootCAs: ca.Pool()}
+	} else {
+		srv.Start()
+	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -86,15 +115,38 @@ func newBenchRig(t testing.TB, serve func(*Session), o *Options) *benchRig {
 // helloWS opens a WebSocket and starts a session on it.
 func (r *benchRig) helloWS(t testing.TB) *websocket.Conn {
 	t.Helper()
-	c, _, err := r.dialWS(nil)
+	c, _ := r.attachWS(t, &wire.Hello{V: wire.Version})
+	return c
+}
+
+// dial opens a WebSocket with the tether subprotocol, over TLS or not.
+func (r *benchRig) dial(t testing.TB) *websocket.Conn {
+	t.Helper()
+	if r.pool != nil {
+		c, _, err := r.dialWS(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	d := websocket.Dialer{Subprotocols: []string{wire.Subprotocol}}
+	c, _, err := d.Dial("ws"+r.srv.URL[len("http"):]+"/live", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wsWrite(t, c, wire.Frame{Kind: wire.KindHello, Hello: &wire.Hello{V: wire.Version}})
-	if f := wsRead(t, c); f.Kind != wire.KindWelcome {
+	return c
+}
+
+// attachWS opens a WebSocket and sends hello; it returns the welcome.
+func (r *benchRig) attachWS(t testing.TB, hello *wire.Hello) (*websocket.Conn, *wire.Welcome) {
+	t.Helper()
+	c := r.dial(t)
+	wsWrite(t, c, wire.Frame{Kind: wire.KindHello, Hello: hello})
+	f := wsRead(t, c)
+	if f.Kind != wire.KindWelcome {
 		t.Fatalf("got %s, want a welcome", f.Kind)
 	}
-	return c
+	return c, f.Welcome
 }
 
 // peerWriter writes binary data frames as masked WebSocket frames straight
@@ -302,10 +354,7 @@ func BenchmarkServerIdle(b *testing.B) {
 				}
 			})
 			return r, func() *websocket.Conn {
-				c, _, err := r.dialWS(nil)
-				if err != nil {
-					b.Fatal(err)
-				}
+				c := r.dial(b)
 				c.WriteMessage(websocket.TextMessage, []byte("x"))
 				return c
 			}
