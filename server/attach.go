@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tether-sdk/tether/internal/seq"
 	"github.com/tether-sdk/tether/internal/wire"
@@ -24,7 +25,13 @@ type attachment struct {
 	once    sync.Once
 	stopped chan struct{}
 	kick    chan struct{} // (capacity 1) the session changed: the writer looks again
-	reason  string        // why it stopped; "superseded" makes the writer say so
+
+	// With spawn set (WebSocket), no goroutine waits for the writer's work:
+	// a kick or a stop starts spawn in a new goroutine unless one runs
+	// (running), and the writer returns when it finds nothing to do.
+	spawn   func()
+	running atomic.Bool
+	reason  string // why it stopped; "superseded" makes the writer say so
 
 	mu      sync.Mutex
 	pong    *wire.Frame // the latest pong for the writer to send; a newer one replaces it
@@ -74,6 +81,29 @@ func (a *attachment) kickWriter() {
 	case a.kick <- struct{}{}:
 	default:
 	}
+	a.startWriter()
+}
+
+// startWriter runs a.spawn in a new goroutine unless the writer runs.
+func (a *attachment) startWriter() {
+	if a.spawn != nil && a.running.CompareAndSwap(false, true) {
+		go a.spawn()
+	}
+}
+
+// park ends a run of an on-demand writer that found nothing to do. It
+// returns false when work came in the meantime and this writer must go on
+// (a kick or a stop after its last look left a token or closed stopped; a
+// kicker that saw it running started no other).
+func (a *attachment) park() bool {
+	a.running.Store(false)
+	select {
+	case <-a.kick:
+	case <-a.stopped:
+	default:
+		return true
+	}
+	return !a.running.CompareAndSwap(false, true)
 }
 
 // Reasons an attachment stops that its writer tells the client about.
@@ -87,6 +117,7 @@ func (a *attachment) stop(reason string) {
 	a.once.Do(func() {
 		a.reason = reason
 		close(a.stopped)
+		a.startWriter()
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -93,6 +94,10 @@ func (h *Handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		s.establish()
 	}
 	a := newAttachment(wire.TransportWebSocket, true)
+	// The writer runs on demand (attachment.spawn). Until the welcome is
+	// out, running is held here so that no kick starts it.
+	a.running.Store(true)
+	a.spawn = func() { wc.writeRun(s, a) }
 	s.mu.Lock()
 	if hello.Probe {
 		// Answer the probe, but keep the fallback until the client upgrades.
@@ -115,14 +120,15 @@ func (h *Handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	if hello.Probe && !wc.probe(s, a) {
 		return
 	}
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		wc.writeLoop(s, a)
-	}()
+	wc.finished = make(chan struct{})
+	wc.ping = time.AfterFunc(h.opts.Heartbeat, func() {
+		wc.pingDue.Store(true)
+		a.kickWriter()
+	})
+	go wc.writeRun(s, a) // the first run: what the attach left to send
 	wc.readLoop(s, a)
 	s.detach(a)
-	<-writerDone
+	<-wc.finished
 }
 
 // wsConn is one server-side WebSocket. One goroutine reads, one writes.
@@ -132,6 +138,16 @@ type wsConn struct {
 	bc   *batchConn // under conn: holds the frames of a batch for one write
 	hdr  []byte
 	rbuf *[]byte // the message being read, from readBufs; nil between messages
+
+	// The writer's state. One run of the writer at a time touches the plain
+	// fields (runs are ordered by attachment.running).
+	finished chan struct{} // closed once the writer has ended the connection
+	ping     *time.Timer   // the heartbeat: sets pingDue and kicks the writer
+	pingDue  atomic.Bool
+	ackTimer *time.Timer // made on the first delayed ack: sets ackNow and kicks
+	ackArmed bool
+	ackNow   atomic.Bool
+	buf      []seq.Msg
 }
 
 // readBufs holds read buffers between messages: an idle connection holds
@@ -374,82 +390,79 @@ const (
 	wsAckEvery = 64
 )
 
-// writeLoop writes everything the session has for the client, acks, pings
-// and the close frame, until the attachment stops. Each batch (what is
-// queued when it wakes) goes out in one write: the frames collect in
-// batchConn and flush together. An ack rides in the write of the data
-// that follows it (an answer, typically) and goes alone only after
-// wsAckDelay or wsAckEvery unacknowledged frames.
-func (wc *wsConn) writeLoop(s *Session, a *attachment) {
-	ping := time.NewTicker(wc.h.opts.Heartbeat)
-	defer ping.Stop()
-	var ackTimer *time.Timer // made on the first delayed ack, then reused
-	var ackWait <-chan time.Time
-	ackNow := false
-	var buf []seq.Msg
+// writeRun writes everything the session has for the client, acks, pings
+// and the close frame, then returns when nothing is left: no goroutine
+// waits for an idle connection's writes. A kick (a change of the session,
+// the heartbeat, the ack delay) or the attachment's stop starts it again.
+// Each batch (what is queued when it runs) goes out in one write: the
+// frames collect in batchConn and flush together. An ack rides in the write
+// of the data that follows it (an answer, typically) and goes alone only
+// after wsAckDelay or wsAckEvery unacknowledged frames.
+func (wc *wsConn) writeRun(s *Session, a *attachment) {
 	for {
-		b := s.nextBatch(a, buf[:0], wsBatchBytes)
+		b := s.nextBatch(a, wc.buf[:0], wsBatchBytes)
 		if b.stopped {
 			wc.finish(s, a, b.reason)
+			wc.end()
 			return
 		}
 		reply := a.takeReply()
-		if b.ackDue && !ackNow && reply == nil && len(b.msgs) == 0 && b.close == nil && b.ack-a.ackSent < wsAckEvery {
+		ping := wc.pingDue.Swap(false)
+		if b.ackDue && !wc.ackNow.Load() && reply == nil && !ping && len(b.msgs) == 0 && b.close == nil && b.ack-a.ackSent < wsAckEvery {
 			b.ackDue = false // wait for data to carry it, or the delay
-			if ackWait == nil {
-				if ackTimer == nil {
-					ackTimer = time.NewTimer(wsAckDelay)
+			if !wc.ackArmed {
+				if wc.ackTimer == nil {
+					wc.ackTimer = time.AfterFunc(wsAckDelay, func() {
+						wc.ackNow.Store(true)
+						a.kickWriter()
+					})
 				} else {
-					ackTimer.Reset(wsAckDelay)
+					wc.ackTimer.Reset(wsAckDelay)
 				}
-				ackWait = ackTimer.C
+				wc.ackArmed = true
 			}
 		}
-		if reply != nil || len(b.msgs) > 0 || b.ackDue || b.close != nil {
-			if !wc.writeBatch(a, &b, reply) {
-				return
-			}
-			if b.close != nil {
+		if reply != nil || ping || len(b.msgs) > 0 || b.ackDue || b.close != nil {
+			if !wc.writeBatch(a, &b, reply, ping) || b.close != nil {
+				wc.end() // broken, or closed (the reader waits for the client's close)
 				return
 			}
 			if b.ackDue {
-				ackNow = false
-				if ackWait != nil {
-					ackTimer.Stop()
-					ackWait = nil
+				wc.ackNow.Store(false)
+				if wc.ackArmed {
+					wc.ackTimer.Stop()
+					wc.ackArmed = false
 				}
+			}
+			if ping {
+				wc.ping.Reset(wc.h.opts.Heartbeat)
 			}
 		}
 		a.wrote(&b)
-		buf = b.msgs
-		if b.remaining {
-			continue
-		}
-		select {
-		case <-a.kick:
-		case <-a.stopped:
-		case <-ackWait:
-			ackWait, ackNow = nil, true
-		case <-ping.C:
-			s.mu.Lock()
-			recv := s.in.Recv()
-			s.mu.Unlock()
-			wc.conn.SetWriteDeadline(time.Now().Add(wc.h.opts.Timeout))
-			if wc.write(&wire.Frame{Kind: wire.KindPing, Seq: recv}) != nil {
-				wc.broken(a)
-				return
-			}
+		wc.buf = b.msgs
+		if !b.remaining && a.park() {
+			return
 		}
 	}
+}
+
+// end is the end of the last run of the writer: running stays set, so no
+// other starts.
+func (wc *wsConn) end() {
+	wc.ping.Stop()
+	if wc.ackTimer != nil {
+		wc.ackTimer.Stop()
+	}
+	close(wc.finished)
 }
 
 // writeBatch writes a reply, b's messages, its ack and its close frame in
 // one write. It returns false when the connection is done (broken, or
 // closed after b's close frame).
-func (wc *wsConn) writeBatch(a *attachment, b *batch, reply *wire.Frame) bool {
+func (wc *wsConn) writeBatch(a *attachment, b *batch, reply *wire.Frame, ping bool) bool {
 	wc.conn.SetWriteDeadline(time.Now().Add(wc.h.opts.Timeout))
 	wc.bc.hold()
-	err := wc.writeFrames(b, reply)
+	err := wc.writeFrames(b, reply, ping)
 	if ferr := wc.bc.flush(); err == nil {
 		err = ferr
 	}
@@ -464,7 +477,12 @@ func (wc *wsConn) writeBatch(a *attachment, b *batch, reply *wire.Frame) bool {
 	return true
 }
 
-func (wc *wsConn) writeFrames(b *batch, reply *wire.Frame) error {
+func (wc *wsConn) writeFrames(b *batch, reply *wire.Frame, ping bool) error {
+	if ping {
+		if err := wc.write(&wire.Frame{Kind: wire.KindPing, Seq: b.ack}); err != nil {
+			return err
+		}
+	}
 	if reply != nil {
 		if err := wc.write(reply); err != nil {
 			return err
