@@ -184,9 +184,8 @@ func (p *peerWriter) frames(from, n uint64) error {
 // peerReader reads the server's frames, counting data frames, with
 // gorilla's NextReader (no allocation per message).
 type peerReader struct {
-	c    *websocket.Conn
-	buf  []byte
-	data atomic.Int64
+	c   *websocket.Conn
+	buf []byte
 }
 
 func (p *peerReader) next() (wire.Frame, error) {
