@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -54,6 +55,15 @@ func (c *batchConn) Write(p []byte) (int, error) {
 		}
 	}
 	return len(p), nil
+}
+
+// SetWriteDeadline waits for a flush in progress: gorilla sets the deadline
+// of a control frame it writes from the reader (a pong, the close reply)
+// without the writer's lock, and must not cut a batch's write short.
+func (c *batchConn) SetWriteDeadline(t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.Conn.SetWriteDeadline(t)
 }
 
 // hold starts a batch: writes are kept until flush.
