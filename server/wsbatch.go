@@ -45,6 +45,14 @@ func (c *batchConn) Write(p []byte) (int, error) {
 	if !c.holding {
 		return c.Conn.Write(p)
 	}
+	if len(p) >= batchFlushBytes {
+		// A large message (gorilla hands its payload over unbuffered): what
+		// is held goes first, then the payload as it is, not copied.
+		if err := c.flushLocked(); err != nil {
+			return 0, err
+		}
+		return c.Conn.Write(p)
+	}
 	if c.buf == nil {
 		c.buf = batchBufs.Get().(*[]byte)
 	}

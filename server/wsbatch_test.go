@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"fmt"
 	"testing"
 
@@ -134,4 +135,29 @@ func TestWebSocketReceiveAllocs(t *testing.T) {
 	if a > 4 {
 		t.Fatalf("%.1f allocations per received message, want at most 4", a)
 	}
+}
+
+// A message larger than a batch's buffer goes through batchConn whole and
+// in order with the small ones around it.
+func TestWebSocketBatchLargeMessage(t *testing.T) {
+	big := make([]byte, 3*batchFlushBytes)
+	for i := range big {
+		big[i] = byte(i % 251)
+	}
+	r := newCountingRig(t, func(s *Session) {
+		for _, m := range []Message{Text("before"), Binary(big), Text("after")} {
+			if s.Send(s.Context(), m) != nil {
+				return
+			}
+		}
+		<-s.Context().Done()
+	}, nil, false)
+	c := r.helloWS(t)
+	defer c.Close()
+	want(t, wsReadData(t, c), wire.KindText, 1, "before")
+	f := wsReadData(t, c)
+	if f.Kind != wire.KindBinary || f.Seq != 2 || !bytes.Equal(f.Data, big) {
+		t.Fatalf("got %s seq %d with %d bytes, want the binary message 2 of %d bytes", f.Kind, f.Seq, len(f.Data), len(big))
+	}
+	want(t, wsReadData(t, c), wire.KindText, 3, "after")
 }
