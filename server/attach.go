@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tether-sdk/tether/internal/seq"
 	"github.com/tether-sdk/tether/internal/wire"
@@ -23,6 +24,13 @@ type attachment struct {
 
 	once    sync.Once
 	stopped chan struct{}
+	kick    chan struct{} // (capacity 1) the session changed: the writer looks again
+
+	// With spawn set (WebSocket), no goroutine waits for the writer's work:
+	// a kick or a stop starts spawn in a new goroutine unless one runs
+	// (running), and the writer returns when it finds nothing to do.
+	spawn   func()
+	running atomic.Bool
 	reason  string // why it stopped; "superseded" makes the writer say so
 
 	mu      sync.Mutex
@@ -61,7 +69,41 @@ func (a *attachment) pendingReplies() int {
 }
 
 func newAttachment(transport string, persistent bool) *attachment {
-	return &attachment{transport: transport, persistent: persistent, stopped: make(chan struct{})}
+	return &attachment{transport: transport, persistent: persistent, stopped: make(chan struct{}), kick: make(chan struct{}, 1)}
+}
+
+// kickWriter tells a's writer that the session changed. Taken together with
+// nextBatch (both under the session's lock), no change is missed: a change
+// after nextBatch leaves a token the writer's wait finds. A stale token
+// costs one empty look.
+func (a *attachment) kickWriter() {
+	select {
+	case a.kick <- struct{}{}:
+	default:
+	}
+	a.startWriter()
+}
+
+// startWriter runs a.spawn in a new goroutine unless the writer runs.
+func (a *attachment) startWriter() {
+	if a.spawn != nil && a.running.CompareAndSwap(false, true) {
+		go a.spawn()
+	}
+}
+
+// park ends a run of an on-demand writer that found nothing to do. It
+// returns false when work came in the meantime and this writer must go on
+// (a kick or a stop after its last look left a token or closed stopped; a
+// kicker that saw it running started no other).
+func (a *attachment) park() bool {
+	a.running.Store(false)
+	select {
+	case <-a.kick:
+	case <-a.stopped:
+	default:
+		return true
+	}
+	return !a.running.CompareAndSwap(false, true)
 }
 
 // Reasons an attachment stops that its writer tells the client about.
@@ -75,6 +117,7 @@ func (a *attachment) stop(reason string) {
 	a.once.Do(func() {
 		a.reason = reason
 		close(a.stopped)
+		a.startWriter()
 	})
 }
 
@@ -83,6 +126,7 @@ func (a *attachment) stop(reason string) {
 var (
 	errProtocol = errors.New("protocol violation")
 	errGap      = errors.New("seq gap")
+	errStopped  = errors.New("the transport stopped") // a wait in deliver ended with the attachment
 )
 
 // attachLocked makes a the session's transport, after the client said it
@@ -155,12 +199,14 @@ func (s *Session) welcomeLocked(isNew, probe bool) *wire.Welcome {
 }
 
 // handleFrame applies one frame from the client. It returns the frame to
-// answer with, if any. Data waits (bounded by ctx) for room in the inbox.
-func (s *Session) handleFrame(ctx context.Context, f *wire.Frame) (*wire.Frame, error) {
+// answer with, if any. Data waits (bounded by ctx, and by stop when it is
+// not nil) for room in the inbox. f.Data is copied if kept: the caller may
+// reuse it once handleFrame returns.
+func (s *Session) handleFrame(ctx context.Context, stop <-chan struct{}, f *wire.Frame) (*wire.Frame, error) {
 	s.establish()
 	switch f.Kind {
 	case wire.KindText, wire.KindBinary:
-		return nil, s.deliver(ctx, f)
+		return nil, s.deliver(ctx, stop, f)
 	case wire.KindAck, wire.KindPing, wire.KindPong:
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -193,8 +239,9 @@ func (s *Session) handleFrame(ctx context.Context, f *wire.Frame) (*wire.Frame, 
 
 // deliver puts a data frame into the inbox once there is room, exactly once
 // and in order. The verdict and the append happen under one lock, so a frame
-// is never counted as received without being kept.
-func (s *Session) deliver(ctx context.Context, f *wire.Frame) error {
+// is never counted as received without being kept. A wait for room ends
+// with ctx or stop (an error only for ctx).
+func (s *Session) deliver(ctx context.Context, stop <-chan struct{}, f *wire.Frame) error {
 	if s.sh != nil {
 		return s.deliverShared(ctx, f)
 	}
@@ -213,11 +260,18 @@ func (s *Session) deliver(ctx context.Context, f *wire.Frame) error {
 			return nil // the application will not read it; the client learns of the end
 		}
 		var full <-chan struct{}
-		if len(s.inbox) == 0 || s.inboxBytes+len(f.Data) <= s.h.opts.MaxBufferedBytes {
+		if len(s.inbox) == s.inboxHead || s.inboxBytes+len(f.Data) <= s.h.opts.MaxBufferedBytes {
 			if full = s.chargeLocked(len(f.Data)); full == nil {
 				s.in.Accept(f.Seq)
 				data := make([]byte, len(f.Data))
 				copy(data, f.Data)
+				if len(s.inbox) == cap(s.inbox) && s.inboxHead >= len(s.inbox)/2 {
+					// Full with half or more taken: move the rest to the front
+					// rather than grow.
+					n := copy(s.inbox, s.inbox[s.inboxHead:])
+					clear(s.inbox[n:])
+					s.inbox, s.inboxHead = s.inbox[:n], 0
+				}
 				s.inbox = append(s.inbox, Message{Binary: f.Kind == wire.KindBinary, Data: data})
 				s.inboxBytes += len(data)
 				s.signalLocked()
@@ -225,13 +279,15 @@ func (s *Session) deliver(ctx context.Context, f *wire.Frame) error {
 				return nil
 			}
 		}
-		w := s.wake
+		w := s.waitLocked()
 		s.mu.Unlock()
 		select {
 		case <-w:
 		case <-full:
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-stop:
+			return errStopped
 		case <-s.ctx.Done():
 		}
 	}
@@ -245,7 +301,6 @@ type batch struct {
 	close     *wire.Close // send after msgs, then end the attachment
 	stopped   bool        // the attachment was stopped (superseded or session gone)
 	reason    string
-	wake      <-chan struct{}
 	remaining bool // more messages wait beyond this batch
 }
 
@@ -255,7 +310,7 @@ type batch struct {
 func (s *Session) nextBatch(a *attachment, buf []seq.Msg, maxBytes int) batch {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b := batch{wake: s.wake}
+	var b batch
 	select {
 	case <-a.stopped:
 		b.stopped, b.reason = true, a.reason

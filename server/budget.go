@@ -10,10 +10,10 @@ type budget struct {
 
 	mu   sync.Mutex
 	used int64
-	wake chan struct{} // closed and replaced when bytes are released
+	wake chan struct{} // closed on the next release; made only when someone waits
 }
 
-func newBudget(max int64) *budget { return &budget{max: max, wake: make(chan struct{})} }
+func newBudget(max int64) *budget { return &budget{max: max} }
 
 // take reserves n bytes if they fit. Otherwise it returns a channel closed
 // on the next release, to wait on before trying again.
@@ -21,6 +21,9 @@ func (b *budget) take(n int64) (ok bool, wait <-chan struct{}) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.used+n > b.max {
+		if b.wake == nil {
+			b.wake = make(chan struct{})
+		}
 		return false, b.wake
 	}
 	b.used += n
@@ -34,8 +37,10 @@ func (b *budget) release(n int64) {
 	}
 	b.mu.Lock()
 	b.used -= n
-	close(b.wake)
-	b.wake = make(chan struct{})
+	if b.wake != nil {
+		close(b.wake)
+		b.wake = nil
+	}
 	b.mu.Unlock()
 }
 

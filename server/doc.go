@@ -28,6 +28,18 @@
 // inbox, the transport stops reading, and the client's sends wait: every
 // limit is enforced, nothing is dropped.
 //
+// # Writes, acks and what a connection holds
+//
+// On WebSocket, what is queued when a connection's writer runs goes out in
+// one write: several WebSocket messages in one write(2), in as few TLS
+// records as their size allows. The writer runs only while there is
+// something to write, so an idle connection holds one goroutine (its
+// reader) besides the session's serve function, and no write buffer. An
+// ack rides in the write of the data that follows it, or goes alone after
+// 20 ms or 64 unacknowledged messages (PROTOCOL.md 4.4). On SSE a batch is
+// one flush; on long-polling, one answer. A received message's Data is a
+// copy the application owns (see Message).
+//
 // # Security
 //
 // The origin check is on by default (same origin, scheme included, or

@@ -151,7 +151,7 @@ func (h *Handler) newSession(r *http.Request, auth any) (*Session, time.Duration
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Session{
 		h: h, id: randomToken(), key: randomToken(), auth: auth, ctx: ctx, cancel: cancel,
-		wake: make(chan struct{}), addr: key, sendSlot: make(chan struct{}, 1),
+		addr: key, sendSlot: make(chan struct{}, 1),
 		remote: RemoteInfo{Addr: r.RemoteAddr, IP: ip, Header: keptHeaders(r.Header, h.opts.MaxHeaderBytes),
 			UserAgent: clip(r.UserAgent(), 512)},
 	}

@@ -4,7 +4,13 @@ package server
 type Message struct {
 	// Binary is false for a UTF-8 text message, true for bytes.
 	Binary bool
-	// Data is the payload. A received Message owns its Data; a sent one must
+	// Data is the payload.
+	//
+	// Ownership: a Message returned by Session.Receive owns its Data (a
+	// copy made once, when the frame was read: the transport's read buffer
+	// is reused for the next message and is never handed out). The
+	// application may keep, modify or pass it to Send. A Message given to
+	// Send is kept, not copied, until the client acknowledges it: Data must
 	// not be modified after Send returns.
 	Data []byte
 }

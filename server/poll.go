@@ -123,7 +123,7 @@ func (h *Handler) servePoll(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		select {
-		case <-b.wake:
+		case <-a.kick:
 		case <-a.stopped:
 		case <-r.Context().Done():
 			return
@@ -171,7 +171,7 @@ func (h *Handler) serveSend(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	var replies []wire.Frame
 	for i := range frames {
-		reply, err := s.handleFrame(r.Context(), &frames[i])
+		reply, err := s.handleFrame(r.Context(), nil, &frames[i])
 		if err != nil {
 			if errors.Is(err, errGap) {
 				break // PROTOCOL.md 9.5: keep what came before the gap, answer the ack

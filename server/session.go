@@ -38,10 +38,11 @@ type Session struct {
 	removeOnce  sync.Once
 
 	mu         sync.Mutex
-	wake       chan struct{} // closed and replaced on every change
+	wake       chan struct{} // closed on the next change; made only when someone waits (waitLocked)
 	out        seq.Outbox
 	in         seq.Receiver
-	inbox      []Message
+	inbox      []Message // from inboxHead on: received, not yet taken
+	inboxHead  int
 	inboxBytes int
 	att        *attachment // the transport carrying the session; nil when detached
 	transport  string      // name of att's transport, kept after detach for Transport()
@@ -122,7 +123,7 @@ func (s *Session) Send(ctx context.Context, m Message) error {
 				return nil
 			}
 		}
-		w := s.wake
+		w := s.waitLocked()
 		s.mu.Unlock()
 		select {
 		case <-w:
@@ -133,7 +134,8 @@ func (s *Session) Send(ctx context.Context, m Message) error {
 	}
 }
 
-// Receive returns the next message from the client, in order. After the
+// Receive returns the next message from the client, in order; its Data is
+// the caller's (see Message). After the
 // session ends, messages already received are still returned, then the
 // reason: ErrClosed (*CloseError), ErrExpired or ErrShutdown. It also returns
 // ctx's error, and with Options.Shared ErrMoved once another node owns the
@@ -148,10 +150,12 @@ func (s *Session) Receive(ctx context.Context) (Message, error) {
 	}
 	for {
 		s.mu.Lock()
-		if len(s.inbox) > 0 {
-			m := s.inbox[0]
-			s.inbox[0] = Message{}
-			s.inbox = s.inbox[1:]
+		if len(s.inbox) > s.inboxHead {
+			m := s.inbox[s.inboxHead]
+			s.inbox[s.inboxHead] = Message{}
+			if s.inboxHead++; s.inboxHead == len(s.inbox) {
+				s.inbox, s.inboxHead = s.inbox[:0], 0 // empty: append reuses the array from its start
+			}
 			s.inboxBytes -= len(m.Data)
 			s.refundLocked(len(m.Data))
 			s.signalLocked()
@@ -163,7 +167,7 @@ func (s *Session) Receive(ctx context.Context) (Message, error) {
 			s.mu.Unlock()
 			return Message{}, err
 		}
-		w := s.wake
+		w := s.waitLocked()
 		s.mu.Unlock()
 		select {
 		case <-w:
@@ -206,10 +210,24 @@ func (s *Session) Close(code int, reason string) error {
 // endErrLocked is the error Send and Receive return once the session ended.
 func (s *Session) endErrLocked() error { return s.ended }
 
-// signalLocked wakes every waiter.
+// signalLocked wakes every waiter, and the writer of the attached
+// transport. A change nobody waits for allocates nothing.
 func (s *Session) signalLocked() {
-	close(s.wake)
-	s.wake = make(chan struct{})
+	if s.wake != nil {
+		close(s.wake)
+		s.wake = nil
+	}
+	if s.att != nil {
+		s.att.kickWriter()
+	}
+}
+
+// waitLocked returns a channel closed on the next change.
+func (s *Session) waitLocked() <-chan struct{} {
+	if s.wake == nil {
+		s.wake = make(chan struct{})
+	}
+	return s.wake
 }
 
 // finishLocked marks the session ended: waiters wake, the application's

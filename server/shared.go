@@ -46,6 +46,8 @@ type SharedStore interface {
 	// lease cannot send). o.AckIn, with d ToClient, acks ToServer up to it in
 	// the same step (the owner's reply and its taking the message it answers
 	// happen together: exactly once across a takeover). It returns m's seq.
+	// m.Data is the caller's and valid only during the call (the server
+	// reuses its read buffers): a store that keeps it keeps a copy.
 	Append(ctx context.Context, sid string, d Direction, m StoredMessage, o AppendOptions) (seq uint64, appended bool, err error)
 	// Read returns the messages of d from seq from on, in order, about
 	// maxBytes of payload (at least one message when there is one).

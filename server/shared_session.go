@@ -139,7 +139,7 @@ func (h *Handler) mirror(ctx context.Context, sid, key string) (*Session, error)
 	}
 	sctx, cancel := context.WithCancel(context.Background())
 	s := &Session{h: h, id: sid, key: rec.Key, remote: rec.Remote, ctx: sctx, cancel: cancel,
-		wake: make(chan struct{}), sendSlot: make(chan struct{}, 1)}
+		sendSlot: make(chan struct{}, 1)}
 	s.established.Store(rec.Established)
 	s.out.Skip(state.Out.Acked)
 	s.in.Advance(state.In.Last)
@@ -410,7 +410,7 @@ func (s *Session) sendShared(ctx context.Context, m Message) error {
 			s.mu.Unlock()
 			return err
 		}
-		fence, n, w, taken := s.sh.lease.Token, s.sh.nextOut+1, s.wake, s.sh.taken
+		fence, n, w, taken := s.sh.lease.Token, s.sh.nextOut+1, s.waitLocked(), s.sh.taken
 		s.mu.Unlock()
 		if fence == 0 {
 			return ErrMoved
@@ -465,7 +465,7 @@ func (s *Session) receiveShared(ctx context.Context) (Message, error) {
 	defer s.sh.recvMu.Unlock()
 	for {
 		s.mu.Lock()
-		taken, stored, ended, w, owner := s.sh.taken, s.sh.takenAck, s.ended, s.wake, s.sh.lease.Token != 0
+		taken, stored, ended, w, owner := s.sh.taken, s.sh.takenAck, s.ended, s.waitLocked(), s.sh.lease.Token != 0
 		s.mu.Unlock()
 		if !owner {
 			// This node handed the session over: what the client sent is
@@ -525,7 +525,7 @@ func (s *Session) receiveShared(ctx context.Context) (Message, error) {
 func (s *Session) deliverShared(ctx context.Context, f *wire.Frame) error {
 	for {
 		s.mu.Lock()
-		recv, ended, w := s.in.Recv(), s.ended, s.wake
+		recv, ended, w := s.in.Recv(), s.ended, s.waitLocked()
 		s.mu.Unlock()
 		if f.Seq <= recv || ended != nil {
 			return nil // duplicate, or the session ended: the client learns of the end

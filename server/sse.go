@@ -86,7 +86,7 @@ func (h *Handler) serveSSE(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		select {
-		case <-b.wake:
+		case <-a.kick:
 		case <-a.stopped:
 		case <-r.Context().Done():
 			return

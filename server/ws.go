@@ -3,9 +3,12 @@ package server
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -34,22 +37,28 @@ func (h *Handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	// ReadBufferSize 0: gorilla reads through the http.Server's 4 KiB
+	// reader of the connection (no second one); writes use a pooled buffer
+	// for the length of one message, and batchConn's, pooled too, for the
+	// length of one batch: an idle connection holds no write buffer.
 	up := websocket.Upgrader{
 		Subprotocols:    []string{wire.Subprotocol},
 		CheckOrigin:     func(*http.Request) bool { return true }, // checked by checkOrigin already
-		ReadBufferSize:  4096,
 		WriteBufferSize: 4096,
+		WriteBufferPool: wsWriteBufs,
 	}
-	conn, err := up.Upgrade(w, r, nil)
+	hj := &batchHijacker{ResponseWriter: w}
+	conn, err := up.Upgrade(hj, r, nil)
 	if err != nil {
 		return // the upgrader answered
 	}
 	defer conn.Close()
 	conn.SetReadLimit(int64(h.opts.MaxMessageBytes) + 4096)
-	wc := &wsConn{h: h, conn: conn}
+	wc := &wsConn{h: h, conn: conn, bc: hj.conn}
 
 	conn.SetReadDeadline(time.Now().Add(helloTimeout))
 	f, err := wc.read()
+	wc.release()
 	if err != nil {
 		wc.fail(wire.CodeBadRequest, "expected a hello frame: "+err.Error())
 		return
@@ -85,6 +94,10 @@ func (h *Handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		s.establish()
 	}
 	a := newAttachment(wire.TransportWebSocket, true)
+	// The writer runs on demand (attachment.spawn). Until the welcome is
+	// out, running is held here so that no kick starts it.
+	a.running.Store(true)
+	a.spawn = func() { wc.writeRun(s, a) }
 	s.mu.Lock()
 	if hello.Probe {
 		// Answer the probe, but keep the fallback until the client upgrades.
@@ -107,29 +120,81 @@ func (h *Handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	if hello.Probe && !wc.probe(s, a) {
 		return
 	}
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		wc.writeLoop(s, a)
-	}()
+	wc.finished = make(chan struct{})
+	wc.ping = time.AfterFunc(h.opts.Heartbeat, func() {
+		wc.pingDue.Store(true)
+		a.kickWriter()
+	})
+	go wc.writeRun(s, a) // the first run: what the attach left to send
 	wc.readLoop(s, a)
 	s.detach(a)
-	<-writerDone
+	<-wc.finished
 }
 
 // wsConn is one server-side WebSocket. One goroutine reads, one writes.
 type wsConn struct {
 	h    *Handler
 	conn *websocket.Conn
+	bc   *batchConn // under conn: holds the frames of a batch for one write
 	hdr  []byte
+	rbuf *[]byte // the message being read, from readBufs; nil between messages
+
+	// The writer's state. One run of the writer at a time touches the plain
+	// fields (runs are ordered by attachment.running).
+	finished chan struct{} // closed once the writer has ended the connection
+	ping     *time.Timer   // the heartbeat: sets pingDue and kicks the writer
+	pingDue  atomic.Bool
+	ackTimer *time.Timer // made on the first delayed ack: sets ackNow and kicks
+	ackArmed bool
+	ackNow   atomic.Bool
+	buf      []seq.Msg
 }
 
+// readBufs holds read buffers between messages: an idle connection holds
+// none, a busy one reuses one.
+var readBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// readBufMax is the largest read buffer returned to readBufs.
+const readBufMax = 64 << 10
+
+// read reads the next message into a pooled buffer and parses it. The
+// frame's Data points into that buffer: it is valid until release.
 func (wc *wsConn) read() (wire.Frame, error) {
-	mt, msg, err := wc.conn.ReadMessage()
+	mt, rd, err := wc.conn.NextReader()
 	if err != nil {
 		return wire.Frame{}, err
 	}
-	return wire.ParseWS(mt == websocket.BinaryMessage, msg, wc.h.opts.MaxMessageBytes)
+	wc.rbuf = readBufs.Get().(*[]byte)
+	b := (*wc.rbuf)[:0]
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := rd.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			*wc.rbuf = b
+			return wire.Frame{}, err
+		}
+	}
+	*wc.rbuf = b
+	return wire.ParseWS(mt == websocket.BinaryMessage, b, wc.h.opts.MaxMessageBytes)
+}
+
+// release returns the buffer of the last message read: the frame read
+// last must not be used after.
+func (wc *wsConn) release() {
+	if wc.rbuf == nil {
+		return
+	}
+	if cap(*wc.rbuf) <= readBufMax {
+		*wc.rbuf = (*wc.rbuf)[:0]
+		readBufs.Put(wc.rbuf)
+	}
+	wc.rbuf = nil
 }
 
 func (wc *wsConn) write(f *wire.Frame) error {
@@ -193,6 +258,7 @@ func (wc *wsConn) probe(s *Session, a *attachment) bool {
 	for {
 		wc.conn.SetReadDeadline(time.Now().Add(wc.h.opts.Timeout))
 		f, err := wc.read()
+		wc.release() // a probe carries no data frames
 		if err != nil {
 			return false
 		}
@@ -212,7 +278,7 @@ func (wc *wsConn) probe(s *Session, a *attachment) bool {
 			wc.fail(wire.CodeBadRequest, "data frames on a probe before its upgrade (u)")
 			return false
 		}
-		reply, err := s.handleFrame(s.ctx, &f)
+		reply, err := s.handleFrame(s.ctx, nil, &f)
 		if errors.Is(err, errGap) {
 			wc.closeWith(wire.CloseProtocol, "protocol error: seq gap")
 			return false
@@ -230,18 +296,26 @@ func (wc *wsConn) probe(s *Session, a *attachment) bool {
 // readLoop applies the client's frames until the connection fails or the
 // attachment stops.
 func (wc *wsConn) readLoop(s *Session, a *attachment) {
-	// Waiting for room in the inbox ends with the attachment.
-	ctx, cancel := context.WithCancel(s.ctx)
-	defer cancel()
-	go func() {
-		select {
-		case <-a.stopped:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
+	// Waiting for room in the inbox ends with the attachment: deliver
+	// watches a.stopped. A shared session waits on the store, through a
+	// context, which then needs a goroutine to end with the attachment.
+	ctx := s.ctx
+	if s.sh != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(s.ctx)
+		defer cancel()
+		go func() {
+			select {
+			case <-a.stopped:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+	}
+	defer wc.release()
 	for {
 		wc.conn.SetReadDeadline(time.Now().Add(wc.h.opts.Timeout))
+		wc.release()
 		f, err := wc.read()
 		if err != nil {
 			var fe *wire.FormatError
@@ -255,8 +329,10 @@ func (wc *wsConn) readLoop(s *Session, a *attachment) {
 			a.stop("read: " + err.Error())
 			return
 		}
-		reply, err := s.handleFrame(ctx, &f)
+		reply, err := s.handleFrame(ctx, a.stopped, &f)
 		switch {
+		case errors.Is(err, errStopped):
+			return // the writer failed or another transport took over
 		case errors.Is(err, errGap):
 			a.closeLater(wire.CloseProtocol) // PROTOCOL.md 4.3: close this WebSocket, the client resumes
 			a.stop("protocol: gap")
@@ -307,63 +383,128 @@ func (wc *wsConn) failLater(a *attachment, code, message string) {
 	a.mu.Unlock()
 }
 
-// writeLoop writes everything the session has for the client, acks, pings
-// and the close frame, until the attachment stops.
-func (wc *wsConn) writeLoop(s *Session, a *attachment) {
-	ping := time.NewTicker(wc.h.opts.Heartbeat)
-	defer ping.Stop()
-	var buf []seq.Msg
+// wsAckDelay is how long an ack waits for data to ride with when it has
+// none (PROTOCOL.md 4.4: within 50 ms, or after wsAckEvery frames).
+const (
+	wsAckDelay = 20 * time.Millisecond
+	wsAckEvery = 64
+)
+
+// writeRun writes everything the session has for the client, acks, pings
+// and the close frame, then returns when nothing is left: no goroutine
+// waits for an idle connection's writes. A kick (a change of the session,
+// the heartbeat, the ack delay) or the attachment's stop starts it again.
+// Each batch (what is queued when it runs) goes out in one write: the
+// frames collect in batchConn and flush together. An ack rides in the write
+// of the data that follows it (an answer, typically) and goes alone only
+// after wsAckDelay or wsAckEvery unacknowledged frames.
+func (wc *wsConn) writeRun(s *Session, a *attachment) {
 	for {
-		b := s.nextBatch(a, buf[:0], wsBatchBytes)
+		b := s.nextBatch(a, wc.buf[:0], wsBatchBytes)
 		if b.stopped {
 			wc.finish(s, a, b.reason)
+			wc.end()
 			return
 		}
-		wc.conn.SetWriteDeadline(time.Now().Add(wc.h.opts.Timeout))
-		// The reply is taken after nextBatch captured the wake channel: a
-		// reply queued later signals that channel, so none waits for the
-		// next heartbeat (taking it first lost that wake-up).
-		if r := a.takeReply(); r != nil && wc.write(r) != nil {
-			wc.broken(a)
-			return
-		}
-		for i := range b.msgs {
-			if err := wc.writeData(&b.msgs[i]); err != nil {
-				wc.broken(a)
-				return
+		reply := a.takeReply()
+		ping := wc.pingDue.Swap(false)
+		if b.ackDue && !wc.ackNow.Load() && reply == nil && !ping && len(b.msgs) == 0 && b.close == nil && b.ack-a.ackSent < wsAckEvery {
+			b.ackDue = false // wait for data to carry it, or the delay
+			if !wc.ackArmed {
+				if wc.ackTimer == nil {
+					wc.ackTimer = time.AfterFunc(wsAckDelay, func() {
+						wc.ackNow.Store(true)
+						a.kickWriter()
+					})
+				} else {
+					wc.ackTimer.Reset(wsAckDelay)
+				}
+				wc.ackArmed = true
 			}
 		}
-		if b.ackDue {
-			if wc.write(&wire.Frame{Kind: wire.KindAck, Seq: b.ack}) != nil {
-				wc.broken(a)
+		if reply != nil || ping || len(b.msgs) > 0 || b.ackDue || b.close != nil {
+			if !wc.writeBatch(a, &b, reply, ping) || b.close != nil {
+				wc.end() // broken, or closed (the reader waits for the client's close)
 				return
 			}
-		}
-		if b.close != nil {
-			wc.write(&wire.Frame{Kind: wire.KindClose, Close: b.close})
-			wc.closeWith(b.close.Code, b.close.Reason)
-			a.wrote(&b)
-			a.stop("closed")
-			return
+			if b.ackDue {
+				wc.ackNow.Store(false)
+				if wc.ackArmed {
+					wc.ackTimer.Stop()
+					wc.ackArmed = false
+				}
+			}
+			if ping {
+				wc.ping.Reset(wc.h.opts.Heartbeat)
+			}
 		}
 		a.wrote(&b)
-		buf = b.msgs
-		if b.remaining {
-			continue
-		}
-		select {
-		case <-b.wake:
-		case <-a.stopped:
-		case <-ping.C:
-			s.mu.Lock()
-			recv := s.in.Recv()
-			s.mu.Unlock()
-			if wc.write(&wire.Frame{Kind: wire.KindPing, Seq: recv}) != nil {
-				wc.broken(a)
-				return
-			}
+		wc.buf = b.msgs
+		if !b.remaining && a.park() {
+			return
 		}
 	}
+}
+
+// end is the end of the last run of the writer: running stays set, so no
+// other starts.
+func (wc *wsConn) end() {
+	wc.ping.Stop()
+	if wc.ackTimer != nil {
+		wc.ackTimer.Stop()
+	}
+	close(wc.finished)
+}
+
+// writeBatch writes a reply, b's messages, its ack and its close frame in
+// one write. It returns false when the connection is done (broken, or
+// closed after b's close frame).
+func (wc *wsConn) writeBatch(a *attachment, b *batch, reply *wire.Frame, ping bool) bool {
+	wc.conn.SetWriteDeadline(time.Now().Add(wc.h.opts.Timeout))
+	wc.bc.hold()
+	err := wc.writeFrames(b, reply, ping)
+	if ferr := wc.bc.flush(); err == nil {
+		err = ferr
+	}
+	if err != nil {
+		wc.broken(a)
+		return false
+	}
+	if b.close != nil {
+		a.wrote(b)
+		a.stop("closed")
+	}
+	return true
+}
+
+func (wc *wsConn) writeFrames(b *batch, reply *wire.Frame, ping bool) error {
+	if ping {
+		if err := wc.write(&wire.Frame{Kind: wire.KindPing, Seq: b.ack}); err != nil {
+			return err
+		}
+	}
+	if reply != nil {
+		if err := wc.write(reply); err != nil {
+			return err
+		}
+	}
+	for i := range b.msgs {
+		if err := wc.writeData(&b.msgs[i]); err != nil {
+			return err
+		}
+	}
+	if b.ackDue {
+		if err := wc.write(&wire.Frame{Kind: wire.KindAck, Seq: b.ack}); err != nil {
+			return err
+		}
+	}
+	if b.close != nil {
+		if err := wc.write(&wire.Frame{Kind: wire.KindClose, Close: b.close}); err != nil {
+			return err
+		}
+		wc.closeWith(b.close.Code, b.close.Reason)
+	}
+	return nil
 }
 
 // finish ends the connection of a stopped attachment, telling the client
