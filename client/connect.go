@@ -184,7 +184,7 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 	}
 	launch(order[0])
 	started, pending := 1, 1
-	slow := time.NewTimer(c.slowFor(order[0]))
+	slow := time.NewTimer(c.waitFor(order[0]))
 	defer slow.Stop()
 	var attempts []Attempt
 	// Losers that complete after the winner (whose session is keep; "" when
@@ -225,7 +225,14 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 			if r.err == nil {
 				cancel()
 				drain(pending, sessionOf(r.l))
-				return newConn(r.l), reasonFor(r.transport, attempts, time.Since(start)), nil
+				var still []Attempt
+				for _, a := range tries {
+					if !a.done {
+						still = append(still, Attempt{Transport: a.transport, Elapsed: time.Since(a.start)})
+					}
+				}
+				c.noteRaceLost(r.transport, still)
+				return newConn(r.l), reasonFor(r.transport, attempts, still, time.Since(start)), nil
 			}
 			if ctx.Err() != nil {
 				cancel()
@@ -249,7 +256,7 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 				launch(order[started])
 				started++
 				pending++
-				slow.Reset(c.slowFor(order[started-1]))
+				slow.Reset(c.waitFor(order[started-1]))
 			} else if pending == 0 {
 				return nil, "", &ConnectError{Attempts: attempts}
 			}
@@ -259,7 +266,7 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 				launch(order[started])
 				started++
 				pending++
-				slow.Reset(c.slowFor(order[started-1]))
+				slow.Reset(c.waitFor(order[started-1]))
 			}
 		case <-ctx.Done():
 			cancel()
@@ -293,6 +300,37 @@ func closeOrphan(l link.Link, keep string) {
 // orphanCloseWait bounds the close frame of a losing link.
 const orphanCloseWait = 2 * time.Second
 
+// waitFor is how long an attempt of tr may go unanswered before the next
+// transport starts beside it: RaceDelay for WebSocket (an upgrade a proxy
+// black-holes must not hold the first message), slowFor otherwise.
+func (c *Client) waitFor(tr string) time.Duration {
+	if tr == wire.TransportWebSocket && c.o.RaceDelay > 0 {
+		return c.o.RaceDelay
+	}
+	return c.slowFor(tr)
+}
+
+// noteRaceLost asks for a WebSocket probe at once when a fallback won while
+// the WebSocket attempt was still unanswered (raced, not refused): a slow
+// but working WebSocket then carries the session within about a round trip
+// of its answer, through the probe-and-upgrade of PROTOCOL.md section 10.
+func (c *Client) noteRaceLost(won string, still []Attempt) {
+	if won == wire.TransportWebSocket {
+		c.mu.Lock()
+		c.probeSoon = false
+		c.mu.Unlock()
+		return
+	}
+	for _, a := range still {
+		if a.Transport == wire.TransportWebSocket {
+			c.mu.Lock()
+			c.probeSoon = true
+			c.mu.Unlock()
+			return
+		}
+	}
+}
+
 // slowFor is how long an attempt of tr may stay silent before the next
 // transport starts in parallel: SlowTimeout plus the link's own patience
 // (SSE: its first-event window, PROTOCOL.md 8.1, which it bounds itself).
@@ -300,16 +338,34 @@ func (c *Client) slowFor(tr string) time.Duration {
 	return c.o.SlowTimeout + link.Patience(tr, &link.Env{FirstEventWait: c.o.FirstEventWait})
 }
 
-// reasonFor explains why a transport was chosen.
-func reasonFor(tr string, failed []Attempt, elapsed time.Duration) string {
-	if len(failed) == 0 {
+// reasonFor explains why a transport was chosen, and what happened to every
+// other transport tried: failed (with its cause) or still unanswered when
+// tr won (the negotiation stops it; a WebSocket is probed again at once).
+func reasonFor(tr string, failed, still []Attempt, elapsed time.Duration) string {
+	if len(failed) == 0 && len(still) == 0 {
 		return fmt.Sprintf("%s answered in %v", tr, elapsed.Round(time.Millisecond))
 	}
 	s := ""
 	for _, a := range failed {
 		s += fmt.Sprintf("%s failed (%s); ", a.Transport, shortCause(a.Err))
 	}
-	return s + tr + " works"
+	for _, a := range still {
+		s += fmt.Sprintf("%s: %s; ", a.Transport, pendingWords(a))
+	}
+	return s + fmt.Sprintf("%s works (answered in %v)", tr, elapsed.Round(time.Millisecond))
+}
+
+// pendingWords says what a transport still unanswered at the win is doing.
+func pendingWords(a Attempt) string {
+	d := a.Elapsed.Round(time.Millisecond)
+	switch {
+	case a.Transport == wire.TransportWebSocket:
+		return fmt.Sprintf("no answer after %v, still trying (probed again at once)", d)
+	case link.Patience(a.Transport, &link.Env{FirstEventWait: time.Second}) > 0:
+		// A stream with a first-event window (SSE, PROTOCOL.md 8.1).
+		return fmt.Sprintf("first event held back after %v (a buffering proxy?)", d)
+	}
+	return fmt.Sprintf("no answer after %v", d)
 }
 
 // shortCause is a short description of a transport failure.

@@ -94,9 +94,9 @@ func TestSilentServerGivesConnectError(t *testing.T) {
 		if !strings.Contains(err.Error(), "no answer in time") {
 			t.Fatalf("message %q", err)
 		}
-		// Bounded by the attempts (started SlowTimeout apart, and after SSE
-		// SlowTimeout + FirstEventWait apart), not by ctx.
-		if took := time.Since(start); took != 2*DefaultSlowTimeout+DefaultFirstEventWait+DefaultConnectTimeout {
+		// Bounded by the attempts (SSE started RaceDelay after WebSocket,
+		// long-polling SlowTimeout + FirstEventWait after SSE), not by ctx.
+		if took := time.Since(start); took != DefaultRaceDelay+DefaultSlowTimeout+DefaultFirstEventWait+DefaultConnectTimeout {
 			t.Fatalf("took %v (fake clock)", took)
 		}
 	})
