@@ -73,6 +73,8 @@ var mustRules = []struct{ section, rule, test string }{
 	{"13", "unauthorized: stop, unless the application refreshes the credentials", "TestRefreshCredentialsRetries"},
 	{"13", "forbidden_origin: stop and report", "TestForbiddenOriginIsAPublicServerError"},
 	{"13", "429/503: wait Retry-After / retry, then try again; the negotiation does not move to another transport", "TestMustWaitRetryOn503"},
+	{"13", "connecting: an unanswered WebSocket is raced by the next transport after a short delay (Go: 250 ms)", "TestRaceBlackholedWebSocket"},
+	{"10, 13", "connecting: a fallback that won over an unanswered WebSocket probes WebSocket at once", "TestRaceLostWebSocketProbedAtOnce"},
 	{"13", "the first attach: 429 with retry is waited out", "TestFirstConnectHonoursRetryAfter"},
 	{"13", "the first attach: a cut is retried with backoff, bounded", "TestMustFirstConnectCutRetries"},
 	{"13", "the first attach: a cut upgrade, SSE stream and poll-open answer on real sockets", "TestMustFirstConnectCutOnTheWire"},
