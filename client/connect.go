@@ -235,6 +235,8 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 				return newConn(r.l), reasonFor(r.transport, attempts, still, time.Since(start)), nil
 			}
 			if ctx.Err() != nil {
+				// Ended by ctx as the ones still running: listed alike.
+				attempts = append(attempts, Attempt{Transport: r.transport, Elapsed: r.elapsed, Err: ctx.Err()})
 				cancel()
 				drain(pending, "")
 				return nil, "", canceled()
@@ -302,12 +304,21 @@ const orphanCloseWait = 2 * time.Second
 
 // waitFor is how long an attempt of tr may go unanswered before the next
 // transport starts beside it: RaceDelay for WebSocket (an upgrade a proxy
-// black-holes must not hold the first message), slowFor otherwise.
+// black-holes must not hold the first message) and for a stream whose first
+// event may be held back (it keeps its window: when the next one wins, the
+// stream is attached again and takes over once its first event comes),
+// slowFor otherwise.
 func (c *Client) waitFor(tr string) time.Duration {
-	if tr == wire.TransportWebSocket && c.o.RaceDelay > 0 {
+	if c.o.RaceDelay > 0 && (tr == wire.TransportWebSocket || c.stream(tr)) {
 		return c.o.RaceDelay
 	}
 	return c.slowFor(tr)
+}
+
+// stream reports a transport with a first-event window (SSE, PROTOCOL.md
+// 8.1), which a buffering proxy holds back.
+func (c *Client) stream(tr string) bool {
+	return link.Patience(tr, &link.Env{FirstEventWait: c.o.FirstEventWait}) > 0
 }
 
 // noteRaceLost asks for a WebSocket probe at once when a fallback won while
@@ -321,12 +332,15 @@ func (c *Client) noteRaceLost(won string, still []Attempt) {
 		c.mu.Unlock()
 		return
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.streamSoon = ""
 	for _, a := range still {
-		if a.Transport == wire.TransportWebSocket {
-			c.mu.Lock()
+		switch {
+		case a.Transport == wire.TransportWebSocket:
 			c.probeSoon = true
-			c.mu.Unlock()
-			return
+		case c.stream(a.Transport) && !c.stream(won):
+			c.streamSoon = a.Transport
 		}
 	}
 }
@@ -363,7 +377,7 @@ func pendingWords(a Attempt) string {
 		return fmt.Sprintf("no answer after %v, still trying (probed again at once)", d)
 	case link.Patience(a.Transport, &link.Env{FirstEventWait: time.Second}) > 0:
 		// A stream with a first-event window (SSE, PROTOCOL.md 8.1).
-		return fmt.Sprintf("first event held back after %v (a buffering proxy?)", d)
+		return fmt.Sprintf("first event held back after %v (a buffering proxy?), attaching it again in the background", d)
 	}
 	return fmt.Sprintf("no answer after %v", d)
 }

@@ -106,3 +106,66 @@ func (l *fakeLink) sentFrames() []wire.Frame {
 	defer l.mu.Unlock()
 	return slices.Clone(l.sent)
 }
+
+// 8.1, 13 (issue 15): WebSocket black-holed and SSE's first event held back
+// (a buffering proxy): long-polling carries the first message RaceDelay
+// after SSE started, SSE's window still running. Before (RaceDelay
+// negative, the old rule): WebSocket's slow timer, then SSE's window, so the
+// first message went at 2.5 s + 3 s.
+func TestRaceBlackholedWebSocketHeldBackSSE(t *testing.T) {
+	for _, tc := range []struct {
+		race time.Duration
+		want time.Duration
+	}{{0, 2 * DefaultRaceDelay}, {-1, DefaultSlowTimeout + DefaultFirstEventWait}} {
+		synctest.Test(t, func(t *testing.T) {
+			log := &dialLog{start: time.Now()}
+			links := make(chan *fakeLink, 8)
+			d := &fakeDialer{dial: func(ctx context.Context, _ int, tr string, a link.Attach) (link.Link, error) {
+				log.add(tr, a)
+				switch tr {
+				case wire.TransportWebSocket:
+					<-ctx.Done()
+					return nil, ctx.Err()
+				case wire.TransportSSE:
+					select {
+					case <-time.After(DefaultFirstEventWait):
+						return nil, refused(tr)
+					case <-ctx.Done():
+						return nil, ctx.Err()
+					}
+				}
+				l := newFakeLink(tr, "s1", a.SID != "")
+				links <- l
+				return l, nil
+			}}
+			ev := newEvents()
+			o := fakeOpts(d, ev)
+			o.RaceDelay = tc.race
+			c, err := Dial(t.Context(), fakeURL, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close(t.Context())
+			if err := c.Send(t.Context(), Message{Data: []byte("first")}); err != nil {
+				t.Fatal(err)
+			}
+			synctest.Wait()
+			l := <-links
+			sentAt := time.Since(log.start)
+			if l.tr != wire.TransportPoll || !slices.ContainsFunc(l.sentFrames(), func(f wire.Frame) bool { return f.Kind == wire.KindText }) {
+				t.Fatalf("first message not on longpoll; dials %v", log.snapshot())
+			}
+			if sentAt != tc.want {
+				t.Fatalf("RaceDelay %v: first message at %v (fake clock), want %v; dials %v", tc.race, sentAt, tc.want, log.snapshot())
+			}
+			if tc.race == 0 {
+				ce := ev.waitFor(t, 0, "connected", func(e Event) bool { _, ok := e.(ConnectedEvent); return ok }).(ConnectedEvent)
+				for _, w := range []string{"websocket: no answer after 500ms, still trying", "sse: first event held back after 250ms"} {
+					if !strings.Contains(ce.Reason, w) {
+						t.Fatalf("reason %q lacks %q", ce.Reason, w)
+					}
+				}
+			}
+		})
+	}
+}
