@@ -59,7 +59,7 @@ func TestRefusedUpgradeFallsBackToSSE(t *testing.T) {
 	o.ProbeInterval = -1
 	c := mustDial(t, r.url(), o)
 	got := ev.waitFor(t, 0, "connected", connectedOn("sse")).(ConnectedEvent)
-	if !strings.Contains(got.Reason, "websocket failed (refused 400") {
+	if !strings.Contains(got.Reason, "websocket failed (refused 400") || !strings.Contains(got.Reason, "a proxy refused the upgrade") {
 		t.Fatalf("reason %q does not say why", got.Reason)
 	}
 	roundTrip(t, c, "sse", 100)

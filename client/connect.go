@@ -386,6 +386,11 @@ func pendingWords(a Attempt) string {
 func shortCause(err error) string {
 	var he *transport.HandshakeError
 	switch {
+	case errors.As(err, &he) && he.StatusCode == 400 && he.Transport == wire.TransportWebSocket:
+		if transport.UpgradeDropped(he) {
+			return fmt.Sprintf("%s %s: the server saw no upgrade, a proxy dropped the Upgrade header", transport.Classify(err), he.Status)
+		}
+		return fmt.Sprintf("%s %s: not the server's answer, a proxy refused the upgrade", transport.Classify(err), he.Status)
 	case errors.As(err, &he) && he.StatusCode != 0:
 		return fmt.Sprintf("%s %s", transport.Classify(err), he.Status)
 	case errors.As(err, &he):
