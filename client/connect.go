@@ -374,7 +374,7 @@ func pendingWords(a Attempt) string {
 	d := a.Elapsed.Round(time.Millisecond)
 	switch {
 	case a.Transport == wire.TransportWebSocket:
-		return fmt.Sprintf("no answer after %v, still trying (probed again at once)", d)
+		return fmt.Sprintf("no answer after %v, still trying", d)
 	case link.Patience(a.Transport, &link.Env{FirstEventWait: time.Second}) > 0:
 		// A stream with a first-event window (SSE, PROTOCOL.md 8.1).
 		return fmt.Sprintf("first event held back after %v (a buffering proxy?), attaching it again in the background", d)
