@@ -68,7 +68,6 @@ type Client struct {
 	closed      error      // why the client ended (ErrClosed after Close)
 	lastGood    string
 	probeSoon   bool     // a fallback won a race over an unanswered WebSocket: probe at once
-	streamSoon  string   // a transport won a race over this unanswered stream: attach it again
 	offered     []string // the transports of the session's last welcome (nil: not known yet)
 	disabled    []string // transports the server answered transport_disabled for, this session
 	losses      int      // sessions lost so far

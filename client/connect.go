@@ -161,6 +161,13 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 
 	dctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// A stream raced by the next transport (its first event held back, or
+	// only slow) runs on to the end of its window when another transport
+	// wins: its first event coming then proves the stream works on this
+	// path, and the session moves there (streamProved). It ends with dctx
+	// unless the win released it (keepStreams), and with the client.
+	sctx, scancel := context.WithCancel(c.ctx)
+	keepStreams := context.AfterFunc(dctx, scancel)
 	results := make(chan dialResult, len(order))
 	start := time.Now()
 	var tries []*attempt
@@ -169,7 +176,11 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 		tries = append(tries, a)
 		go func() {
 			// Each attempt has its own bound, whatever the caller's ctx.
-			actx, acancel := context.WithTimeoutCause(dctx, c.o.ConnectTimeout, errAttemptTimeout)
+			parent := dctx
+			if c.o.RaceDelay > 0 && c.stream(tr) {
+				parent = sctx
+			}
+			actx, acancel := context.WithTimeoutCause(parent, c.o.ConnectTimeout, errAttemptTimeout)
 			defer acancel()
 			l, err := c.links.DialLink(actx, tr, header, attach)
 			// A connection deadline taken from actx may expire a moment
@@ -191,12 +202,16 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 	// there is none) are closed in the background; one whose welcome started
 	// another session ends that session first, so that the server does not
 	// keep an orphan until its ttl.
-	drain := func(n int, keep string) {
+	drain := func(n int, keep, won string) {
 		go func() {
+			defer scancel()
 			for i := 0; i < n; i++ {
 				if r := <-results; r.l != nil {
 					closeOrphan(r.l, keep)
 					r.l.Close()
+					if won != "" && c.stream(r.transport) && !c.stream(won) {
+						c.streamProved(r.transport)
+					}
 				}
 			}
 		}()
@@ -223,8 +238,9 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 			pending--
 			finished(r.transport)
 			if r.err == nil {
+				keepStreams()
 				cancel()
-				drain(pending, sessionOf(r.l))
+				drain(pending, sessionOf(r.l), r.transport)
 				var still []Attempt
 				for _, a := range tries {
 					if !a.done {
@@ -238,7 +254,7 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 				// Ended by ctx as the ones still running: listed alike.
 				attempts = append(attempts, Attempt{Transport: r.transport, Elapsed: r.elapsed, Err: ctx.Err()})
 				cancel()
-				drain(pending, "")
+				drain(pending, "", "")
 				return nil, "", canceled()
 			}
 			attempts = append(attempts, Attempt{Transport: r.transport, Elapsed: r.elapsed, Err: r.err})
@@ -251,7 +267,7 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 			// (section 13) rather than ask again over another transport.
 			if permanent(r.err) || sessionGone(r.err) || tooMany(r.err) || proxyAuth(r.err) || retryAfterOf(r.err) > 0 {
 				cancel()
-				drain(pending, "")
+				drain(pending, "", "")
 				return nil, "", r.err
 			}
 			if started < len(order) {
@@ -272,7 +288,7 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 			}
 		case <-ctx.Done():
 			cancel()
-			drain(pending, "")
+			drain(pending, "", "")
 			return nil, "", canceled()
 		}
 	}
@@ -305,8 +321,8 @@ const orphanCloseWait = 2 * time.Second
 // waitFor is how long an attempt of tr may go unanswered before the next
 // transport starts beside it: RaceDelay for WebSocket (an upgrade a proxy
 // black-holes must not hold the first message) and for a stream whose first
-// event may be held back (it keeps its window: when the next one wins, the
-// stream is attached again and takes over once its first event comes),
+// event may be held back (it keeps its window: when the next one wins and
+// its first event comes, the session moves to it, streamProved),
 // slowFor otherwise.
 func (c *Client) waitFor(tr string) time.Duration {
 	if c.o.RaceDelay > 0 && (tr == wire.TransportWebSocket || c.stream(tr)) {
@@ -334,13 +350,9 @@ func (c *Client) noteRaceLost(won string, still []Attempt) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.streamSoon = ""
 	for _, a := range still {
-		switch {
-		case a.Transport == wire.TransportWebSocket:
+		if a.Transport == wire.TransportWebSocket {
 			c.probeSoon = true
-		case c.stream(a.Transport) && !c.stream(won):
-			c.streamSoon = a.Transport
 		}
 	}
 }
@@ -377,7 +389,7 @@ func pendingWords(a Attempt) string {
 		return fmt.Sprintf("no answer after %v, still trying", d)
 	case link.Patience(a.Transport, &link.Env{FirstEventWait: time.Second}) > 0:
 		// A stream with a first-event window (SSE, PROTOCOL.md 8.1).
-		return fmt.Sprintf("first event held back after %v (a buffering proxy?), attaching it again in the background", d)
+		return fmt.Sprintf("first event held back after %v (a buffering proxy?), still waiting: the session moves there if it comes", d)
 	}
 	return fmt.Sprintf("no answer after %v", d)
 }

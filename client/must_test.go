@@ -76,7 +76,7 @@ var mustRules = []struct{ section, rule, test string }{
 	{"13", "connecting: an unanswered WebSocket is raced by the next transport after a short delay (Go: 250 ms)", "TestRaceBlackholedWebSocket"},
 	{"10, 13", "connecting: a fallback that won over an unanswered WebSocket probes WebSocket at once", "TestRaceLostWebSocketProbedAtOnce"},
 	{"8.1, 13", "connecting: SSE whose first event is held back is raced by long-polling after the short delay", "TestRaceBlackholedWebSocketHeldBackSSE"},
-	{"8.1, 13", "connecting: SSE that lost the race is attached again and takes the session over when its first event comes", "TestMustSSEFirstEventWindow"},
+	{"8.1, 13", "connecting: SSE that lost the race to long-polling and then delivers its first event takes the session over", "TestMustSSEFirstEventWindow"},
 	{"13", "the first attach: 429 with retry is waited out", "TestFirstConnectHonoursRetryAfter"},
 	{"13", "the first attach: a cut is retried with backoff, bounded", "TestMustFirstConnectCutRetries"},
 	{"13", "the first attach: a cut upgrade, SSE stream and poll-open answer on real sockets", "TestMustFirstConnectCutOnTheWire"},

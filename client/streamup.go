@@ -6,24 +6,25 @@ import (
 	"github.com/tether-sdk/tether/internal/link"
 )
 
-// takeStreamSoon returns (and clears) the stream transport a connect race
-// left unanswered when another transport won (noteRaceLost).
-func (c *Client) takeStreamSoon() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	tr := c.streamSoon
-	c.streamSoon = ""
-	return tr
+// streamProved moves the session to tr, a stream (SSE) that lost the
+// connect race and then delivered its first event within its window: it
+// works on this path, and beats the transport that won (long-polling).
+func (c *Client) streamProved(tr string) {
+	from := c.current()
+	if from == nil || from.l.Transport() == tr || !c.usable(tr) {
+		return
+	}
+	c.wg.Add(1)
+	go func() { defer c.wg.Done(); c.upgradeStream(c.ctx, from, tr) }()
 }
 
 // upgradeStream attaches the session once more over tr, a stream (SSE)
-// that lost the connect race while its first event was still held back,
-// and moves the session there once its first event (the welcome) arrives
+// whose first event came after it lost the connect race, and moves the
+// session there once the new stream's first event (the welcome) arrives
 // within its window, the way a reconnect resumes (PROTOCOL.md 7.2: the
 // server resends above the attach's ack, the client above the welcome's):
-// nothing is lost, duplicated or reordered. A stream a buffering proxy
-// holds back fails at its window (PROTOCOL.md 8.1), and the session stays
-// on from. One attempt per connection.
+// nothing is lost, duplicated or reordered. When it fails (its window runs
+// out, PROTOCOL.md 8.1) the session stays on from.
 func (c *Client) upgradeStream(ctx context.Context, from *conn, tr string) {
 	ctx, cancel := context.WithTimeout(ctx, c.o.ConnectTimeout+c.o.FirstEventWait)
 	defer cancel()

@@ -62,10 +62,6 @@ func (c *Client) supervise(failed error) {
 			c.wg.Add(1)
 			go func() { defer c.wg.Done(); c.probeLoop(probeCtx, cn) }()
 		}
-		if tr := c.takeStreamSoon(); tr != "" && tr != cn.l.Transport() && c.usable(tr) {
-			c.wg.Add(1)
-			go func() { defer c.wg.Done(); c.upgradeStream(probeCtx, cn, tr) }()
-		}
 		select {
 		case <-cn.dead:
 		case <-c.ctx.Done():
