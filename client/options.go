@@ -86,9 +86,10 @@ type Options struct {
 
 	// SlowTimeout is how long a transport may stay silent before the next
 	// one is started in parallel (the first to prove a round trip wins).
-	// For SSE it is SlowTimeout + FirstEventWait, so that the parallel start
-	// never cuts SSE's first-event window short. Zero: DefaultSlowTimeout
-	// (2.5 s).
+	// WebSocket and SSE are raced sooner (RaceDelay); with RaceDelay
+	// negative, SSE's is SlowTimeout + FirstEventWait, so that the parallel
+	// start never cuts SSE's first-event window short. Zero:
+	// DefaultSlowTimeout (2.5 s).
 	SlowTimeout time.Duration
 
 	// RaceDelay is how long a WebSocket attempt may stay without its
@@ -98,6 +99,10 @@ type Options struct {
 	// welcome carries the session. When a fallback wins while WebSocket was
 	// still unanswered, WebSocket is probed at once (PROTOCOL.md section 10)
 	// and the session moves to it if it proves itself, with nothing lost.
+	// SSE without its first event after RaceDelay (a buffering proxy holds
+	// it back) has long-polling started beside it; SSE keeps its window
+	// (FirstEventWait), and when its first event comes after long-polling
+	// won, the session moves to SSE.
 	// Only an unanswered attempt is raced: a refusal moves on at once, and
 	// the transport that last worked is still tried first.
 	// Zero: DefaultRaceDelay (250 ms). Negative: no race, SlowTimeout applies.
