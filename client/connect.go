@@ -161,6 +161,13 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 
 	dctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// A stream raced by the next transport (its first event held back, or
+	// only slow) runs on to the end of its window when another transport
+	// wins: its first event coming then proves the stream works on this
+	// path, and the session moves there (streamProved). It ends with dctx
+	// unless the win released it (keepStreams), and with the client.
+	sctx, scancel := context.WithCancel(c.ctx)
+	keepStreams := context.AfterFunc(dctx, scancel)
 	results := make(chan dialResult, len(order))
 	start := time.Now()
 	var tries []*attempt
@@ -169,7 +176,11 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 		tries = append(tries, a)
 		go func() {
 			// Each attempt has its own bound, whatever the caller's ctx.
-			actx, acancel := context.WithTimeoutCause(dctx, c.o.ConnectTimeout, errAttemptTimeout)
+			parent := dctx
+			if c.o.RaceDelay > 0 && c.stream(tr) {
+				parent = sctx
+			}
+			actx, acancel := context.WithTimeoutCause(parent, c.o.ConnectTimeout, errAttemptTimeout)
 			defer acancel()
 			l, err := c.links.DialLink(actx, tr, header, attach)
 			// A connection deadline taken from actx may expire a moment
@@ -184,19 +195,23 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 	}
 	launch(order[0])
 	started, pending := 1, 1
-	slow := time.NewTimer(c.slowFor(order[0]))
+	slow := time.NewTimer(c.waitFor(order[0]))
 	defer slow.Stop()
 	var attempts []Attempt
 	// Losers that complete after the winner (whose session is keep; "" when
 	// there is none) are closed in the background; one whose welcome started
 	// another session ends that session first, so that the server does not
 	// keep an orphan until its ttl.
-	drain := func(n int, keep string) {
+	drain := func(n int, keep, won string) {
 		go func() {
+			defer scancel()
 			for i := 0; i < n; i++ {
 				if r := <-results; r.l != nil {
 					closeOrphan(r.l, keep)
 					r.l.Close()
+					if won != "" && c.stream(r.transport) && !c.stream(won) {
+						c.streamProved(r.transport)
+					}
 				}
 			}
 		}()
@@ -223,13 +238,23 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 			pending--
 			finished(r.transport)
 			if r.err == nil {
+				keepStreams()
 				cancel()
-				drain(pending, sessionOf(r.l))
-				return newConn(r.l), reasonFor(r.transport, attempts, time.Since(start)), nil
+				drain(pending, sessionOf(r.l), r.transport)
+				var still []Attempt
+				for _, a := range tries {
+					if !a.done {
+						still = append(still, Attempt{Transport: a.transport, Elapsed: time.Since(a.start)})
+					}
+				}
+				c.noteRaceLost(r.transport, still)
+				return newConn(r.l), reasonFor(r.transport, attempts, still, time.Since(start)), nil
 			}
 			if ctx.Err() != nil {
+				// Ended by ctx as the ones still running: listed alike.
+				attempts = append(attempts, Attempt{Transport: r.transport, Elapsed: r.elapsed, Err: ctx.Err()})
 				cancel()
-				drain(pending, "")
+				drain(pending, "", "")
 				return nil, "", canceled()
 			}
 			attempts = append(attempts, Attempt{Transport: r.transport, Elapsed: r.elapsed, Err: r.err})
@@ -242,14 +267,14 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 			// (section 13) rather than ask again over another transport.
 			if permanent(r.err) || sessionGone(r.err) || tooMany(r.err) || proxyAuth(r.err) || retryAfterOf(r.err) > 0 {
 				cancel()
-				drain(pending, "")
+				drain(pending, "", "")
 				return nil, "", r.err
 			}
 			if started < len(order) {
 				launch(order[started])
 				started++
 				pending++
-				slow.Reset(c.slowFor(order[started-1]))
+				slow.Reset(c.waitFor(order[started-1]))
 			} else if pending == 0 {
 				return nil, "", &ConnectError{Attempts: attempts}
 			}
@@ -259,11 +284,11 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 				launch(order[started])
 				started++
 				pending++
-				slow.Reset(c.slowFor(order[started-1]))
+				slow.Reset(c.waitFor(order[started-1]))
 			}
 		case <-ctx.Done():
 			cancel()
-			drain(pending, "")
+			drain(pending, "", "")
 			return nil, "", canceled()
 		}
 	}
@@ -293,6 +318,45 @@ func closeOrphan(l link.Link, keep string) {
 // orphanCloseWait bounds the close frame of a losing link.
 const orphanCloseWait = 2 * time.Second
 
+// waitFor is how long an attempt of tr may go unanswered before the next
+// transport starts beside it: RaceDelay for WebSocket (an upgrade a proxy
+// black-holes must not hold the first message) and for a stream whose first
+// event may be held back (it keeps its window: when the next one wins and
+// its first event comes, the session moves to it, streamProved),
+// slowFor otherwise.
+func (c *Client) waitFor(tr string) time.Duration {
+	if c.o.RaceDelay > 0 && (tr == wire.TransportWebSocket || c.stream(tr)) {
+		return c.o.RaceDelay
+	}
+	return c.slowFor(tr)
+}
+
+// stream reports a transport with a first-event window (SSE, PROTOCOL.md
+// 8.1), which a buffering proxy holds back.
+func (c *Client) stream(tr string) bool {
+	return link.Patience(tr, &link.Env{FirstEventWait: c.o.FirstEventWait}) > 0
+}
+
+// noteRaceLost asks for a WebSocket probe at once when a fallback won while
+// the WebSocket attempt was still unanswered (raced, not refused): a slow
+// but working WebSocket then carries the session within about a round trip
+// of its answer, through the probe-and-upgrade of PROTOCOL.md section 10.
+func (c *Client) noteRaceLost(won string, still []Attempt) {
+	if won == wire.TransportWebSocket {
+		c.mu.Lock()
+		c.probeSoon = false
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, a := range still {
+		if a.Transport == wire.TransportWebSocket {
+			c.probeSoon = true
+		}
+	}
+}
+
 // slowFor is how long an attempt of tr may stay silent before the next
 // transport starts in parallel: SlowTimeout plus the link's own patience
 // (SSE: its first-event window, PROTOCOL.md 8.1, which it bounds itself).
@@ -300,22 +364,45 @@ func (c *Client) slowFor(tr string) time.Duration {
 	return c.o.SlowTimeout + link.Patience(tr, &link.Env{FirstEventWait: c.o.FirstEventWait})
 }
 
-// reasonFor explains why a transport was chosen.
-func reasonFor(tr string, failed []Attempt, elapsed time.Duration) string {
-	if len(failed) == 0 {
+// reasonFor explains why a transport was chosen, and what happened to every
+// other transport tried: failed (with its cause) or still unanswered when
+// tr won (the negotiation stops it; a WebSocket is probed again at once).
+func reasonFor(tr string, failed, still []Attempt, elapsed time.Duration) string {
+	if len(failed) == 0 && len(still) == 0 {
 		return fmt.Sprintf("%s answered in %v", tr, elapsed.Round(time.Millisecond))
 	}
 	s := ""
 	for _, a := range failed {
 		s += fmt.Sprintf("%s failed (%s); ", a.Transport, shortCause(a.Err))
 	}
-	return s + tr + " works"
+	for _, a := range still {
+		s += fmt.Sprintf("%s: %s; ", a.Transport, pendingWords(a))
+	}
+	return s + fmt.Sprintf("%s works (answered in %v)", tr, elapsed.Round(time.Millisecond))
+}
+
+// pendingWords says what a transport still unanswered at the win is doing.
+func pendingWords(a Attempt) string {
+	d := a.Elapsed.Round(time.Millisecond)
+	switch {
+	case a.Transport == wire.TransportWebSocket:
+		return fmt.Sprintf("no answer after %v, still trying", d)
+	case link.Patience(a.Transport, &link.Env{FirstEventWait: time.Second}) > 0:
+		// A stream with a first-event window (SSE, PROTOCOL.md 8.1).
+		return fmt.Sprintf("first event held back after %v (a buffering proxy?), still waiting: the session moves there if it comes", d)
+	}
+	return fmt.Sprintf("no answer after %v", d)
 }
 
 // shortCause is a short description of a transport failure.
 func shortCause(err error) string {
 	var he *transport.HandshakeError
 	switch {
+	case errors.As(err, &he) && he.StatusCode == 400 && he.Transport == wire.TransportWebSocket:
+		if transport.UpgradeDropped(he) {
+			return fmt.Sprintf("%s %s: the server saw no upgrade, a proxy dropped the Upgrade header", transport.Classify(err), he.Status)
+		}
+		return fmt.Sprintf("%s %s: not the server's answer, a proxy refused the upgrade", transport.Classify(err), he.Status)
 	case errors.As(err, &he) && he.StatusCode != 0:
 		return fmt.Sprintf("%s %s", transport.Classify(err), he.Status)
 	case errors.As(err, &he):

@@ -14,16 +14,23 @@
 // Dial tries WebSocket, then Server-Sent Events, then HTTPS long-polling
 // (Options.Transports). An upgrade refused by the network (a reverse proxy
 // that strips it, a 400/403/405, a reset right after the request) moves to
-// the next transport at once, so a fallback costs about one round trip; a
-// transport that stays silent past Options.SlowTimeout (2.5 s; for SSE,
-// 2.5 s + its first-event window) has the next one started in parallel,
-// and the first to complete a data round trip wins. SSE whose first event
-// does not arrive within Options.FirstEventWait (3 s, a buffering proxy)
-// gives way to long-polling. While on a fallback, the client probes
+// the next transport at once, so a fallback costs about one round trip.
+// The fallbacks are raced, Happy Eyeballs style: a WebSocket without its
+// welcome after Options.RaceDelay (250 ms; a proxy that black-holes the
+// upgrade) has SSE started beside it, and SSE without its first event after
+// RaceDelay (a buffering proxy) has long-polling started beside it; the
+// first to complete a data round trip carries the session, and the session
+// then moves to the best transport that proves itself: WebSocket is probed
+// at once, and an SSE attempt whose first event still comes within
+// Options.FirstEventWait (3 s) takes the session over from long-polling.
+// Other transports silent past Options.SlowTimeout (2.5 s) have the next
+// one started in parallel. While on a fallback, the client probes
 // WebSocket in the background (30 s, doubling to 5 minutes, jittered) and
 // moves back when a probe round-trips, without losing or repeating a
 // message; it never uses a transport the server's welcome leaves out or
-// answered transport_disabled for, for the session's life.
+// answered transport_disabled for, for the session's life. ConnectedEvent's
+// Reason says what happened to every transport tried, including one still
+// unanswered.
 //
 // When a connection breaks, the client reconnects with exponential backoff
 // and full jitter (Options.InitialBackoff, MaxBackoff, MaxAttempts; forever

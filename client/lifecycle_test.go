@@ -94,9 +94,9 @@ func TestSilentServerGivesConnectError(t *testing.T) {
 		if !strings.Contains(err.Error(), "no answer in time") {
 			t.Fatalf("message %q", err)
 		}
-		// Bounded by the attempts (started SlowTimeout apart, and after SSE
-		// SlowTimeout + FirstEventWait apart), not by ctx.
-		if took := time.Since(start); took != 2*DefaultSlowTimeout+DefaultFirstEventWait+DefaultConnectTimeout {
+		// Bounded by the attempts (SSE started RaceDelay after WebSocket,
+		// long-polling RaceDelay after SSE), not by ctx.
+		if took := time.Since(start); took != 2*DefaultRaceDelay+DefaultConnectTimeout {
 			t.Fatalf("took %v (fake clock)", took)
 		}
 	})
@@ -111,8 +111,8 @@ func TestDialContextEndsIsCanceled(t *testing.T) {
 		defer cancel()
 		_, err := Dial(ctx, fakeURL, fakeOpts(d, newEvents()))
 		var ce *ConnectError
-		if !errors.As(err, &ce) || len(ce.Attempts) != 2 || !errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("got %v, want a ConnectError with 2 attempts ended by ctx", err)
+		if !errors.As(err, &ce) || len(ce.Attempts) != 3 || !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("got %v, want a ConnectError with 3 attempts (raced) ended by ctx", err)
 		}
 		if transport.Classify(err) != transport.ClassCanceled {
 			t.Fatalf("class %v", transport.Classify(err))

@@ -52,10 +52,14 @@ func (d *dialLog) snapshot() []string {
 	return slices.Clone(d.dials)
 }
 
-// 8.1, 14: SSE's first-event window is FirstEventWait (3 s) after the
-// request was written; the slow timer (2.5 s) must not start long-polling
-// in parallel before it runs out. Before: long-polling started at 2.5 s and
-// won over an SSE welcome arriving at 2.8 s.
+// 8.1, 13, 14: SSE's first-event window is FirstEventWait (3 s) after the
+// request was written: a slow but working stream is not given up for
+// long-polling. Long-polling, raced RaceDelay after SSE, carries the first
+// messages (issue 15); the SSE attempt runs on, and when its first event
+// comes within its window SSE is attached to the session and takes it
+// over. Before issue 15:
+// long-polling started at 5.5 s; before that fix, long-polling started at
+// 2.5 s and kept the session over an SSE welcome arriving at 2.8 s.
 func TestMustSSEFirstEventWindow(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		log := &dialLog{start: time.Now()}
@@ -70,16 +74,32 @@ func TestMustSSEFirstEventWindow(t *testing.T) {
 			}
 			return newFakeLink(tr, "s1", false), nil
 		}}
-		c, err := Dial(t.Context(), fakeURL, fakeOpts(d, newEvents()))
+		ev := newEvents()
+		c, err := Dial(t.Context(), fakeURL, fakeOpts(d, ev))
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer c.Close(t.Context())
+		if c.Transport() != wire.TransportPoll {
+			t.Fatalf("on %s; dials %v", c.Transport(), log.snapshot())
+		}
+		time.Sleep(6 * time.Second)
+		synctest.Wait()
 		if c.Transport() != wire.TransportSSE {
 			t.Fatalf("on %s; dials %v", c.Transport(), log.snapshot())
 		}
+		// The first stream's event at 2.8 s proves SSE; the session's own
+		// stream is attached then (and is as slow).
+		if got := log.snapshot(); !slices.Equal(got, []string{"websocket@0s", "sse@0s", "longpoll@250ms", "sse@2.8s"}) {
+			t.Fatalf("dials %v", got)
+		}
+		ev.waitFor(t, 0, "moved to sse", func(e Event) bool {
+			tc, ok := e.(TransportChangedEvent)
+			return ok && tc.From == wire.TransportPoll && tc.To == wire.TransportSSE
+		})
 	})
-	// SSE that gives up at its window hands over to long-polling at once.
+	// SSE that gives up at its window (a buffering proxy): long-polling,
+	// raced after RaceDelay, keeps the session, and SSE is not tried again.
 	synctest.Test(t, func(t *testing.T) {
 		log := &dialLog{start: time.Now()}
 		d := &fakeDialer{dial: func(ctx context.Context, _ int, tr string, a link.Attach) (link.Link, error) {
@@ -98,8 +118,13 @@ func TestMustSSEFirstEventWindow(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer c.Close(t.Context())
-		if got := log.snapshot(); !slices.Equal(got, []string{"websocket@0s", "sse@0s", "longpoll@3s"}) {
+		time.Sleep(4 * time.Second)
+		synctest.Wait()
+		if got := log.snapshot(); !slices.Equal(got, []string{"websocket@0s", "sse@0s", "longpoll@250ms"}) {
 			t.Fatalf("dials %v", got)
+		}
+		if c.Transport() != wire.TransportPoll {
+			t.Fatalf("on %s", c.Transport())
 		}
 	})
 }

@@ -16,6 +16,7 @@ import (
 // Defaults for the zero values of Options.
 const (
 	DefaultSlowTimeout     = 2500 * time.Millisecond
+	DefaultRaceDelay       = 250 * time.Millisecond
 	DefaultFirstEventWait  = wire.DefaultFirstEventWait
 	DefaultInitialBackoff  = 500 * time.Millisecond
 	DefaultMaxBackoff      = 30 * time.Second
@@ -85,10 +86,27 @@ type Options struct {
 
 	// SlowTimeout is how long a transport may stay silent before the next
 	// one is started in parallel (the first to prove a round trip wins).
-	// For SSE it is SlowTimeout + FirstEventWait, so that the parallel start
-	// never cuts SSE's first-event window short. Zero: DefaultSlowTimeout
-	// (2.5 s).
+	// WebSocket and SSE are raced sooner (RaceDelay); with RaceDelay
+	// negative, SSE's is SlowTimeout + FirstEventWait, so that the parallel
+	// start never cuts SSE's first-event window short. Zero:
+	// DefaultSlowTimeout (2.5 s).
 	SlowTimeout time.Duration
+
+	// RaceDelay is how long a WebSocket attempt may stay without its
+	// welcome before the next transport is started beside it, the way Happy
+	// Eyeballs races address families: a black-holed upgrade then costs
+	// RaceDelay, not SlowTimeout, and the first transport to complete its
+	// welcome carries the session. When a fallback wins while WebSocket was
+	// still unanswered, WebSocket is probed at once (PROTOCOL.md section 10)
+	// and the session moves to it if it proves itself, with nothing lost.
+	// SSE without its first event after RaceDelay (a buffering proxy holds
+	// it back) has long-polling started beside it; SSE keeps its window
+	// (FirstEventWait), and when its first event comes after long-polling
+	// won, the session moves to SSE.
+	// Only an unanswered attempt is raced: a refusal moves on at once, and
+	// the transport that last worked is still tried first.
+	// Zero: DefaultRaceDelay (250 ms). Negative: no race, SlowTimeout applies.
+	RaceDelay time.Duration
 
 	// FirstEventWait is how long SSE may take to deliver its first event
 	// (the welcome), counted from when the request was written; a buffering
@@ -253,6 +271,9 @@ func (o *Options) withDefaults() (Options, error) {
 	}
 	def(&c.ConnectTimeout, DefaultConnectTimeout)
 	def(&c.SlowTimeout, DefaultSlowTimeout)
+	if c.RaceDelay == 0 {
+		c.RaceDelay = DefaultRaceDelay
+	}
 	def(&c.FirstEventWait, DefaultFirstEventWait)
 	def(&c.InitialBackoff, DefaultInitialBackoff)
 	def(&c.MaxBackoff, DefaultMaxBackoff)

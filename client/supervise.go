@@ -206,8 +206,18 @@ func probeDelay(step time.Duration) time.Duration {
 // answer stops it for the session's life.
 func (c *Client) probeLoop(ctx context.Context, from *conn) {
 	bo := newBackoff(c.o.ProbeInterval, max(c.o.ProbeInterval, DefaultMaxProbeBackoff))
+	c.mu.Lock()
+	soon := c.probeSoon
+	c.probeSoon = false
+	c.mu.Unlock()
 	for {
 		d := probeDelay(bo.NextBackOff())
+		if soon {
+			// A fallback won a race over an unanswered WebSocket: it may
+			// only be slow, so probe at once (once; then the schedule).
+			d, soon = 0, false
+			bo.Reset()
+		}
 		c.o.Logger.Debug("websocket probe scheduled", "delay", d)
 		t := time.NewTimer(d)
 		select {

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -183,6 +184,11 @@ func (e *HandshakeError) Hint() string {
 	switch {
 	case e.StatusCode == 404:
 		return "no Tether endpoint at this URL: check the URL path"
+	case e.Transport == "websocket" && e.StatusCode == 400 && UpgradeDropped(e):
+		return "the server saw no WebSocket upgrade: a proxy on the way most likely dropped the Upgrade and Connection headers " +
+			"(nginx: proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection \"upgrade\"); the fallbacks still work"
+	case e.Transport == "websocket" && e.StatusCode == 400:
+		return "a 400 to the upgrade, not from the Tether server: a proxy on the way most likely refused or mangled the Upgrade header"
 	case e.Class == ClassRefused && e.Transport == "websocket":
 		return "the upgrade was refused or stripped on the way: a proxy or load balancer that does not pass WebSockets"
 	case e.Class == ClassRefused:
@@ -193,6 +199,13 @@ func (e *HandshakeError) Hint() string {
 		return fmt.Sprintf("server error; retry after %v", e.RetryAfter)
 	}
 	return ""
+}
+
+// UpgradeDropped reports a WebSocket upgrade answered by a Tether server's
+// bad_request "not a Tether request": the request reached the server
+// without its Upgrade header, which a proxy on the way removed.
+func UpgradeDropped(e *HandshakeError) bool {
+	return e.StatusCode == 400 && bytes.Contains(e.Body, []byte("not a Tether request"))
 }
 
 func (e *HandshakeError) Unwrap() error { return e.Err }

@@ -1,0 +1,52 @@
+package client
+
+import (
+	"context"
+
+	"github.com/tether-sdk/tether/internal/link"
+)
+
+// streamProved moves the session to tr, a stream (SSE) that lost the
+// connect race and then delivered its first event within its window: it
+// works on this path, and beats the transport that won (long-polling).
+func (c *Client) streamProved(tr string) {
+	from := c.current()
+	if from == nil || from.l.Transport() == tr || !c.usable(tr) {
+		return
+	}
+	c.wg.Add(1)
+	go func() { defer c.wg.Done(); c.upgradeStream(c.ctx, from, tr) }()
+}
+
+// upgradeStream attaches the session once more over tr, a stream (SSE)
+// whose first event came after it lost the connect race, and moves the
+// session there once the new stream's first event (the welcome) arrives
+// within its window, the way a reconnect resumes (PROTOCOL.md 7.2: the
+// server resends above the attach's ack, the client above the welcome's):
+// nothing is lost, duplicated or reordered. When it fails (its window runs
+// out, PROTOCOL.md 8.1) the session stays on from.
+func (c *Client) upgradeStream(ctx context.Context, from *conn, tr string) {
+	ctx, cancel := context.WithTimeout(ctx, c.o.ConnectTimeout+c.o.FirstEventWait)
+	defer cancel()
+	header, err := c.headers(ctx)
+	if err != nil {
+		return
+	}
+	c.mu.Lock()
+	a := link.Attach{SID: c.sid, Key: c.key, Ack: c.in.Recv()}
+	c.mu.Unlock()
+	l, err := c.links.DialLink(ctx, tr, header, a)
+	if err != nil {
+		c.o.Logger.Info("stream attach after the race failed: staying", "transport", tr, "on", from.l.Transport(), "error", err)
+		return
+	}
+	c.mu.Lock()
+	if c.cur != from || c.closed != nil || c.closing {
+		c.mu.Unlock()
+		l.Close()
+		return
+	}
+	c.mu.Unlock()
+	c.adopt(newConn(l), tr+" delivered its first event", 0, from.l.Transport())
+	from.fail(errSuperseded)
+}
