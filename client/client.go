@@ -54,8 +54,8 @@ type Client struct {
 	pause  pauseState    // Pause, Resume (pause.go)
 
 	mu          sync.Mutex
-	wake        chan struct{} // closed and replaced on every change
-	out         seq.Outbox    // session mode: sent, not acked; raw mode: not yet written
+	sig         seq.Signal // wakes Send, Receive, deliver and the writer on a change
+	out         seq.Outbox // session mode: sent, not acked; raw mode: not yet written
 	in          seq.Receiver
 	inbox       []entry // messages, and the session's loss between them
 	inboxBytes  int
@@ -100,7 +100,7 @@ func Dial(ctx context.Context, rawURL string, opts *Options) (*Client, error) {
 	}
 	cctx, cancel := context.WithCancel(context.Background())
 	c := &Client{
-		o: o, ctx: cctx, cancel: cancel, wake: make(chan struct{}), poke: make(chan struct{}, 1),
+		o: o, ctx: cctx, cancel: cancel, poke: make(chan struct{}, 1),
 		maxMsg: o.MaxMessageBytes,
 	}
 	links, err := newLinkDialer(rawURL, &c.o)
@@ -216,7 +216,7 @@ func (c *Client) Send(ctx context.Context, m Message) error {
 			c.mu.Unlock()
 			return nil
 		}
-		w := c.wake
+		w := c.sig.Wait()
 		c.mu.Unlock()
 		select {
 		case <-w:
@@ -250,7 +250,7 @@ func (c *Client) Receive(ctx context.Context) (Message, error) {
 			c.mu.Unlock()
 			return Message{}, err
 		}
-		w := c.wake
+		w := c.sig.Wait()
 		c.mu.Unlock()
 		select {
 		case <-w:
@@ -284,7 +284,7 @@ func (c *Client) Flush(ctx context.Context) error {
 			c.mu.Unlock()
 			return err
 		}
-		w := c.wake
+		w := c.sig.Wait()
 		c.mu.Unlock()
 		select {
 		case <-w:
@@ -443,10 +443,9 @@ func (c *Client) finish(err error) {
 	c.ev.emit(ClosedEvent{Err: err, Unacknowledged: unacked})
 }
 
-func (c *Client) signalLocked() {
-	close(c.wake)
-	c.wake = make(chan struct{})
-}
+// signalLocked wakes whoever waits for a change of the session's state (a
+// channel is only made when someone waited since the last change).
+func (c *Client) signalLocked() { c.sig.Broadcast() }
 
 // recv is the client's cumulative ack, for transports that carry it.
 func (c *Client) recv() uint64 {

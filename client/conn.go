@@ -251,7 +251,7 @@ func (c *Client) deliver(cn *conn, f *wire.Frame) error {
 			c.mu.Unlock()
 			return nil
 		}
-		w := c.wake
+		w := c.sig.Wait()
 		c.mu.Unlock()
 		select {
 		case <-w:
@@ -301,7 +301,10 @@ func (c *Client) writeLoop(cn *conn) {
 		buf = c.out.From(buf[:0], cn.cursor, 64<<10)
 		sendClose := c.closing && !closeSent && len(buf) == 0 && c.out.Last() < cn.cursor
 		closeFrame := c.closeFrame
-		w := c.wake
+		var w <-chan struct{}
+		if len(frames) == 0 && len(buf) == 0 && !sendClose {
+			w = c.sig.Wait() // only then: a Wait costs the next change a channel
+		}
 		c.mu.Unlock()
 
 		for _, m := range buf {

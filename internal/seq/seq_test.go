@@ -63,3 +63,29 @@ func TestReceiver(t *testing.T) {
 		t.Fatalf("recv %d", r.Recv())
 	}
 }
+
+func TestSignal(t *testing.T) {
+	var s Signal
+	s.Broadcast() // nobody waits: nothing to do
+	w1 := s.Wait()
+	w2 := s.Wait()
+	select {
+	case <-w1:
+		t.Fatal("closed before Broadcast")
+	default:
+	}
+	s.Broadcast()
+	<-w1
+	<-w2
+	w3 := s.Wait()
+	select {
+	case <-w3:
+		t.Fatal("a new wait saw the old Broadcast")
+	default:
+	}
+	s.Broadcast()
+	<-w3
+	if n := testing.AllocsPerRun(100, func() { s.Broadcast() }); n != 0 {
+		t.Errorf("Broadcast with no waiter: %v allocs, want 0", n)
+	}
+}
