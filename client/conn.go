@@ -243,10 +243,9 @@ func (c *Client) deliver(cn *conn, f *wire.Frame) error {
 			if !c.o.Raw {
 				c.in.Accept(f.Seq)
 			}
-			data := make([]byte, len(f.Data))
-			copy(data, f.Data)
-			c.inbox = append(c.inbox, entry{m: Message{Binary: f.Kind == wire.KindBinary, Data: data}})
-			c.inboxBytes += len(data)
+			// The link handed f.Data over (link.Link.Recv): no copy.
+			c.inbox = append(c.inbox, entry{m: Message{Binary: f.Kind == wire.KindBinary, Data: f.Data}})
+			c.inboxBytes += len(f.Data)
 			c.signalLocked()
 			c.mu.Unlock()
 			return nil

@@ -34,6 +34,14 @@ type wsLink struct {
 	done  chan struct{}
 	pings *time.Ticker
 	acks  *link.Acker // session mode: acks as a frames, as soon as possible
+
+	// The reader's state (Recv runs on one goroutine).
+	rbuf  []byte          // where the next message is read; handed over with a data frame
+	rnext int             // capacity of the next rbuf: the last data message's size
+	rctx  context.Context // the context registered with rstop (one per link, not per Recv)
+
+	smu   sync.Mutex
+	rstop func() bool // unregisters rctx's AfterFunc; nil once closed
 }
 
 // wsOverhead is what a WebSocket message holds beyond its payload
@@ -203,12 +211,23 @@ func (l *wsLink) writeLocked(f *wire.Frame) error {
 	return l.conn.WriteMessage(mt, b)
 }
 
+// Recv reads the next frame. ctx is registered once per link (the reader
+// passes the same one each time), not per call: its end cuts a blocked read
+// through the read deadline. A data frame's Data is a buffer of its own,
+// sized from the previous data message, read into without a copy.
 func (l *wsLink) Recv(ctx context.Context) (wire.Frame, error) {
+	if ctx != l.rctx {
+		l.watchCtx(ctx)
+	}
 	if !l.raw {
 		l.conn.SetReadDeadline(time.Now().Add(l.timeout))
 	}
-	stop := context.AfterFunc(ctx, func() { l.conn.SetReadDeadline(time.Unix(1, 0)) })
-	defer stop()
+	if err := ctx.Err(); err != nil {
+		// After the deadline above: an end after this check sets its past
+		// deadline later, and the read below returns.
+		l.conn.SetReadDeadline(time.Unix(1, 0))
+		return wire.Frame{}, err
+	}
 	f, err := l.read()
 	if err != nil && ctx.Err() != nil {
 		return f, ctx.Err()
@@ -216,8 +235,30 @@ func (l *wsLink) Recv(ctx context.Context) (wire.Frame, error) {
 	return f, err
 }
 
+// watchCtx makes ctx's end cut the reader's blocked read, in place of the
+// context registered before.
+func (l *wsLink) watchCtx(ctx context.Context) {
+	l.smu.Lock()
+	defer l.smu.Unlock()
+	if l.rstop != nil {
+		l.rstop()
+	}
+	l.rctx = ctx
+	select {
+	case <-l.done:
+		l.rstop = nil // closed: nothing to cut, and nothing to leave registered
+		return
+	default:
+	}
+	conn := l.conn
+	l.rstop = context.AfterFunc(ctx, func() { conn.SetReadDeadline(time.Unix(1, 0)) })
+}
+
 func (l *wsLink) read() (wire.Frame, error) {
-	mt, msg, err := readMessage(l.conn, int64(l.max)+wsOverhead)
+	if l.rbuf == nil {
+		l.rbuf = make([]byte, 0, min(max(l.rnext, 512), 1<<20))
+	}
+	mt, msg, err := readMessageInto(l.conn, int64(l.max)+wsOverhead, l.rbuf)
 	if err != nil {
 		var ce *websocket.CloseError
 		if errors.As(err, &ce) && ce.Code >= wire.CloseErrorBase+400 && ce.Code < wire.CloseErrorBase+600 {
@@ -237,17 +278,48 @@ func (l *wsLink) read() (wire.Frame, error) {
 		if mt == websocket.BinaryMessage {
 			k = wire.KindBinary
 		}
-		return wire.Frame{Kind: k, Data: msg}, nil
+		return wire.Frame{Kind: k, Data: l.handOver(msg, msg)}, nil
 	}
 	f, err := wire.ParseWS(mt == websocket.BinaryMessage, msg, l.max)
 	if err != nil {
 		return f, &link.ProtocolError{Reason: "bad frame from the server", Err: err}
+	}
+	if f.Kind == wire.KindText || f.Kind == wire.KindBinary {
+		f.Data = l.handOver(msg, f.Data) // f.Data is msg after the header
+	} else if cap(msg) > cap(l.rbuf) && cap(msg) <= maxKeptReadBuf {
+		l.rbuf = msg[:0] // a grown buffer nobody holds: keep it
 	}
 	if f.Kind == wire.KindError {
 		return f, &link.ServerError{Transport: wire.TransportWebSocket, Answer: *f.Error}
 	}
 	return f, nil
 }
+
+// handOver returns data (the payload within msg, read into l.rbuf or a
+// grown copy of it) for the caller to own. When msg fills most of its
+// buffer, the buffer goes with it and the next message is read into a new
+// one the size of this message, so a stream of equal messages costs one
+// allocation each and no copy. A small message in a large buffer is copied
+// out instead, and the buffer kept (up to maxKeptReadBuf), so that a caller
+// holding small messages never pins large buffers.
+func (l *wsLink) handOver(msg, data []byte) []byte {
+	l.rnext = len(msg)
+	if cap(msg) <= 2*len(msg)+512 {
+		l.rbuf = nil
+		return data
+	}
+	out := make([]byte, len(data))
+	copy(out, data)
+	if cap(msg) <= maxKeptReadBuf {
+		l.rbuf = msg[:0]
+	} else {
+		l.rbuf = nil
+	}
+	return out
+}
+
+// maxKeptReadBuf bounds the read buffer a link keeps between messages.
+const maxKeptReadBuf = 64 << 10
 
 // pingLoop keeps a raw WebSocket alive and detects a dead peer: a missing
 // pong lets the read deadline expire.
@@ -280,6 +352,12 @@ func (l *wsLink) CloseWith(code int) error {
 			time.Now().Add(closeFrameWait))
 	}
 	err := l.conn.Close()
+	l.smu.Lock()
+	if l.rstop != nil {
+		l.rstop() // release the link from the reader's context
+		l.rstop = nil
+	}
+	l.smu.Unlock()
 	if l.acks != nil {
 		l.acks.Stop()
 	}
