@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -29,6 +31,7 @@ type wsLink struct {
 	timeout time.Duration
 
 	wmu   sync.Mutex // one writer at a time (Send, and pings in raw mode)
+	w     io.Writer  // where batches go: the connection under gorilla
 	hdr   []byte
 	once  sync.Once
 	done  chan struct{}
@@ -82,6 +85,7 @@ func dialWS(ctx context.Context, d *Dialer, o *link.Env, a link.Attach) (*wsLink
 		return nil, withErrorAnswer(err)
 	}
 	l := &wsLink{conn: conn, raw: o.Raw, max: o.MaxMessage, done: make(chan struct{})}
+	conn.SetPingHandler(l.pong)
 	if o.Raw {
 		l.timeout = o.RawPingInterval * 2
 		conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(l.timeout)) })
@@ -144,71 +148,122 @@ func (l *wsLink) Acked(recv uint64) {
 	}
 }
 
+// Send writes frames, with the pending ack first (it rides along), in one
+// write: each frame is encoded as a masked WebSocket message into one
+// buffer, so a batch costs one write(2) and as few TLS records as its size
+// allows, not one of each per message (gorilla's writer flushes every
+// message). A batch over wsBatchFlush bytes is written in parts.
 func (l *wsLink) Send(ctx context.Context, frames []wire.Frame) error {
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
-	l.conn.SetWriteDeadline(time.Now().Add(max(l.timeout, 10*time.Second)))
+	nc := l.conn.UnderlyingConn()
+	if l.w == nil {
+		l.w = nc
+	}
+	nc.SetWriteDeadline(time.Now().Add(max(l.timeout, 10*time.Second)))
+	bp := wsBatchBufs.Get().(*[]byte)
+	b := (*bp)[:0]
+	defer func() {
+		if cap(b) <= 2*wsBatchFlush {
+			*bp = b[:0]
+			wsBatchBufs.Put(bp)
+		}
+	}()
 	if l.acks != nil {
 		if recv, ok := l.acks.Take(); ok {
-			if err := l.writeLocked(&wire.Frame{Kind: wire.KindAck, Seq: recv}); err != nil {
+			var err error
+			if b, err = l.appendFrame(b, &wire.Frame{Kind: wire.KindAck, Seq: recv}); err != nil {
 				return err
 			}
 		}
 	}
 	for i := range frames {
-		if err := l.writeLocked(&frames[i]); err != nil {
+		f := &frames[i]
+		if l.raw && f.Kind == wire.KindClose {
+			if err := l.flush(b); err != nil {
+				return err
+			}
+			b = b[:0]
+			if err := l.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(f.Close.Code, f.Close.Reason), time.Now().Add(time.Second)); err != nil {
+				return err
+			}
+			continue
+		}
+		var err error
+		if b, err = l.appendFrame(b, f); err != nil {
 			return err
 		}
+		if len(b) >= wsBatchFlush {
+			if err := l.flush(b); err != nil {
+				return err
+			}
+			b = b[:0]
+		}
 	}
-	return nil
+	return l.flush(b)
+}
+
+// flush writes b, if any, in one Write.
+func (l *wsLink) flush(b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	select {
+	case <-l.done:
+		return net.ErrClosed
+	default:
+	}
+	_, err := l.w.Write(b)
+	return err
 }
 
 func (l *wsLink) write(f *wire.Frame) error {
-	l.wmu.Lock()
-	defer l.wmu.Unlock()
-	return l.writeLocked(f)
+	return l.Send(context.Background(), []wire.Frame{*f})
 }
 
-// writeLocked writes one frame; data payloads are written after their
-// header without a copy.
-func (l *wsLink) writeLocked(f *wire.Frame) error {
+// appendFrame appends f as one WebSocket message; data payloads are
+// appended after their header. In raw mode only data has a meaning (acks
+// and pings have none on a plain WebSocket).
+func (l *wsLink) appendFrame(b []byte, f *wire.Frame) ([]byte, error) {
 	if f.Kind == wire.KindText || f.Kind == wire.KindBinary {
-		mt := websocket.TextMessage
+		op := byte(opText)
 		if f.Kind == wire.KindBinary {
-			mt = websocket.BinaryMessage
+			op = opBinary
 		}
 		if l.raw {
-			return l.conn.WriteMessage(mt, f.Data)
-		}
-		w, err := l.conn.NextWriter(mt)
-		if err != nil {
-			return err
+			return appendClientFrame(b, op, nil, f.Data), nil
 		}
 		l.hdr = wire.AppendDataHeader(l.hdr[:0], f.Kind, f.Seq)
-		if _, err := w.Write(l.hdr); err != nil {
-			return err
-		}
-		if _, err := w.Write(f.Data); err != nil {
-			return err
-		}
-		return w.Close()
+		return appendClientFrame(b, op, l.hdr, f.Data), nil
 	}
 	if l.raw {
-		if f.Kind == wire.KindClose {
-			return l.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(f.Close.Code, f.Close.Reason), time.Now().Add(time.Second))
-		}
-		return nil // acks and pings have no meaning on a plain WebSocket
+		return b, nil
 	}
-	bin, b, err := wire.AppendWS(l.hdr[:0], f)
+	bin, enc, err := wire.AppendWS(l.hdr[:0], f)
 	if err != nil {
-		return err
+		return b, err
 	}
-	l.hdr = b[:0]
-	mt := websocket.TextMessage
+	l.hdr = enc[:0]
+	op := byte(opText)
 	if bin {
-		mt = websocket.BinaryMessage
+		op = opBinary
 	}
-	return l.conn.WriteMessage(mt, b)
+	return appendClientFrame(b, op, enc, nil), nil
+}
+
+// pong answers a WebSocket ping through the link's writer (gorilla's own
+// answer would write beside it and move its write deadline).
+func (l *wsLink) pong(data string) error {
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	if l.w == nil {
+		l.w = l.conn.UnderlyingConn()
+	}
+	err := l.flush(appendClientFrame(nil, opPong, nil, []byte(data)))
+	if errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
 }
 
 // Recv reads the next frame. ctx is registered once per link (the reader
