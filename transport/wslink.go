@@ -36,7 +36,7 @@ type wsLink struct {
 	once  sync.Once
 	done  chan struct{}
 	pings *time.Ticker
-	acks  *link.Acker // session mode: acks as a frames, as soon as possible
+	acks  *link.Acker // session mode: acks ride along with data, or go alone within wsAckDelay
 
 	// The reader's state (Recv runs on one goroutine).
 	rbuf  []byte          // where the next message is read; handed over with a data frame
@@ -46,6 +46,14 @@ type wsLink struct {
 	smu   sync.Mutex
 	rstop func() bool // unregisters rctx's AfterFunc; nil once closed
 }
+
+// An ack waits up to wsAckDelay for data to ride in, or goes at once when
+// wsAckEvery frames are unacknowledged (PROTOCOL.md 4.4 recommends 50 ms
+// and 64; the server uses the same values).
+const (
+	wsAckDelay = 20 * time.Millisecond
+	wsAckEvery = 64
+)
 
 // wsOverhead is what a WebSocket message holds beyond its payload
 // (PROTOCOL.md 14: the read limit is max + 4096).
@@ -132,7 +140,7 @@ func dialWS(ctx context.Context, d *Dialer, o *link.Env, a link.Attach) (*wsLink
 	if f.Welcome.Max > 0 {
 		l.max = int(min(f.Welcome.Max, int64(l.max))) // the server may lower the bound, never raise it
 	}
-	l.acks = link.NewAcker(0, func(recv uint64) error {
+	l.acks = link.NewDelayedAcker(wsAckDelay, wsAckEvery, func(recv uint64) error {
 		return l.Send(context.Background(), []wire.Frame{{Kind: wire.KindAck, Seq: recv}})
 	})
 	return l, nil
@@ -141,7 +149,8 @@ func dialWS(ctx context.Context, d *Dialer, o *link.Env, a link.Attach) (*wsLink
 func (l *wsLink) Transport() string      { return wire.TransportWebSocket }
 func (l *wsLink) Welcome() *wire.Welcome { return l.welcome }
 
-// Acked sends an ack frame soon (one for a burst), or with the next Send.
+// Acked lets an ack ride with the next Send, or sends it alone within
+// wsAckDelay (at once after wsAckEvery frames).
 func (l *wsLink) Acked(recv uint64) {
 	if l.acks != nil {
 		l.acks.Acked(recv)
