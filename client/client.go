@@ -200,8 +200,10 @@ func (c *Client) Send(ctx context.Context, m Message) error {
 	if !m.Binary && !utf8.Valid(m.Data) {
 		return ErrInvalidText
 	}
+	var w chan struct{}
 	for {
 		c.mu.Lock()
+		c.sig.Done(w)
 		if len(m.Data) > c.maxMsg {
 			c.mu.Unlock()
 			return ErrTooLarge
@@ -216,7 +218,7 @@ func (c *Client) Send(ctx context.Context, m Message) error {
 			c.mu.Unlock()
 			return nil
 		}
-		w := c.sig.Wait()
+		w = c.sig.Wait()
 		c.mu.Unlock()
 		select {
 		case <-w:
@@ -234,8 +236,10 @@ func (c *Client) Send(ctx context.Context, m Message) error {
 // returned, then ErrClosed (errors.As gives a *CloseError when the server
 // closed the session). It also returns ctx's error.
 func (c *Client) Receive(ctx context.Context) (Message, error) {
+	var w chan struct{}
 	for {
 		c.mu.Lock()
+		c.sig.Done(w)
 		if len(c.inbox) > 0 {
 			e := c.inbox[0]
 			c.inbox[0] = entry{}
@@ -250,7 +254,7 @@ func (c *Client) Receive(ctx context.Context) (Message, error) {
 			c.mu.Unlock()
 			return Message{}, err
 		}
-		w := c.sig.Wait()
+		w = c.sig.Wait()
 		c.mu.Unlock()
 		select {
 		case <-w:
@@ -268,8 +272,10 @@ func (c *Client) Flush(ctx context.Context) error {
 	c.mu.Lock()
 	losses := c.losses
 	c.mu.Unlock()
+	var w chan struct{}
 	for {
 		c.mu.Lock()
+		c.sig.Done(w)
 		if c.losses != losses {
 			err := c.lastLoss
 			c.mu.Unlock()
@@ -284,7 +290,7 @@ func (c *Client) Flush(ctx context.Context) error {
 			c.mu.Unlock()
 			return err
 		}
-		w := c.sig.Wait()
+		w = c.sig.Wait()
 		c.mu.Unlock()
 		select {
 		case <-w:
