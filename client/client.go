@@ -243,7 +243,11 @@ func (c *Client) Receive(ctx context.Context) (Message, error) {
 		if len(c.inbox) > 0 {
 			e := c.inbox[0]
 			c.inbox[0] = entry{}
-			c.inbox = c.inbox[1:]
+			if len(c.inbox) == 1 {
+				c.inbox = c.inbox[:0] // empty: the next message reuses the array
+			} else {
+				c.inbox = c.inbox[1:]
+			}
 			c.inboxBytes -= len(e.m.Data)
 			c.signalLocked()
 			c.mu.Unlock()
