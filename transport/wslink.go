@@ -35,7 +35,8 @@ type wsLink struct {
 	hdr   []byte
 	once  sync.Once
 	done  chan struct{}
-	pings *time.Ticker
+	pings *time.Timer // raw mode: the next ping (a timer, not a goroutine)
+	every time.Duration
 	acks  *link.Acker // session mode: acks ride along with data, or go alone within wsAckDelay
 
 	// The reader's state (Recv runs on one goroutine).
@@ -98,8 +99,8 @@ func dialWS(ctx context.Context, d *Dialer, o *link.Env, a link.Attach) (*wsLink
 		l.timeout = o.RawPingInterval * 2
 		conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(l.timeout)) })
 		conn.SetReadDeadline(time.Now().Add(l.timeout))
-		l.pings = time.NewTicker(o.RawPingInterval)
-		go l.pingLoop()
+		l.every = o.RawPingInterval
+		l.pings = time.AfterFunc(l.every, l.ping)
 		return l, nil
 	}
 	if conn.Subprotocol() != wire.Subprotocol {
@@ -385,20 +386,19 @@ func (l *wsLink) handOver(msg, data []byte) []byte {
 // maxKeptReadBuf bounds the read buffer a link keeps between messages.
 const maxKeptReadBuf = 64 << 10
 
-// pingLoop keeps a raw WebSocket alive and detects a dead peer: a missing
-// pong lets the read deadline expire.
-func (l *wsLink) pingLoop() {
-	defer l.pings.Stop()
-	for {
-		select {
-		case <-l.done:
-			return
-		case <-l.pings.C:
-			if l.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(5*time.Second)) != nil {
-				return
-			}
-		}
+// ping keeps a raw WebSocket alive and detects a dead peer (a missing
+// pong lets the read deadline expire): it runs on a timer every
+// RawPingInterval, so an idle link holds no goroutine for it.
+func (l *wsLink) ping() {
+	select {
+	case <-l.done:
+		return
+	default:
 	}
+	if l.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(5*time.Second)) != nil {
+		return
+	}
+	l.pings.Reset(l.every)
 }
 
 // Close sends a WebSocket close frame (1000), as the closing handshake
@@ -411,6 +411,9 @@ func (l *wsLink) Close() error { return l.CloseWith(websocket.CloseNormalClosure
 func (l *wsLink) CloseWith(code int) error {
 	first := false
 	l.once.Do(func() { close(l.done); first = true })
+	if l.pings != nil {
+		l.pings.Stop()
+	}
 	if first {
 		_ = l.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""),
 			time.Now().Add(closeFrameWait))
