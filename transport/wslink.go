@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -30,14 +31,15 @@ type wsLink struct {
 	max     int
 	timeout time.Duration
 
-	wmu   sync.Mutex // one writer at a time (Send, and pings in raw mode)
-	w     io.Writer  // where batches go: the connection under gorilla
-	hdr   []byte
-	once  sync.Once
-	done  chan struct{}
-	pings *time.Timer // raw mode: the next ping (a timer, not a goroutine)
-	every time.Duration
-	acks  *link.Acker // session mode: acks ride along with data, or go alone within wsAckDelay
+	wmu     sync.Mutex // one writer at a time (Send, and pings in raw mode)
+	w       io.Writer  // where batches go: the connection under gorilla
+	deflate bool       // compression negotiated: write through gorilla, message by message
+	hdr     []byte
+	once    sync.Once
+	done    chan struct{}
+	pings   *time.Timer // raw mode: the next ping (a timer, not a goroutine)
+	every   time.Duration
+	acks    *link.Acker // session mode: acks ride along with data, or go alone within wsAckDelay
 
 	// The reader's state (Recv runs on one goroutine).
 	rbuf  []byte          // where the next message is read; handed over with a data frame
@@ -89,11 +91,14 @@ func dialWS(ctx context.Context, d *Dialer, o *link.Env, a link.Attach) (*wsLink
 	if !o.Raw {
 		wo.Subprotocols = []string{wire.Subprotocol}
 	}
-	conn, _, err := d.dialWebSocket(ctx, wo)
+	conn, resp, err := d.dialWebSocket(ctx, wo)
 	if err != nil {
 		return nil, withErrorAnswer(err)
 	}
 	l := &wsLink{conn: conn, raw: o.Raw, max: o.MaxMessage, done: make(chan struct{})}
+	// permessage-deflate: messages go through gorilla's writer, which
+	// compresses them (one write each); batches are for plain frames.
+	l.deflate = resp != nil && strings.Contains(strings.ToLower(resp.Header.Get("Sec-WebSocket-Extensions")), "permessage-deflate")
 	conn.SetPingHandler(l.pong)
 	if o.Raw {
 		l.timeout = o.RawPingInterval * 2
@@ -170,7 +175,9 @@ func (l *wsLink) Send(ctx context.Context, frames []wire.Frame) error {
 	if l.w == nil {
 		l.w = nc
 	}
-	nc.SetWriteDeadline(time.Now().Add(max(l.timeout, 10*time.Second)))
+	dl := time.Now().Add(max(l.timeout, 10*time.Second))
+	nc.SetWriteDeadline(dl)
+	l.conn.SetWriteDeadline(dl) // gorilla's own writes (compressed messages) apply it
 	bp := wsBatchBufs.Get().(*[]byte)
 	b := (*bp)[:0]
 	defer func() {
@@ -181,8 +188,14 @@ func (l *wsLink) Send(ctx context.Context, frames []wire.Frame) error {
 	}()
 	if l.acks != nil {
 		if recv, ok := l.acks.Take(); ok {
+			ack := wire.Frame{Kind: wire.KindAck, Seq: recv}
 			var err error
-			if b, err = l.appendFrame(b, &wire.Frame{Kind: wire.KindAck, Seq: recv}); err != nil {
+			if l.deflate {
+				err = l.writeGorilla(&ack)
+			} else {
+				b, err = l.appendFrame(b, &ack)
+			}
+			if err != nil {
 				return err
 			}
 		}
@@ -195,6 +208,12 @@ func (l *wsLink) Send(ctx context.Context, frames []wire.Frame) error {
 			}
 			b = b[:0]
 			if err := l.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(f.Close.Code, f.Close.Reason), time.Now().Add(time.Second)); err != nil {
+				return err
+			}
+			continue
+		}
+		if l.deflate {
+			if err := l.writeGorilla(f); err != nil {
 				return err
 			}
 			continue
@@ -259,6 +278,45 @@ func (l *wsLink) appendFrame(b []byte, f *wire.Frame) ([]byte, error) {
 		op = opBinary
 	}
 	return appendClientFrame(b, op, enc, nil), nil
+}
+
+// writeGorilla writes one frame as a message through gorilla's writer
+// (which compresses it when permessage-deflate was negotiated).
+func (l *wsLink) writeGorilla(f *wire.Frame) error {
+	if f.Kind == wire.KindText || f.Kind == wire.KindBinary {
+		mt := websocket.TextMessage
+		if f.Kind == wire.KindBinary {
+			mt = websocket.BinaryMessage
+		}
+		if l.raw {
+			return l.conn.WriteMessage(mt, f.Data)
+		}
+		w, err := l.conn.NextWriter(mt)
+		if err != nil {
+			return err
+		}
+		l.hdr = wire.AppendDataHeader(l.hdr[:0], f.Kind, f.Seq)
+		if _, err := w.Write(l.hdr); err != nil {
+			return err
+		}
+		if _, err := w.Write(f.Data); err != nil {
+			return err
+		}
+		return w.Close()
+	}
+	if l.raw {
+		return nil
+	}
+	bin, enc, err := wire.AppendWS(l.hdr[:0], f)
+	if err != nil {
+		return err
+	}
+	l.hdr = enc[:0]
+	mt := websocket.TextMessage
+	if bin {
+		mt = websocket.BinaryMessage
+	}
+	return l.conn.WriteMessage(mt, enc)
 }
 
 // pong answers a WebSocket ping through the link's writer (gorilla's own
