@@ -54,8 +54,8 @@ type Client struct {
 	pause  pauseState    // Pause, Resume (pause.go)
 
 	mu          sync.Mutex
-	wake        chan struct{} // closed and replaced on every change
-	out         seq.Outbox    // session mode: sent, not acked; raw mode: not yet written
+	sig         seq.Signal // wakes Send, Receive, deliver and the writer on a change
+	out         seq.Outbox // session mode: sent, not acked; raw mode: not yet written
 	in          seq.Receiver
 	inbox       []entry // messages, and the session's loss between them
 	inboxBytes  int
@@ -101,7 +101,7 @@ func Dial(ctx context.Context, rawURL string, opts *Options) (*Client, error) {
 	}
 	cctx, cancel := context.WithCancel(context.Background())
 	c := &Client{
-		o: o, ctx: cctx, cancel: cancel, wake: make(chan struct{}), poke: make(chan struct{}, 1),
+		o: o, ctx: cctx, cancel: cancel, poke: make(chan struct{}, 1),
 		maxMsg: o.MaxMessageBytes,
 	}
 	links, err := newLinkDialer(rawURL, &c.o)
@@ -201,8 +201,10 @@ func (c *Client) Send(ctx context.Context, m Message) error {
 	if !m.Binary && !utf8.Valid(m.Data) {
 		return ErrInvalidText
 	}
+	var w chan struct{}
 	for {
 		c.mu.Lock()
+		c.sig.Done(w)
 		if len(m.Data) > c.maxMsg {
 			c.mu.Unlock()
 			return ErrTooLarge
@@ -217,7 +219,7 @@ func (c *Client) Send(ctx context.Context, m Message) error {
 			c.mu.Unlock()
 			return nil
 		}
-		w := c.wake
+		w = c.sig.Wait()
 		c.mu.Unlock()
 		select {
 		case <-w:
@@ -235,12 +237,18 @@ func (c *Client) Send(ctx context.Context, m Message) error {
 // returned, then ErrClosed (errors.As gives a *CloseError when the server
 // closed the session). It also returns ctx's error.
 func (c *Client) Receive(ctx context.Context) (Message, error) {
+	var w chan struct{}
 	for {
 		c.mu.Lock()
+		c.sig.Done(w)
 		if len(c.inbox) > 0 {
 			e := c.inbox[0]
 			c.inbox[0] = entry{}
-			c.inbox = c.inbox[1:]
+			if len(c.inbox) == 1 {
+				c.inbox = c.inbox[:0] // empty: the next message reuses the array
+			} else {
+				c.inbox = c.inbox[1:]
+			}
 			c.inboxBytes -= len(e.m.Data)
 			c.signalLocked()
 			c.mu.Unlock()
@@ -251,7 +259,7 @@ func (c *Client) Receive(ctx context.Context) (Message, error) {
 			c.mu.Unlock()
 			return Message{}, err
 		}
-		w := c.wake
+		w = c.sig.Wait()
 		c.mu.Unlock()
 		select {
 		case <-w:
@@ -269,8 +277,10 @@ func (c *Client) Flush(ctx context.Context) error {
 	c.mu.Lock()
 	losses := c.losses
 	c.mu.Unlock()
+	var w chan struct{}
 	for {
 		c.mu.Lock()
+		c.sig.Done(w)
 		if c.losses != losses {
 			err := c.lastLoss
 			c.mu.Unlock()
@@ -285,7 +295,7 @@ func (c *Client) Flush(ctx context.Context) error {
 			c.mu.Unlock()
 			return err
 		}
-		w := c.wake
+		w = c.sig.Wait()
 		c.mu.Unlock()
 		select {
 		case <-w:
@@ -444,10 +454,9 @@ func (c *Client) finish(err error) {
 	c.ev.emit(ClosedEvent{Err: err, Unacknowledged: unacked})
 }
 
-func (c *Client) signalLocked() {
-	close(c.wake)
-	c.wake = make(chan struct{})
-}
+// signalLocked wakes whoever waits for a change of the session's state (a
+// channel is only made when someone waited since the last change).
+func (c *Client) signalLocked() { c.sig.Broadcast() }
 
 // recv is the client's cumulative ack, for transports that carry it.
 func (c *Client) recv() uint64 {

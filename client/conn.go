@@ -222,8 +222,10 @@ func (c *Client) acked(cn *conn) {
 // deliver puts a data frame into the inbox once there is room: exactly once
 // and in order in session mode, as it comes in Raw mode.
 func (c *Client) deliver(cn *conn, f *wire.Frame) error {
+	var w chan struct{}
 	for {
 		c.mu.Lock()
+		c.sig.Done(w)
 		if !c.o.Raw {
 			recv := c.in.Recv()
 			switch {
@@ -243,15 +245,14 @@ func (c *Client) deliver(cn *conn, f *wire.Frame) error {
 			if !c.o.Raw {
 				c.in.Accept(f.Seq)
 			}
-			data := make([]byte, len(f.Data))
-			copy(data, f.Data)
-			c.inbox = append(c.inbox, entry{m: Message{Binary: f.Kind == wire.KindBinary, Data: data}})
-			c.inboxBytes += len(data)
+			// The link handed f.Data over (link.Link.Recv): no copy.
+			c.inbox = append(c.inbox, entry{m: Message{Binary: f.Kind == wire.KindBinary, Data: f.Data}})
+			c.inboxBytes += len(f.Data)
 			c.signalLocked()
 			c.mu.Unlock()
 			return nil
 		}
-		w := c.wake
+		w = c.sig.Wait()
 		c.mu.Unlock()
 		select {
 		case <-w:
@@ -268,6 +269,7 @@ func (c *Client) deliver(cn *conn, f *wire.Frame) error {
 func (c *Client) writeLoop(cn *conn) {
 	var buf []seq.Msg
 	var frames []wire.Frame
+	var w chan struct{} // from c.sig, given back on the next turn
 	closeSent := false
 	for {
 		cn.mu.Lock()
@@ -294,6 +296,8 @@ func (c *Client) writeLoop(cn *conn) {
 		cn.mu.Unlock()
 
 		c.mu.Lock()
+		c.sig.Done(w)
+		w = nil
 		if c.cur != cn || c.closed != nil {
 			c.mu.Unlock()
 			return
@@ -301,7 +305,9 @@ func (c *Client) writeLoop(cn *conn) {
 		buf = c.out.From(buf[:0], cn.cursor, 64<<10)
 		sendClose := c.closing && !closeSent && len(buf) == 0 && c.out.Last() < cn.cursor
 		closeFrame := c.closeFrame
-		w := c.wake
+		if len(frames) == 0 && len(buf) == 0 && !sendClose {
+			w = c.sig.Wait() // only when it will wait
+		}
 		c.mu.Unlock()
 
 		for _, m := range buf {

@@ -120,6 +120,20 @@
 // contrast, are pushed (Options.OnEvent): they are rare, ordered, and
 // delivered by one goroutine, never under the client's lock.
 //
+// # Writes, acks and the receive path
+//
+// On a native WebSocket, what the writer finds queued when it wakes goes out
+// in one write: each message is framed and masked into one buffer, so a
+// batch costs one write(2) and as few TLS records as its size allows (a
+// batch over 64 KiB is written in parts). An ack rides in the write of the
+// data that follows it, or goes alone after 20 ms or 64 unacknowledged
+// messages (PROTOCOL.md 4.4), so ping-pong traffic costs one write per
+// message. A received message is read into a buffer sized from the
+// previous one and handed to the application as it is (see Message): with
+// gorilla's message reader, two allocations per message, none past the
+// link. The waits of Send, Receive, Flush and the writer share one wake-up
+// (internal/seq.Signal) that reuses its channels.
+//
 // # Raw mode
 //
 // Options.Raw talks to any plain WebSocket server: messages pass through

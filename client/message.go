@@ -4,8 +4,12 @@ package client
 type Message struct {
 	// Binary is false for a UTF-8 text message, true for bytes.
 	Binary bool
-	// Data is the payload. A received Message owns its Data; a sent one must
-	// not be modified after Send returns.
+	// Data is the payload. A received Message owns its Data: it is the
+	// buffer the transport read the message into, handed over without a
+	// copy and never touched by the client again, so the application may
+	// keep or modify it (its capacity may exceed its length by a frame
+	// header). A sent one must not be modified after Send returns: the
+	// client keeps it, without a copy, until the server acknowledged it.
 	Data []byte
 }
 

@@ -217,6 +217,13 @@ func brokenConn(err error) bool {
 // unusable and should be closed. limit should be the connection's read
 // limit; <= 0 means no bound.
 func readMessage(c *websocket.Conn, limit int64) (messageType int, p []byte, err error) {
+	return readMessageInto(c, limit, nil)
+}
+
+// readMessageInto is readMessage reading into buf's spare capacity (from
+// buf[:0]), grown only when the message is larger: a buf of the message's
+// size costs no allocation and no copy. The result aliases buf when it fit.
+func readMessageInto(c *websocket.Conn, limit int64, buf []byte) (messageType int, p []byte, err error) {
 	tooLarge := func(cause error) error {
 		return &LimitError{
 			Transport: "websocket",
@@ -228,13 +235,9 @@ func readMessage(c *websocket.Conn, limit int64) (messageType int, p []byte, err
 	}
 	mt, r, err := c.NextReader()
 	if err == nil {
-		if limit <= 0 {
-			p, err = io.ReadAll(r)
-		} else {
-			p, err = io.ReadAll(io.LimitReader(r, limit+1))
-			if err == nil && int64(len(p)) > limit {
-				return mt, nil, tooLarge(websocket.ErrReadLimit)
-			}
+		p, err = readAllInto(r, buf[:0], limit)
+		if err == nil && limit > 0 && int64(len(p)) > limit {
+			return mt, nil, tooLarge(websocket.ErrReadLimit)
 		}
 	}
 	if errors.Is(err, websocket.ErrReadLimit) && limit > 0 {
@@ -244,4 +247,35 @@ func readMessage(c *websocket.Conn, limit int64) (messageType int, p []byte, err
 		return mt, nil, err
 	}
 	return mt, p, nil
+}
+
+// readAllInto appends r's bytes to p until EOF, reading at most limit+1
+// bytes (limit <= 0: no bound). When p is full it first asks r for zero
+// bytes, so a message that exactly fills p ends without growing it.
+func readAllInto(r io.Reader, p []byte, limit int64) ([]byte, error) {
+	for {
+		if len(p) == cap(p) {
+			if n, err := r.Read(p[len(p):]); n == 0 && err == io.EOF {
+				return p, nil
+			} else if err != nil {
+				return p, err
+			}
+			p = append(p, 0)[:len(p)] // grow, as io.ReadAll does
+		}
+		room := p[len(p):cap(p)]
+		if limit > 0 && int64(len(p)+len(room)) > limit+1 {
+			room = room[:max(limit+1-int64(len(p)), 1)]
+		}
+		n, err := r.Read(room)
+		p = p[:len(p)+n]
+		if limit > 0 && int64(len(p)) > limit {
+			return p, nil // the caller reports it
+		}
+		if err == io.EOF {
+			return p, nil
+		}
+		if err != nil {
+			return p, err
+		}
+	}
 }

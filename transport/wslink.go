@@ -6,7 +6,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,13 +31,32 @@ type wsLink struct {
 	max     int
 	timeout time.Duration
 
-	wmu   sync.Mutex // one writer at a time (Send, and pings in raw mode)
-	hdr   []byte
-	once  sync.Once
-	done  chan struct{}
-	pings *time.Ticker
-	acks  *link.Acker // session mode: acks as a frames, as soon as possible
+	wmu     sync.Mutex // one writer at a time (Send, and pings in raw mode)
+	w       io.Writer  // where batches go: the connection under gorilla
+	deflate bool       // compression negotiated: write through gorilla, message by message
+	hdr     []byte
+	once    sync.Once
+	done    chan struct{}
+	pings   *time.Timer // raw mode: the next ping (a timer, not a goroutine)
+	every   time.Duration
+	acks    *link.Acker // session mode: acks ride along with data, or go alone within wsAckDelay
+
+	// The reader's state (Recv runs on one goroutine).
+	rbuf  []byte          // where the next message is read; handed over with a data frame
+	rnext int             // capacity of the next rbuf: the last data message's size
+	rctx  context.Context // the context registered with rstop (one per link, not per Recv)
+
+	smu   sync.Mutex
+	rstop func() bool // unregisters rctx's AfterFunc; nil once closed
 }
+
+// An ack waits up to wsAckDelay for data to ride in, or goes at once when
+// wsAckEvery frames are unacknowledged (PROTOCOL.md 4.4 recommends 50 ms
+// and 64; the server uses the same values).
+const (
+	wsAckDelay = 20 * time.Millisecond
+	wsAckEvery = 64
+)
 
 // wsOverhead is what a WebSocket message holds beyond its payload
 // (PROTOCOL.md 14: the read limit is max + 4096).
@@ -69,17 +91,21 @@ func dialWS(ctx context.Context, d *Dialer, o *link.Env, a link.Attach) (*wsLink
 	if !o.Raw {
 		wo.Subprotocols = []string{wire.Subprotocol}
 	}
-	conn, _, err := d.dialWebSocket(ctx, wo)
+	conn, resp, err := d.dialWebSocket(ctx, wo)
 	if err != nil {
 		return nil, withErrorAnswer(err)
 	}
 	l := &wsLink{conn: conn, raw: o.Raw, max: o.MaxMessage, done: make(chan struct{})}
+	// permessage-deflate: messages go through gorilla's writer, which
+	// compresses them (one write each); batches are for plain frames.
+	l.deflate = resp != nil && strings.Contains(strings.ToLower(resp.Header.Get("Sec-WebSocket-Extensions")), "permessage-deflate")
+	conn.SetPingHandler(l.pong)
 	if o.Raw {
 		l.timeout = o.RawPingInterval * 2
 		conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(l.timeout)) })
 		conn.SetReadDeadline(time.Now().Add(l.timeout))
-		l.pings = time.NewTicker(o.RawPingInterval)
-		go l.pingLoop()
+		l.every = o.RawPingInterval
+		l.pings = time.AfterFunc(l.every, l.ping)
 		return l, nil
 	}
 	if conn.Subprotocol() != wire.Subprotocol {
@@ -120,7 +146,7 @@ func dialWS(ctx context.Context, d *Dialer, o *link.Env, a link.Attach) (*wsLink
 	if f.Welcome.Max > 0 {
 		l.max = int(min(f.Welcome.Max, int64(l.max))) // the server may lower the bound, never raise it
 	}
-	l.acks = link.NewAcker(0, func(recv uint64) error {
+	l.acks = link.NewDelayedAcker(wsAckDelay, wsAckEvery, func(recv uint64) error {
 		return l.Send(context.Background(), []wire.Frame{{Kind: wire.KindAck, Seq: recv}})
 	})
 	return l, nil
@@ -129,41 +155,134 @@ func dialWS(ctx context.Context, d *Dialer, o *link.Env, a link.Attach) (*wsLink
 func (l *wsLink) Transport() string      { return wire.TransportWebSocket }
 func (l *wsLink) Welcome() *wire.Welcome { return l.welcome }
 
-// Acked sends an ack frame soon (one for a burst), or with the next Send.
+// Acked lets an ack ride with the next Send, or sends it alone within
+// wsAckDelay (at once after wsAckEvery frames).
 func (l *wsLink) Acked(recv uint64) {
 	if l.acks != nil {
 		l.acks.Acked(recv)
 	}
 }
 
+// Send writes frames, with the pending ack first (it rides along), in one
+// write: each frame is encoded as a masked WebSocket message into one
+// buffer, so a batch costs one write(2) and as few TLS records as its size
+// allows, not one of each per message (gorilla's writer flushes every
+// message). A batch over wsBatchFlush bytes is written in parts.
 func (l *wsLink) Send(ctx context.Context, frames []wire.Frame) error {
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
-	l.conn.SetWriteDeadline(time.Now().Add(max(l.timeout, 10*time.Second)))
+	nc := l.conn.UnderlyingConn()
+	if l.w == nil {
+		l.w = nc
+	}
+	dl := time.Now().Add(max(l.timeout, 10*time.Second))
+	nc.SetWriteDeadline(dl)
+	l.conn.SetWriteDeadline(dl) // gorilla's own writes (compressed messages) apply it
+	bp := wsBatchBufs.Get().(*[]byte)
+	b := (*bp)[:0]
+	defer func() {
+		if cap(b) <= 2*wsBatchFlush {
+			*bp = b[:0]
+			wsBatchBufs.Put(bp)
+		}
+	}()
 	if l.acks != nil {
 		if recv, ok := l.acks.Take(); ok {
-			if err := l.writeLocked(&wire.Frame{Kind: wire.KindAck, Seq: recv}); err != nil {
+			ack := wire.Frame{Kind: wire.KindAck, Seq: recv}
+			var err error
+			if l.deflate {
+				err = l.writeGorilla(&ack)
+			} else {
+				b, err = l.appendFrame(b, &ack)
+			}
+			if err != nil {
 				return err
 			}
 		}
 	}
 	for i := range frames {
-		if err := l.writeLocked(&frames[i]); err != nil {
+		f := &frames[i]
+		if l.raw && f.Kind == wire.KindClose {
+			if err := l.flush(b); err != nil {
+				return err
+			}
+			b = b[:0]
+			if err := l.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(f.Close.Code, f.Close.Reason), time.Now().Add(time.Second)); err != nil {
+				return err
+			}
+			continue
+		}
+		if l.deflate {
+			if err := l.writeGorilla(f); err != nil {
+				return err
+			}
+			continue
+		}
+		var err error
+		if b, err = l.appendFrame(b, f); err != nil {
 			return err
 		}
+		if len(b) >= wsBatchFlush {
+			if err := l.flush(b); err != nil {
+				return err
+			}
+			b = b[:0]
+		}
 	}
-	return nil
+	return l.flush(b)
+}
+
+// flush writes b, if any, in one Write.
+func (l *wsLink) flush(b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	select {
+	case <-l.done:
+		return net.ErrClosed
+	default:
+	}
+	_, err := l.w.Write(b)
+	return err
 }
 
 func (l *wsLink) write(f *wire.Frame) error {
-	l.wmu.Lock()
-	defer l.wmu.Unlock()
-	return l.writeLocked(f)
+	return l.Send(context.Background(), []wire.Frame{*f})
 }
 
-// writeLocked writes one frame; data payloads are written after their
-// header without a copy.
-func (l *wsLink) writeLocked(f *wire.Frame) error {
+// appendFrame appends f as one WebSocket message; data payloads are
+// appended after their header. In raw mode only data has a meaning (acks
+// and pings have none on a plain WebSocket).
+func (l *wsLink) appendFrame(b []byte, f *wire.Frame) ([]byte, error) {
+	if f.Kind == wire.KindText || f.Kind == wire.KindBinary {
+		op := byte(opText)
+		if f.Kind == wire.KindBinary {
+			op = opBinary
+		}
+		if l.raw {
+			return appendClientFrame(b, op, nil, f.Data), nil
+		}
+		l.hdr = wire.AppendDataHeader(l.hdr[:0], f.Kind, f.Seq)
+		return appendClientFrame(b, op, l.hdr, f.Data), nil
+	}
+	if l.raw {
+		return b, nil
+	}
+	bin, enc, err := wire.AppendWS(l.hdr[:0], f)
+	if err != nil {
+		return b, err
+	}
+	l.hdr = enc[:0]
+	op := byte(opText)
+	if bin {
+		op = opBinary
+	}
+	return appendClientFrame(b, op, enc, nil), nil
+}
+
+// writeGorilla writes one frame as a message through gorilla's writer
+// (which compresses it when permessage-deflate was negotiated).
+func (l *wsLink) writeGorilla(f *wire.Frame) error {
 	if f.Kind == wire.KindText || f.Kind == wire.KindBinary {
 		mt := websocket.TextMessage
 		if f.Kind == wire.KindBinary {
@@ -186,29 +305,52 @@ func (l *wsLink) writeLocked(f *wire.Frame) error {
 		return w.Close()
 	}
 	if l.raw {
-		if f.Kind == wire.KindClose {
-			return l.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(f.Close.Code, f.Close.Reason), time.Now().Add(time.Second))
-		}
-		return nil // acks and pings have no meaning on a plain WebSocket
+		return nil
 	}
-	bin, b, err := wire.AppendWS(l.hdr[:0], f)
+	bin, enc, err := wire.AppendWS(l.hdr[:0], f)
 	if err != nil {
 		return err
 	}
-	l.hdr = b[:0]
+	l.hdr = enc[:0]
 	mt := websocket.TextMessage
 	if bin {
 		mt = websocket.BinaryMessage
 	}
-	return l.conn.WriteMessage(mt, b)
+	return l.conn.WriteMessage(mt, enc)
 }
 
+// pong answers a WebSocket ping through the link's writer (gorilla's own
+// answer would write beside it and move its write deadline).
+func (l *wsLink) pong(data string) error {
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	if l.w == nil {
+		l.w = l.conn.UnderlyingConn()
+	}
+	err := l.flush(appendClientFrame(nil, opPong, nil, []byte(data)))
+	if errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
+}
+
+// Recv reads the next frame. ctx is registered once per link (the reader
+// passes the same one each time), not per call: its end cuts a blocked read
+// through the read deadline. A data frame's Data is a buffer of its own,
+// sized from the previous data message, read into without a copy.
 func (l *wsLink) Recv(ctx context.Context) (wire.Frame, error) {
+	if ctx != l.rctx {
+		l.watchCtx(ctx)
+	}
 	if !l.raw {
 		l.conn.SetReadDeadline(time.Now().Add(l.timeout))
 	}
-	stop := context.AfterFunc(ctx, func() { l.conn.SetReadDeadline(time.Unix(1, 0)) })
-	defer stop()
+	if err := ctx.Err(); err != nil {
+		// After the deadline above: an end after this check sets its past
+		// deadline later, and the read below returns.
+		l.conn.SetReadDeadline(time.Unix(1, 0))
+		return wire.Frame{}, err
+	}
 	f, err := l.read()
 	if err != nil && ctx.Err() != nil {
 		return f, ctx.Err()
@@ -216,8 +358,30 @@ func (l *wsLink) Recv(ctx context.Context) (wire.Frame, error) {
 	return f, err
 }
 
+// watchCtx makes ctx's end cut the reader's blocked read, in place of the
+// context registered before.
+func (l *wsLink) watchCtx(ctx context.Context) {
+	l.smu.Lock()
+	defer l.smu.Unlock()
+	if l.rstop != nil {
+		l.rstop()
+	}
+	l.rctx = ctx
+	select {
+	case <-l.done:
+		l.rstop = nil // closed: nothing to cut, and nothing to leave registered
+		return
+	default:
+	}
+	conn := l.conn
+	l.rstop = context.AfterFunc(ctx, func() { conn.SetReadDeadline(time.Unix(1, 0)) })
+}
+
 func (l *wsLink) read() (wire.Frame, error) {
-	mt, msg, err := readMessage(l.conn, int64(l.max)+wsOverhead)
+	if l.rbuf == nil {
+		l.rbuf = make([]byte, 0, min(max(l.rnext, 512), 1<<20))
+	}
+	mt, msg, err := readMessageInto(l.conn, int64(l.max)+wsOverhead, l.rbuf)
 	if err != nil {
 		var ce *websocket.CloseError
 		if errors.As(err, &ce) && ce.Code >= wire.CloseErrorBase+400 && ce.Code < wire.CloseErrorBase+600 {
@@ -237,11 +401,16 @@ func (l *wsLink) read() (wire.Frame, error) {
 		if mt == websocket.BinaryMessage {
 			k = wire.KindBinary
 		}
-		return wire.Frame{Kind: k, Data: msg}, nil
+		return wire.Frame{Kind: k, Data: l.handOver(msg, msg)}, nil
 	}
 	f, err := wire.ParseWS(mt == websocket.BinaryMessage, msg, l.max)
 	if err != nil {
 		return f, &link.ProtocolError{Reason: "bad frame from the server", Err: err}
+	}
+	if f.Kind == wire.KindText || f.Kind == wire.KindBinary {
+		f.Data = l.handOver(msg, f.Data) // f.Data is msg after the header
+	} else if cap(msg) > cap(l.rbuf) && cap(msg) <= maxKeptReadBuf {
+		l.rbuf = msg[:0] // a grown buffer nobody holds: keep it
 	}
 	if f.Kind == wire.KindError {
 		return f, &link.ServerError{Transport: wire.TransportWebSocket, Answer: *f.Error}
@@ -249,20 +418,45 @@ func (l *wsLink) read() (wire.Frame, error) {
 	return f, nil
 }
 
-// pingLoop keeps a raw WebSocket alive and detects a dead peer: a missing
-// pong lets the read deadline expire.
-func (l *wsLink) pingLoop() {
-	defer l.pings.Stop()
-	for {
-		select {
-		case <-l.done:
-			return
-		case <-l.pings.C:
-			if l.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(5*time.Second)) != nil {
-				return
-			}
-		}
+// handOver returns data (the payload within msg, read into l.rbuf or a
+// grown copy of it) for the caller to own. When msg fills most of its
+// buffer, the buffer goes with it and the next message is read into a new
+// one the size of this message, so a stream of equal messages costs one
+// allocation each and no copy. A small message in a large buffer is copied
+// out instead, and the buffer kept (up to maxKeptReadBuf), so that a caller
+// holding small messages never pins large buffers.
+func (l *wsLink) handOver(msg, data []byte) []byte {
+	l.rnext = len(msg)
+	if cap(msg) <= 2*len(msg)+512 {
+		l.rbuf = nil
+		return data
 	}
+	out := make([]byte, len(data))
+	copy(out, data)
+	if cap(msg) <= maxKeptReadBuf {
+		l.rbuf = msg[:0]
+	} else {
+		l.rbuf = nil
+	}
+	return out
+}
+
+// maxKeptReadBuf bounds the read buffer a link keeps between messages.
+const maxKeptReadBuf = 64 << 10
+
+// ping keeps a raw WebSocket alive and detects a dead peer (a missing
+// pong lets the read deadline expire): it runs on a timer every
+// RawPingInterval, so an idle link holds no goroutine for it.
+func (l *wsLink) ping() {
+	select {
+	case <-l.done:
+		return
+	default:
+	}
+	if l.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(5*time.Second)) != nil {
+		return
+	}
+	l.pings.Reset(l.every)
 }
 
 // Close sends a WebSocket close frame (1000), as the closing handshake
@@ -275,11 +469,20 @@ func (l *wsLink) Close() error { return l.CloseWith(websocket.CloseNormalClosure
 func (l *wsLink) CloseWith(code int) error {
 	first := false
 	l.once.Do(func() { close(l.done); first = true })
+	if l.pings != nil {
+		l.pings.Stop()
+	}
 	if first {
 		_ = l.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""),
 			time.Now().Add(closeFrameWait))
 	}
 	err := l.conn.Close()
+	l.smu.Lock()
+	if l.rstop != nil {
+		l.rstop() // release the link from the reader's context
+		l.rstop = nil
+	}
+	l.smu.Unlock()
 	if l.acks != nil {
 		l.acks.Stop()
 	}

@@ -17,6 +17,8 @@ import (
 // and Stop are safe for concurrent use.
 type Acker struct {
 	interval time.Duration
+	delay    time.Duration // NewDelayedAcker: how long an ack may wait for a write to ride in
+	every    uint64        // NewDelayedAcker: unacked frames that send an ack at once
 	send     func(recv uint64) error
 
 	mu         sync.Mutex
@@ -33,6 +35,15 @@ func NewAcker(interval time.Duration, send func(recv uint64) error) *Acker {
 	return &Acker{interval: interval, send: send}
 }
 
+// NewDelayedAcker returns an Acker that lets an ack wait up to delay for a
+// frame the link writes anyway (Take), and sends it alone after delay, or at
+// once when every frames are unacknowledged (PROTOCOL.md 4.4: within 50 ms
+// or after 64 frames). Ping-pong traffic then carries its acks in its data
+// writes. An idle delayed Acker holds a stopped timer at most, no goroutine.
+func NewDelayedAcker(delay time.Duration, every uint64, send func(recv uint64) error) *Acker {
+	return &Acker{delay: delay, every: max(every, 1), send: send}
+}
+
 // Acked records the client's recv; a lower value than before is ignored.
 func (a *Acker) Acked(recv uint64) {
 	a.mu.Lock()
@@ -40,8 +51,18 @@ func (a *Acker) Acked(recv uint64) {
 	if recv > a.want {
 		a.want = recv
 	}
-	if !a.busy && !a.stopped && a.want > a.sent {
+	if a.stopped || a.want <= a.sent {
+		return
+	}
+	if !a.busy {
 		a.busy = true
+		a.scheduleLocked()
+		return
+	}
+	if a.delay > 0 && a.want-a.sent >= a.every && a.timer != nil && a.timer.Stop() {
+		// Enough frames wait: send now rather than at the delay's end.
+		a.timer = nil
+		a.wg.Done()
 		a.scheduleLocked()
 	}
 }
@@ -83,6 +104,9 @@ func (a *Acker) scheduleLocked() {
 	if a.interval > 0 && !a.last.IsZero() {
 		d = a.interval - time.Since(a.last)
 	}
+	if a.delay > 0 && a.want-a.sent < a.every {
+		d = a.delay
+	}
 	if d <= 0 {
 		go a.flush()
 		return
@@ -110,7 +134,7 @@ func (a *Acker) flush() {
 			a.stopped, a.busy = true, false
 			return
 		}
-		if a.want > a.sent && a.interval > 0 {
+		if a.want > a.sent && (a.interval > 0 || a.delay > 0) {
 			a.scheduleLocked() // still busy
 			return
 		}

@@ -115,3 +115,51 @@ func TestAckerStopCancelsAPacedAck(t *testing.T) {
 		}
 	})
 }
+
+// TestDelayedAcker: an ack waits up to the delay for a write to ride in
+// (Take), goes alone at the delay's end, and at once when `every` frames are
+// unacknowledged.
+func TestDelayedAcker(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := &recorder{}
+		a := NewDelayedAcker(20*time.Millisecond, 4, r.send)
+		defer a.Stop()
+		a.Acked(1)
+		synctest.Wait()
+		if got := r.got(); len(got) != 0 {
+			t.Fatalf("before the delay: sent %v, want nothing", got)
+		}
+		if recv, ok := a.Take(); !ok || recv != 1 {
+			t.Fatalf("Take = %d, %v; want 1, true (the ack rides along)", recv, ok)
+		}
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if got := r.got(); len(got) != 0 {
+			t.Fatalf("an ack taken was sent again: %v", got)
+		}
+
+		a.Acked(2)
+		time.Sleep(19 * time.Millisecond)
+		synctest.Wait()
+		if got := r.got(); len(got) != 0 {
+			t.Fatalf("before the delay: sent %v", got)
+		}
+		time.Sleep(time.Millisecond)
+		synctest.Wait()
+		if got := r.got(); !slices.Equal(got, []uint64{2}) {
+			t.Fatalf("at the delay: sent %v, want [2]", got)
+		}
+
+		a.Acked(3)
+		a.Acked(5)
+		synctest.Wait()
+		if got := r.got(); !slices.Equal(got, []uint64{2}) {
+			t.Fatalf("3 frames unacked: sent %v, want [2]", got)
+		}
+		a.Acked(6) // 4 unacked: at once
+		synctest.Wait()
+		if got := r.got(); !slices.Equal(got, []uint64{2, 6}) {
+			t.Fatalf("4 frames unacked: sent %v, want [2 6]", got)
+		}
+	})
+}

@@ -63,3 +63,52 @@ func TestReceiver(t *testing.T) {
 		t.Fatalf("recv %d", r.Recv())
 	}
 }
+
+func TestSignal(t *testing.T) {
+	var s Signal
+	s.Broadcast() // nobody waits: nothing to do
+	w1 := s.Wait()
+	w2 := s.Wait()
+	select {
+	case <-w1:
+		t.Fatal("woken before Broadcast")
+	default:
+	}
+	s.Broadcast()
+	<-w1
+	<-w2
+	s.Done(w1)
+	s.Done(w2)
+	w3 := s.Wait() // a channel given back: no token left in it
+	select {
+	case <-w3:
+		t.Fatal("a new wait saw the old Broadcast")
+	default:
+	}
+	s.Done(w3) // gave up without a Broadcast
+	s.Broadcast()
+	w4 := s.Wait()
+	select {
+	case <-w4:
+		t.Fatal("a wait saw a Broadcast from before it")
+	default:
+	}
+	s.Broadcast()
+	<-w4
+	s.Done(w4)
+	// A steady wait loop allocates nothing.
+	if n := testing.AllocsPerRun(100, func() {
+		w := s.Wait()
+		s.Broadcast()
+		<-w
+		s.Done(w)
+	}); n != 0 {
+		t.Errorf("Wait, Broadcast, Done: %v allocs, want 0", n)
+	}
+	// A waiter that gave up without Done is dropped at the next Broadcast.
+	s.Wait()
+	s.Broadcast()
+	if len(s.waiters) != 0 {
+		t.Errorf("%d waiters after Broadcast", len(s.waiters))
+	}
+}
