@@ -14,7 +14,17 @@ func (c *Client) streamProved(tr string) {
 	if from == nil || from.l.Transport() == tr || !c.usable(tr) {
 		return
 	}
+	// The Add happens under c.mu and only while the client is open: finish
+	// marks it closed under c.mu before Close waits on c.wg, so this caller
+	// (the negotiation's drain goroutine, which c.wg does not count) never
+	// adds to a WaitGroup that Close may already be waiting on.
+	c.mu.Lock()
+	if c.closed != nil || c.closing {
+		c.mu.Unlock()
+		return
+	}
 	c.wg.Add(1)
+	c.mu.Unlock()
 	go func() { defer c.wg.Done(); c.upgradeStream(c.ctx, from, tr) }()
 }
 
