@@ -40,11 +40,14 @@ type frozenRig struct {
 	start chan struct{} // closed: the serve function starts flooding
 }
 
-func newFrozenRig(t *testing.T) *frozenRig {
+func newFrozenRig(t *testing.T) *frozenRig { return newFrozenRigWrite(t, 200*time.Millisecond) }
+
+// newFrozenRigWrite is newFrozenRig with Options.WriteTimeout wt.
+func newFrozenRigWrite(t *testing.T, wt time.Duration) *frozenRig {
 	t.Helper()
 	fr := &frozenRig{t: t, log: &syncBuffer{}, start: make(chan struct{})}
 	o := &Options{
-		WriteTimeout:          200 * time.Millisecond,
+		WriteTimeout:          wt,
 		Heartbeat:             50 * time.Millisecond, // SSE heartbeats, WebSocket pings
 		Timeout:               time.Hour,             // only the write bound may notice
 		SessionTTL:            time.Hour,
@@ -246,6 +249,62 @@ func TestFrozenPathSSESupersededReleased(t *testing.T) {
 	})
 	if err := s.Context().Err(); err != nil {
 		t.Fatalf("the session ended (%v); it must wait for a resume", err)
+	}
+}
+
+// A stream blocked in a write on a frozen path is superseded by the
+// client's resume on a fresh connection: the blocked write is cut (at 1 s,
+// not at a WriteTimeout of an hour) and the frozen connection released.
+func TestFrozenPathSSEBlockedWriteSuperseded(t *testing.T) {
+	fr := newFrozenRigWrite(t, time.Hour)
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	defer client.CloseIdleConnections()
+	resp, err := client.Get(fr.url(q(wire.ParamMode, wire.ModeSSE)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	line, err := bufio.NewReader(resp.Body).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	welcome, err := wire.ParseJSON([]byte(strings.TrimSpace(strings.TrimPrefix(line, "data:"))), 0)
+	if err != nil || welcome.Kind != wire.KindWelcome {
+		t.Fatalf("first line %q: %v", line, err)
+	}
+	fr.relay.StallAll()
+	close(fr.start)
+	s := fr.onlySession()
+	eventually(t, "the stream's writer is blocked with data unsent", func() bool {
+		var b strings.Builder
+		pprof.Lookup("goroutine").WriteTo(&b, 2)
+		for _, g := range strings.Split(b.String(), "\n\n") {
+			if strings.Contains(g, "server.(*sseWriter).flush") && strings.Contains(g, "internal/poll.(*FD).Write") {
+				return true
+			}
+		}
+		return false
+	})
+	req, _ := http.NewRequest(http.MethodGet, fr.url(q(wire.ParamMode, wire.ModeSSE, wire.ParamSID, welcome.Welcome.SID, wire.ParamAck, "0")), nil)
+	req.Header.Set(wire.HeaderKey, welcome.Welcome.Key)
+	resp2, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp2.Body.Close()
+	if resp2.StatusCode != http.StatusOK {
+		t.Fatalf("resume: %s", resp2.Status)
+	}
+	eventually(t, "the frozen connection is closed", func() bool { return fr.open.Load() == 1 })
+	eventually(t, "its goroutine is gone", func() bool { return connGoroutines() == 1 })
+	if !strings.Contains(fr.log.String(), "sse: write stalled 1s: detached") {
+		t.Fatalf("the log does not show the cut write:\n%s", fr.log.String())
+	}
+	s.mu.Lock()
+	att := s.att
+	s.mu.Unlock()
+	if att == nil || s.Context().Err() != nil {
+		t.Fatal("the resumed stream is not the session's transport")
 	}
 }
 

@@ -56,7 +56,7 @@ func (h *Handler) serveSSE(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := sw.flush(); err != nil {
-		h.writeFailed(s, "sse", sw.bound, err)
+		h.writeFailed(s, "sse", sw.lastBound(), err)
 		return
 	}
 	hb := time.NewTicker(min(h.opts.Heartbeat, maxSSEHeartbeat))
@@ -69,7 +69,7 @@ func (h *Handler) serveSSE(w http.ResponseWriter, r *http.Request) {
 			if b.reason == reasonSuperseded {
 				sw.frame(&wire.Frame{Kind: wire.KindSuperseded})
 				if err := sw.flush(); err != nil {
-					h.writeFailed(s, "sse", sw.bound, err)
+					h.writeFailed(s, "sse", sw.lastBound(), err)
 					return
 				}
 				// The client went elsewhere: free this connection now
@@ -86,7 +86,7 @@ func (h *Handler) serveSSE(w http.ResponseWriter, r *http.Request) {
 		}
 		if len(frames) > 0 {
 			if err := sw.flush(); err != nil {
-				h.writeFailed(s, "sse", sw.bound, err)
+				h.writeFailed(s, "sse", sw.lastBound(), err)
 				return
 			}
 		}
@@ -106,7 +106,7 @@ func (h *Handler) serveSSE(w http.ResponseWriter, r *http.Request) {
 		case <-hb.C:
 			sw.buf = sse.AppendComment(sw.buf, "hb")
 			if err := sw.flush(); err != nil {
-				h.writeFailed(s, "sse", sw.bound, err)
+				h.writeFailed(s, "sse", sw.lastBound(), err)
 				return
 			}
 		}
@@ -157,6 +157,17 @@ func (sw *sseWriter) flush() error {
 		return err
 	}
 	return sw.rc.Flush()
+}
+
+// lastBound is the bound the last flush ran under, for the log: the cut a
+// supersede made, if any.
+func (sw *sseWriter) lastBound() time.Duration {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	if !sw.deadline.IsZero() {
+		return min(sw.timeout, supersededWriteBound)
+	}
+	return sw.bound
 }
 
 // superseded is the attachment's stop hook: once another transport took
