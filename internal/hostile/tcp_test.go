@@ -289,6 +289,13 @@ func TestFaultProxyStallAll(t *testing.T) {
 	checkLeaks(t)
 	f := newFault(t, echoServer(t), hostile.FaultOptions{})
 	c1 := dialEcho(t, f.Addr())
+	one := make([]byte, 1)
+	if _, err := c1.Write([]byte("a")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(c1, one); err != nil { // the link is up
+		t.Fatal(err)
+	}
 	if n := f.StallAll(); n != 1 {
 		t.Fatalf("StallAll stalled %d, want 1", n)
 	}
@@ -309,7 +316,6 @@ func TestFaultProxyStallAll(t *testing.T) {
 		t.Fatalf("wrote %d bytes into a stalled connection without blocking", written)
 	}
 	c2 := dialEcho(t, f.Addr())
-	one := make([]byte, 1)
 	if _, err := c2.Write([]byte("c")); err != nil {
 		t.Fatal(err)
 	}
