@@ -32,6 +32,10 @@ type attachment struct {
 	spawn   func()
 	running atomic.Bool
 	reason  string // why it stopped; "superseded" makes the writer say so
+	// onStop, when set, runs once as the attachment stops (before stopped
+	// closes), with the reason: SSE and long-polling bound a write that a
+	// superseded connection may be blocked in.
+	onStop func(reason string)
 
 	mu      sync.Mutex
 	pong    *wire.Frame // the latest pong for the writer to send; a newer one replaces it
@@ -116,6 +120,9 @@ const (
 func (a *attachment) stop(reason string) {
 	a.once.Do(func() {
 		a.reason = reason
+		if a.onStop != nil {
+			a.onStop(reason)
+		}
 		close(a.stopped)
 		a.startWriter()
 	})

@@ -40,6 +40,17 @@
 // one flush; on long-polling, one answer. A received message's Data is a
 // copy the application owns (see Message).
 //
+// Every write, an SSE heartbeat (at most 15 s apart) included, must complete
+// within Options.WriteTimeout (10 s). One that cannot means the path is
+// dead (frozen by a NAT rebinding or a network switch, or the peer stopped
+// reading): the connection is closed, the transport detached and the log
+// says so ("sse: write stalled 10s: detached"); the session waits for its
+// client for SessionTTL as after any lost connection. A frozen path can
+// also take small writes for a long time (the kernel buffers them): then
+// the client's resume on a fresh connection supersedes it, the old
+// stream's write is cut to 1 s, and its connection is closed at once
+// rather than kept idle.
+//
 // # Security
 //
 // The origin check is on by default (same origin, scheme included, or
@@ -124,7 +135,7 @@
 // http.ResponseController, for long-polls and SSE streams and cuts send
 // bodies at BodyTimeout) and IdleTimeout (60 s) for idle keep-alive
 // connections. Leave WriteTimeout at 0, or above PollHold + Timeout: the
-// Handler sets a deadline on every write of a stream and of a long-poll
-// answer itself. `tether serve` is an example (cmd/tether/serve.go,
+// Handler sets a deadline (Options.WriteTimeout) on every write of a stream
+// and of a long-poll answer itself. `tether serve` is an example (cmd/tether/serve.go,
 // newHTTPServer).
 package server

@@ -81,7 +81,7 @@ func TestHostilePingFloodHoldsOnePong(t *testing.T) {
 // A writer that cannot write closes the connection: the reader stops and
 // the client's writes fail, instead of the server reading forever.
 func TestHostileWriterFailureClosesConnection(t *testing.T) {
-	r, _, g := newPlainRig(t, idle, &Options{Heartbeat: time.Hour, Timeout: 300 * time.Millisecond})
+	r, _, g := newPlainRig(t, idle, &Options{Heartbeat: time.Hour, WriteTimeout: 300 * time.Millisecond})
 	c, err := r.dialPlainWS(nil)
 	if err != nil {
 		t.Fatal(err)

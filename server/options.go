@@ -22,6 +22,7 @@ const (
 	DefaultNewSessionRate   = 10
 	DefaultPollRate         = 50
 	DefaultBodyTimeout      = 30 * time.Second
+	DefaultWriteTimeout     = 10 * time.Second
 	DefaultMaxHeaderBytes   = 8 << 10
 	DefaultLeaseTTL         = 10 * time.Second
 	// SSE heartbeats are never further apart than this, whatever Heartbeat
@@ -180,6 +181,15 @@ type Options struct {
 	// it above 3 s. Used with Shared only. Zero: DefaultLeaseTTL (10 s).
 	LeaseTTL time.Duration
 
+	// WriteTimeout bounds every write to a client: a WebSocket batch, an
+	// SSE flush (a heartbeat included) and a long-poll answer. A write that
+	// cannot complete within it means the path is dead (frozen by a NAT
+	// rebinding, a network switch, a peer that stopped reading): the
+	// connection is closed, the transport detached, and the session waits
+	// for the client for SessionTTL as after any lost connection.
+	// Zero: DefaultWriteTimeout (10 s).
+	WriteTimeout time.Duration
+
 	// Logger receives connection and session events. Nil: silent.
 	Logger *slog.Logger
 }
@@ -233,6 +243,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if c.PollRate == 0 {
 		c.PollRate = DefaultPollRate
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = DefaultWriteTimeout
 	}
 	if c.BodyTimeout <= 0 {
 		c.BodyTimeout = DefaultBodyTimeout

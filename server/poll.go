@@ -76,10 +76,11 @@ func (h *Handler) servePoll(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	// The hold outlives http.Server.ReadTimeout and WriteTimeout.
+	// The hold outlives http.Server.ReadTimeout and WriteTimeout; the
+	// answer's write gets Options.WriteTimeout (answerPoll).
 	rc := http.NewResponseController(w)
 	rc.SetReadDeadline(time.Time{})
-	rc.SetWriteDeadline(time.Now().Add(h.opts.PollHold + h.opts.Timeout))
+	rc.SetWriteDeadline(time.Time{})
 	if n := h.polls.Add(1); n > int64(h.opts.MaxPendingPolls) {
 		h.polls.Add(-1)
 		h.fail(w, wire.CodeTooManyPolls, "too many polls held on this server", time.Second)
@@ -109,17 +110,17 @@ func (h *Handler) servePoll(w http.ResponseWriter, r *http.Request) {
 		b := s.nextBatch(a, buf[:0], pollBatchBytes)
 		switch {
 		case b.stopped && b.reason == reasonSuperseded:
-			writeFrames(w, []wire.Frame{{Kind: wire.KindSuperseded}})
+			h.answerPoll(w, rc, s, a, []wire.Frame{{Kind: wire.KindSuperseded}}, true)
 			return
 		case b.stopped:
-			writeFrames(w, []wire.Frame{})
+			h.answerPoll(w, rc, s, a, []wire.Frame{}, b.reason == reasonReplaced)
 			return
 		}
 		if frames := b.frames(nil); len(frames) > 0 {
 			s.mu.Lock()
 			a.wrote(&b)
 			s.mu.Unlock()
-			writeFrames(w, frames)
+			h.answerPoll(w, rc, s, a, frames, false)
 			return
 		}
 		select {
@@ -128,7 +129,7 @@ func (h *Handler) servePoll(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		case <-hold.C:
-			writeFrames(w, []wire.Frame{})
+			h.answerPoll(w, rc, s, a, []wire.Frame{}, false)
 			return
 		}
 	}
@@ -203,4 +204,31 @@ func (h *Handler) serveSend(w http.ResponseWriter, r *http.Request) {
 		out = append(out, wire.Frame{Kind: wire.KindClose, Close: closing})
 	}
 	writeFrames(w, out)
+}
+
+// answerPoll writes a held poll's answer within Options.WriteTimeout (within
+// supersededWriteBound for a poll the client left: superseded, or replaced
+// by a newer poll, most likely sent because this one's path froze). A
+// write that cannot complete is logged; net/http then closes the
+// connection and the poll transport is detached (the next poll attaches
+// again and gets what this answer held). With left, the connection is
+// closed after the answer too.
+func (h *Handler) answerPoll(w http.ResponseWriter, rc *http.ResponseController, s *Session, a *attachment, frames []wire.Frame, left bool) {
+	bound := h.opts.WriteTimeout
+	if left {
+		bound = min(bound, supersededWriteBound)
+	}
+	rc.SetWriteDeadline(time.Now().Add(bound))
+	err := writeFrames(w, frames)
+	if err == nil {
+		err = rc.Flush()
+	}
+	if err != nil {
+		h.writeFailed(s, "longpoll", bound, err)
+		s.detach(a)
+		return
+	}
+	if left {
+		closeConn(rc)
+	}
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/tether-sdk/tether/internal/seq"
@@ -32,6 +33,9 @@ func (h *Handler) serveSSE(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := newAttachment(wire.TransportSSE, true)
+	rc := http.NewResponseController(w)
+	sw := &sseWriter{w: w, rc: rc, timeout: h.opts.WriteTimeout}
+	a.onStop = sw.superseded
 	s.mu.Lock()
 	if err := s.attachLocked(a, ack); err != nil {
 		s.mu.Unlock()
@@ -46,11 +50,13 @@ func (h *Handler) serveSSE(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Content-Type", "text/event-stream")
 	hd.Set("Cache-Control", "no-cache")
 	hd.Set("X-Accel-Buffering", "no")
-	rc := http.NewResponseController(w)
-	rc.SetReadDeadline(time.Time{}) // a stream outlives http.Server.ReadTimeout; Timeout bounds each write
+	rc.SetReadDeadline(time.Time{}) // a stream outlives http.Server.ReadTimeout; WriteTimeout bounds each write
 	w.WriteHeader(http.StatusOK)
-	sw := &sseWriter{w: w, rc: rc, timeout: h.opts.Timeout}
-	if sw.frame(&wire.Frame{Kind: wire.KindWelcome, Welcome: welcome}) != nil || sw.flush() != nil {
+	if err := sw.frame(&wire.Frame{Kind: wire.KindWelcome, Welcome: welcome}); err != nil {
+		return
+	}
+	if err := sw.flush(); err != nil {
+		h.writeFailed(s, "sse", sw.lastBound(), err)
 		return
 	}
 	hb := time.NewTicker(min(h.opts.Heartbeat, maxSSEHeartbeat))
@@ -62,7 +68,13 @@ func (h *Handler) serveSSE(w http.ResponseWriter, r *http.Request) {
 		if b.stopped {
 			if b.reason == reasonSuperseded {
 				sw.frame(&wire.Frame{Kind: wire.KindSuperseded})
-				sw.flush()
+				if err := sw.flush(); err != nil {
+					h.writeFailed(s, "sse", sw.lastBound(), err)
+					return
+				}
+				// The client went elsewhere: free this connection now
+				// rather than keep it idle (it may be a frozen path).
+				closeConn(rc)
 			}
 			return
 		}
@@ -73,7 +85,8 @@ func (h *Handler) serveSSE(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if len(frames) > 0 {
-			if sw.flush() != nil {
+			if err := sw.flush(); err != nil {
+				h.writeFailed(s, "sse", sw.lastBound(), err)
 				return
 			}
 		}
@@ -92,20 +105,26 @@ func (h *Handler) serveSSE(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-hb.C:
 			sw.buf = sse.AppendComment(sw.buf, "hb")
-			if sw.flush() != nil {
+			if err := sw.flush(); err != nil {
+				h.writeFailed(s, "sse", sw.lastBound(), err)
 				return
 			}
 		}
 	}
 }
 
-// sseWriter encodes frames as events into a buffer and flushes it.
+// sseWriter encodes frames as events into a buffer and flushes it, each
+// flush bounded by timeout.
 type sseWriter struct {
 	w       http.ResponseWriter
 	rc      *http.ResponseController
 	timeout time.Duration
 	buf     []byte
 	js      []byte
+
+	mu       sync.Mutex
+	deadline time.Time     // when set (superseded), no write runs past it
+	bound    time.Duration // the last flush's bound, for the log
 }
 
 func (sw *sseWriter) frame(f *wire.Frame) error {
@@ -123,13 +142,46 @@ func (sw *sseWriter) frame(f *wire.Frame) error {
 }
 
 func (sw *sseWriter) flush() error {
-	sw.rc.SetWriteDeadline(time.Now().Add(sw.timeout))
+	sw.mu.Lock()
+	now := time.Now()
+	d := now.Add(sw.timeout)
+	if !sw.deadline.IsZero() && sw.deadline.Before(d) {
+		d = sw.deadline
+	}
+	sw.bound = d.Sub(now).Round(time.Millisecond)
+	sw.rc.SetWriteDeadline(d)
+	sw.mu.Unlock()
 	_, err := sw.w.Write(sw.buf)
 	sw.buf = sw.buf[:0]
 	if err != nil {
 		return err
 	}
 	return sw.rc.Flush()
+}
+
+// lastBound is the bound the last flush ran under, for the log: the cut a
+// supersede made, if any.
+func (sw *sseWriter) lastBound() time.Duration {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	if !sw.deadline.IsZero() {
+		return min(sw.timeout, supersededWriteBound)
+	}
+	return sw.bound
+}
+
+// superseded is the attachment's stop hook: once another transport took
+// the session, a write of this stream (one in progress included) gets at
+// most supersededWriteBound, so a frozen stream's goroutine and buffers go
+// at once instead of after a full WriteTimeout.
+func (sw *sseWriter) superseded(reason string) {
+	if reason != reasonSuperseded {
+		return
+	}
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	sw.deadline = time.Now().Add(min(sw.timeout, supersededWriteBound))
+	sw.rc.SetWriteDeadline(sw.deadline)
 }
 
 // attachRequest finds or creates the session of an SSE or poll-open

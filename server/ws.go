@@ -198,7 +198,7 @@ func (wc *wsConn) release() {
 }
 
 func (wc *wsConn) write(f *wire.Frame) error {
-	wc.conn.SetWriteDeadline(time.Now().Add(wc.h.opts.Timeout))
+	wc.conn.SetWriteDeadline(time.Now().Add(wc.h.opts.WriteTimeout))
 	binary, b, err := wire.AppendWS(wc.hdr[:0], f)
 	if err != nil {
 		return err
@@ -423,7 +423,7 @@ func (wc *wsConn) writeRun(s *Session, a *attachment) {
 			}
 		}
 		if reply != nil || ping || len(b.msgs) > 0 || b.ackDue || b.close != nil {
-			if !wc.writeBatch(a, &b, reply, ping) || b.close != nil {
+			if !wc.writeBatch(s, a, &b, reply, ping) || b.close != nil {
 				wc.end() // broken, or closed (the reader waits for the client's close)
 				return
 			}
@@ -459,14 +459,15 @@ func (wc *wsConn) end() {
 // writeBatch writes a reply, b's messages, its ack and its close frame in
 // one write. It returns false when the connection is done (broken, or
 // closed after b's close frame).
-func (wc *wsConn) writeBatch(a *attachment, b *batch, reply *wire.Frame, ping bool) bool {
-	wc.conn.SetWriteDeadline(time.Now().Add(wc.h.opts.Timeout))
+func (wc *wsConn) writeBatch(s *Session, a *attachment, b *batch, reply *wire.Frame, ping bool) bool {
+	wc.conn.SetWriteDeadline(time.Now().Add(wc.h.opts.WriteTimeout))
 	wc.bc.hold()
 	err := wc.writeFrames(b, reply, ping)
 	if ferr := wc.bc.flush(); err == nil {
 		err = ferr
 	}
 	if err != nil {
+		wc.h.writeFailed(s, "websocket", wc.h.opts.WriteTimeout, err)
 		wc.broken(a)
 		return false
 	}

@@ -51,6 +51,7 @@ type link struct {
 	timer          *time.Timer
 	once           sync.Once
 	frozen         atomic.Bool // FreezeAll: nothing passes, nothing closes
+	deaf           atomic.Bool // StallAll: frozen, and nothing is read either
 }
 
 // NewFaultProxy starts a FaultProxy on 127.0.0.1:0 relaying to target
@@ -140,6 +141,25 @@ func (f *FaultProxy) FreezeAll() int {
 	return len(f.links)
 }
 
+// StallAll is FreezeAll where the relay also stops reading the frozen
+// connections (both directions), so a sender's writes block once the
+// kernel's buffers between them fill: a dead path whose TCP acks stopped
+// (or a peer that stopped reading), as a server sees it. It returns how
+// many connections it stalled. New connections are relayed as before;
+// Close releases the stalled ones.
+func (f *FaultProxy) StallAll() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for l := range f.links {
+		l.deaf.Store(true)
+		l.frozen.Store(true)
+		if l.timer != nil {
+			l.timer.Stop()
+		}
+	}
+	return len(f.links)
+}
+
 // freezeReader drops what it reads once its link is frozen, and holds a
 // frozen link's end (EOF, error) until the proxy closes.
 type freezeReader struct {
@@ -150,6 +170,10 @@ type freezeReader struct {
 
 func (r *freezeReader) Read(p []byte) (int, error) {
 	for {
+		if r.l.deaf.Load() {
+			<-r.ctx.Done()
+			return 0, net.ErrClosed
+		}
 		n, err := r.r.Read(p)
 		if !r.l.frozen.Load() {
 			return n, err

@@ -282,3 +282,50 @@ func TestFaultProxyFreezeAll(t *testing.T) {
 		t.Fatalf("active=%d after Close", f.Active())
 	}
 }
+
+// TestFaultProxyStallAll: a stalled connection reads nothing, so a writer
+// into it blocks once the buffers fill; new connections are relayed.
+func TestFaultProxyStallAll(t *testing.T) {
+	checkLeaks(t)
+	f := newFault(t, echoServer(t), hostile.FaultOptions{})
+	c1 := dialEcho(t, f.Addr())
+	one := make([]byte, 1)
+	if _, err := c1.Write([]byte("a")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(c1, one); err != nil { // the link is up
+		t.Fatal(err)
+	}
+	if n := f.StallAll(); n != 1 {
+		t.Fatalf("StallAll stalled %d, want 1", n)
+	}
+	chunk := make([]byte, 64<<10)
+	const bound = 1 << 30 // far above any loopback buffers
+	var ne net.Error
+	written := 0
+	for ; written < bound; written += len(chunk) {
+		c1.SetWriteDeadline(time.Now().Add(500 * time.Millisecond))
+		if _, err := c1.Write(chunk); err != nil {
+			if !errors.As(err, &ne) || !ne.Timeout() {
+				t.Fatalf("write into a stalled connection: %v, want a timeout", err)
+			}
+			break
+		}
+	}
+	if written >= bound {
+		t.Fatalf("wrote %d bytes into a stalled connection without blocking", written)
+	}
+	c2 := dialEcho(t, f.Addr())
+	if _, err := c2.Write([]byte("c")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(c2, one); err != nil || one[0] != 'c' {
+		t.Fatalf("a new connection after StallAll: %q, %v", one, err)
+	}
+	c2.Close()
+	c1.Close()
+	f.Close()
+	if f.Active() != 0 {
+		t.Fatalf("active=%d after Close", f.Active())
+	}
+}
