@@ -206,7 +206,7 @@ func (h *Handler) lookup(sid, key string) *Session {
 		return nil
 	}
 	s := h.opts.Store.Get(sid)
-	if s == nil || subtle.ConstantTimeCompare([]byte(s.key), []byte(key)) != 1 {
+	if s == nil || subtle.ConstantTimeCompare([]byte(s.key), []byte(key)) != 1 || s.expired() {
 		return nil
 	}
 	return s

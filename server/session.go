@@ -285,6 +285,15 @@ func (s *Session) expire() {
 	s.remove()
 }
 
+// expired reports a session past its TTL that is still being removed from
+// the store: to a request it is as gone as one already removed (its serve
+// function has seen ErrExpired).
+func (s *Session) expired() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ended == ErrExpired
+}
+
 // armExpiryLocked (re)starts the TTL countdown.
 func (s *Session) armExpiryLocked() {
 	if s.ended != nil {
