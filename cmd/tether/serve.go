@@ -123,6 +123,13 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		return fail(e.stderr, usagef("--lease %v: at least 3s (a lease is renewed about every second)", f.lease))
 	}
 
+	var other http.Handler
+	if f.static != "" {
+		if other, err = staticFiles(f.static); err != nil {
+			return fail(e.stderr, err)
+		}
+	}
+
 	logger := discardLogger()
 	errorLog := log.New(io.Discard, "", 0)
 	if f.verbose {
@@ -149,12 +156,6 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		return fail(e.stderr, fmt.Errorf("cannot listen on %s: %w", f.listen, unwrapOp(err)))
-	}
-	var other http.Handler
-	if f.static != "" {
-		if other, err = staticFiles(f.static); err != nil {
-			return fail(e.stderr, err)
-		}
 	}
 	srv := newHTTPServer(onePath(f.path, h, other), cfg, errorLog)
 	scheme := "wss"

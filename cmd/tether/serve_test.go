@@ -151,7 +151,7 @@ func TestServeStatic(t *testing.T) {
 func TestServeStaticNeedsADirectory(t *testing.T) {
 	var stderr bytes.Buffer
 	code := run(context.Background(), &env{stdout: &bytes.Buffer{}, stderr: &stderr},
-		[]string{"serve", "--plaintext", "--static", filepath.Join(t.TempDir(), "missing")})
+		[]string{"serve", "--plaintext", "--listen", "127.0.0.1:0", "--static", filepath.Join(t.TempDir(), "missing")})
 	if code != exitUsage || !strings.Contains(stderr.String(), "--static") {
 		t.Fatalf("exit %d, stderr %q: want a usage error about --static", code, stderr.String())
 	}
