@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"testing"
 
 	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/wire"
@@ -119,4 +120,35 @@ func (l *fakeLink) push(f wire.Frame) { l.in <- f }
 // fakeOpts are options dialing through d, with events recorded in ev.
 func fakeOpts(d *fakeDialer, ev *events) *Options {
 	return &Options{linkDialer: d, OnEvent: ev.add, ProbeInterval: -1}
+}
+
+// fakeLinks is a fakeDialer whose every dial succeeds with a fresh fakeLink
+// of session s1 (resumed when the attach names a session), handed to the
+// test on links (buffered n).
+func fakeLinks(n int) (d *fakeDialer, links chan *fakeLink) {
+	links = make(chan *fakeLink, n)
+	d = &fakeDialer{dial: func(_ context.Context, _ int, tr string, a link.Attach) (link.Link, error) {
+		l := newFakeLink(tr, "s1", a.SID != "")
+		links <- l
+		return l, nil
+	}}
+	return d, links
+}
+
+// dialFake dials a Client through d (inside the test's synctest bubble) with
+// its events recorded; tweak, when not nil, adjusts the options first. The
+// client is closed when the test ends.
+func dialFake(t *testing.T, d *fakeDialer, tweak func(*Options)) (*Client, *events) {
+	t.Helper()
+	ev := newEvents()
+	o := fakeOpts(d, ev)
+	if tweak != nil {
+		tweak(o)
+	}
+	c, err := Dial(t.Context(), fakeURL, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close(context.Background()) })
+	return c, ev
 }

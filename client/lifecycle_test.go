@@ -23,17 +23,8 @@ func isEvent[T Event](e Event) bool { _, ok := e.(T); return ok }
 // makes the client reconnect and resume, not stop.
 func TestGoingAwayReconnects(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		links := make(chan *fakeLink, 4)
-		d := &fakeDialer{dial: func(_ context.Context, n int, tr string, a link.Attach) (link.Link, error) {
-			l := newFakeLink(tr, "s1", a.SID != "")
-			links <- l
-			return l, nil
-		}}
-		ev := newEvents()
-		c, err := Dial(t.Context(), fakeURL, fakeOpts(d, ev))
-		if err != nil {
-			t.Fatal(err)
-		}
+		d, links := fakeLinks(4)
+		c, ev := dialFake(t, d, nil)
 		first := <-links
 		first.push(wire.Frame{Kind: wire.KindClose, Close: &wire.Close{Code: wire.CloseGoingAway, Reason: "server shutting down"}})
 		second := <-links
@@ -135,13 +126,9 @@ func TestRetryOnFailedConnect(t *testing.T) {
 			up = newFakeLink(tr, "s1", false)
 			return up, nil
 		}}
-		ev := newEvents()
-		o := fakeOpts(d, ev)
-		o.RetryOnFailedConnect = true
-		c, err := Dial(t.Context(), fakeURL, o)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c, ev := dialFake(t, d, func(o *Options) {
+			o.RetryOnFailedConnect = true
+		})
 		if c.State() != StateReconnecting {
 			t.Fatalf("state %v", c.State())
 		}
@@ -181,12 +168,7 @@ func TestFirstConnectHonoursRetryAfter(t *testing.T) {
 			}
 			return newFakeLink(tr, "s1", false), nil
 		}}
-		ev := newEvents()
-		c, err := Dial(t.Context(), fakeURL, fakeOpts(d, ev))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close(t.Context())
+		_, ev := dialFake(t, d, nil)
 		if d.count() != 2 {
 			t.Fatalf("%d dials", d.count())
 		}
@@ -282,11 +264,7 @@ func TestSessionLostReachesReceive(t *testing.T) {
 			links <- l
 			return l, nil
 		}}
-		ev := newEvents()
-		c, err := Dial(t.Context(), fakeURL, fakeOpts(d, ev))
-		if err != nil {
-			t.Fatal(err)
-		}
+		c, ev := dialFake(t, d, nil)
 		old := <-links
 		old.push(wire.Frame{Kind: wire.KindText, Seq: 1, Data: []byte("old")})
 		synctest.Wait()

@@ -3,14 +3,12 @@
 package client
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"testing"
 	"testing/synctest"
 
-	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/wire"
 )
 
@@ -36,17 +34,8 @@ func TestMustAnswerFinalClose(t *testing.T) {
 	for _, code := range []int{1000, 1008, 1009, 4000} {
 		t.Run(fmt.Sprint(code), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				links := make(chan *fakeLink, 4)
-				d := &fakeDialer{dial: func(ctx context.Context, _ int, tr string, a link.Attach) (link.Link, error) {
-					l := newFakeLink(tr, "s1", a.SID != "")
-					links <- l
-					return l, nil
-				}}
-				ev := newEvents()
-				c, err := Dial(t.Context(), fakeURL, fakeOpts(d, ev))
-				if err != nil {
-					t.Fatal(err)
-				}
+				d, links := fakeLinks(4)
+				c, ev := dialFake(t, d, nil)
 				l := <-links
 				synctest.Wait()
 				c.Send(t.Context(), Text("unacked")) // must not follow the answer
@@ -77,17 +66,8 @@ func TestMustAnswerFinalClose(t *testing.T) {
 	for _, code := range []int{1001, 1011, 1012, 1013} {
 		t.Run(fmt.Sprint(code), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				links := make(chan *fakeLink, 4)
-				d := &fakeDialer{dial: func(ctx context.Context, _ int, tr string, a link.Attach) (link.Link, error) {
-					l := newFakeLink(tr, "s1", a.SID != "")
-					links <- l
-					return l, nil
-				}}
-				c, err := Dial(t.Context(), fakeURL, fakeOpts(d, newEvents()))
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer c.Close(t.Context())
+				d, links := fakeLinks(4)
+				dialFake(t, d, nil)
 				l := <-links
 				l.push(closeFrame(code, "restarting"))
 				<-links // resumed
@@ -103,18 +83,8 @@ func TestMustAnswerFinalClose(t *testing.T) {
 // session ends (no resume). Stale acks are ignored.
 func TestMustEndOnAckNeverSent(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		links := make(chan *fakeLink, 4)
-		d := &fakeDialer{dial: func(ctx context.Context, _ int, tr string, a link.Attach) (link.Link, error) {
-			l := newFakeLink(tr, "s1", a.SID != "")
-			links <- l
-			return l, nil
-		}}
-		ev := newEvents()
-		c, err := Dial(t.Context(), fakeURL, fakeOpts(d, ev))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close(t.Context())
+		d, links := fakeLinks(4)
+		c, ev := dialFake(t, d, nil)
 		l := <-links
 		c.Send(t.Context(), Text("one"))
 		c.Send(t.Context(), Text("two"))

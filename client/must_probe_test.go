@@ -36,13 +36,9 @@ func TestMustProbeSchedule(t *testing.T) {
 			}
 			return newFakeLink(tr, "s1", false), nil
 		}}
-		o := fakeOpts(d, newEvents())
-		o.ProbeInterval = 0 // the default
-		c, err := Dial(t.Context(), fakeURL, o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close(t.Context())
+		dialFake(t, d, func(o *Options) {
+			o.ProbeInterval = 0 // the default
+		})
 		time.Sleep(20 * time.Minute)
 		synctest.Wait()
 		if len(failedAt) < 6 {
@@ -75,13 +71,9 @@ func TestMustUseOnlyOfferedTransports(t *testing.T) {
 			links <- l
 			return l, nil
 		}}
-		o := fakeOpts(d, newEvents())
-		o.ProbeInterval = time.Second
-		c, err := Dial(t.Context(), fakeURL, o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close(t.Context())
+		dialFake(t, d, func(o *Options) {
+			o.ProbeInterval = time.Second
+		})
 		time.Sleep(10 * time.Minute)
 		(<-links).Close() // the SSE connection drops: resume
 		synctest.Wait()
@@ -115,13 +107,9 @@ func TestMustTransportDisabledSticks(t *testing.T) {
 			links <- l
 			return l, nil
 		}}
-		o := fakeOpts(d, newEvents())
-		o.ProbeInterval = time.Second
-		c, err := Dial(t.Context(), fakeURL, o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close(t.Context())
+		dialFake(t, d, func(o *Options) {
+			o.ProbeInterval = time.Second
+		})
 		time.Sleep(10 * time.Minute)
 		(<-links).Close()
 		synctest.Wait()
@@ -165,13 +153,9 @@ func TestMustProbeCompletionBound(t *testing.T) {
 			}
 			return nil, ctx.Err()
 		}}
-		o := fakeOpts(d, newEvents())
-		o.ProbeInterval = time.Second
-		c, err := Dial(t.Context(), fakeURL, o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close(t.Context())
+		c, _ := dialFake(t, d, func(o *Options) {
+			o.ProbeInterval = time.Second
+		})
 		time.Sleep(time.Minute)
 		synctest.Wait()
 		if probeEnded != 10*time.Second || c.Transport() != wire.TransportSSE {
@@ -203,14 +187,9 @@ func TestMustProbeSequence(t *testing.T) {
 			fallbackLinks <- l
 			return l, nil
 		}}
-		ev := newEvents()
-		o := fakeOpts(d, ev)
-		o.ProbeInterval = time.Second
-		c, err := Dial(t.Context(), fakeURL, o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close(t.Context())
+		c, ev := dialFake(t, d, func(o *Options) {
+			o.ProbeInterval = time.Second
+		})
 		fb := <-fallbackLinks
 		fb.push(text(1, "one"))
 		fb.push(text(2, "two"))

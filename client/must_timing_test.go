@@ -74,12 +74,7 @@ func TestMustSSEFirstEventWindow(t *testing.T) {
 			}
 			return newFakeLink(tr, "s1", false), nil
 		}}
-		ev := newEvents()
-		c, err := Dial(t.Context(), fakeURL, fakeOpts(d, ev))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close(t.Context())
+		c, ev := dialFake(t, d, nil)
 		if c.Transport() != wire.TransportPoll {
 			t.Fatalf("on %s; dials %v", c.Transport(), log.snapshot())
 		}
@@ -113,11 +108,7 @@ func TestMustSSEFirstEventWindow(t *testing.T) {
 			}
 			return newFakeLink(tr, "s1", false), nil
 		}}
-		c, err := Dial(t.Context(), fakeURL, fakeOpts(d, newEvents()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close(t.Context())
+		c, _ := dialFake(t, d, nil)
 		time.Sleep(4 * time.Second)
 		synctest.Wait()
 		if got := log.snapshot(); !slices.Equal(got, []string{"websocket@0s", "sse@0s", "longpoll@250ms"}) {
@@ -135,18 +126,8 @@ func TestMustSSEFirstEventWindow(t *testing.T) {
 // attempt=1 while the delays kept growing.
 func TestMustBackoffUntilHealthy(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		links := make(chan *fakeLink, 16)
-		d := &fakeDialer{dial: func(ctx context.Context, _ int, tr string, a link.Attach) (link.Link, error) {
-			l := newFakeLink(tr, "s1", a.SID != "")
-			links <- l
-			return l, nil
-		}}
-		ev := newEvents()
-		c, err := Dial(t.Context(), fakeURL, fakeOpts(d, ev))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close(t.Context())
+		d, links := fakeLinks(16)
+		_, ev := dialFake(t, d, nil)
 		var attempts []int
 		drop := func() ReconnectingEvent {
 			from := ev.len()
@@ -211,18 +192,8 @@ func TestMustFirstConnectCutRetries(t *testing.T) {
 // makes the client resume at once, without backoff.
 func TestMustSupersededResumesAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		links := make(chan *fakeLink, 4)
-		d := &fakeDialer{dial: func(ctx context.Context, _ int, tr string, a link.Attach) (link.Link, error) {
-			l := newFakeLink(tr, "s1", a.SID != "")
-			links <- l
-			return l, nil
-		}}
-		ev := newEvents()
-		c, err := Dial(t.Context(), fakeURL, fakeOpts(d, ev))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close(t.Context())
+		d, links := fakeLinks(4)
+		_, ev := dialFake(t, d, nil)
 		(<-links).push(wire.Frame{Kind: wire.KindSuperseded})
 		re := ev.waitFor(t, 0, "reconnecting", isEvent[ReconnectingEvent]).(ReconnectingEvent)
 		if re.Delay != 0 {
@@ -245,12 +216,7 @@ func TestMustWaitRetryOn503(t *testing.T) {
 			links <- l
 			return l, nil
 		}}
-		ev := newEvents()
-		c, err := Dial(t.Context(), fakeURL, fakeOpts(d, ev))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close(t.Context())
+		_, ev := dialFake(t, d, nil)
 		(<-links).Close()
 		<-links
 		var delays []time.Duration

@@ -17,18 +17,8 @@ import (
 // reconnects at once and resumes the session.
 func TestPauseHoldsReconnectsUntilResume(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		links := make(chan *fakeLink, 4)
-		d := &fakeDialer{dial: func(_ context.Context, n int, tr string, a link.Attach) (link.Link, error) {
-			l := newFakeLink(tr, "s1", a.SID != "")
-			links <- l
-			return l, nil
-		}}
-		ev := newEvents()
-		c, err := Dial(t.Context(), fakeURL, fakeOpts(d, ev))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close(context.Background())
+		d, links := fakeLinks(4)
+		c, ev := dialFake(t, d, nil)
 		first := <-links
 		c.Pause()
 		c.Pause() // twice: still one pause
@@ -71,11 +61,7 @@ func TestCloseWhilePaused(t *testing.T) {
 		d := &fakeDialer{dial: func(_ context.Context, n int, tr string, a link.Attach) (link.Link, error) {
 			return newFakeLink(tr, "s1", a.SID != ""), nil
 		}}
-		ev := newEvents()
-		c, err := Dial(t.Context(), fakeURL, fakeOpts(d, ev))
-		if err != nil {
-			t.Fatal(err)
-		}
+		c, _ := dialFake(t, d, nil)
 		c.Pause()
 		synctest.Wait()
 		if err := c.Close(t.Context()); err != nil {
@@ -143,14 +129,9 @@ func TestNetworkChangedReconnectsNow(t *testing.T) {
 			links <- l
 			return l, nil
 		}}
-		ev := newEvents()
-		o := fakeOpts(d, ev)
-		o.InitialBackoff, o.MaxBackoff = time.Hour, time.Hour // only "now" can reconnect
-		c, err := Dial(t.Context(), fakeURL, o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close(context.Background())
+		c, ev := dialFake(t, d, func(o *Options) {
+			o.InitialBackoff, o.MaxBackoff = time.Hour, time.Hour // only "now" can reconnect
+		})
 		<-links
 		c.NetworkChanged()
 		synctest.Wait()
