@@ -207,6 +207,28 @@ func (s *Session) Close(code int, reason string) error {
 	return nil
 }
 
+// overFor reports whether a resume that has received everything up to ack
+// is to be told that the session is gone (session_not_found): the server
+// ended it with a "come back later" code (1001, 1002, 1011, 1012, 1013), after
+// which a client resumes (PROTOCOL.md 12), and the client has every data
+// frame sent before the close. Replaying the close would send the client
+// round again, every backoff, until the close grace ends; told at once, it
+// goes on with a new session. A resume that still lacks data gets it, and
+// the close, first.
+func (s *Session) overFor(ack uint64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.ended.(*CloseError)
+	if !ok || e.ByClient || ack < s.out.Last() {
+		return false
+	}
+	switch e.Code {
+	case wire.CloseGoingAway, wire.CloseProtocol, wire.CloseInternal, 1012, 1013: // 1012 service restart, 1013 try again later
+		return true
+	}
+	return false
+}
+
 // endErrLocked is the error Send and Receive return once the session ended.
 func (s *Session) endErrLocked() error { return s.ended }
 

@@ -218,7 +218,7 @@ func (h *Handler) attachRequest(w http.ResponseWriter, r *http.Request, auth any
 		h.storeDown(w, err)
 		return nil, false, 0, false
 	}
-	if s == nil {
+	if s == nil || s.overFor(ack) {
 		h.fail(w, wire.CodeSessionNotFound, "session not found: it expired, was closed, or never existed; start a new session", 0)
 		return nil, false, 0, false
 	}

@@ -87,7 +87,7 @@ func (h *Handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	} else if s, err = h.find(hello.SID, hello.Key); err != nil {
 		wc.failRetry(wire.CodeInternal, "the shared session store is unavailable; retry", time.Second)
 		return
-	} else if s == nil {
+	} else if s == nil || s.overFor(hello.Ack) {
 		wc.fail(wire.CodeSessionNotFound, "session not found: it expired, was closed, or never existed; start a new session")
 		return
 	} else {
