@@ -37,6 +37,7 @@ type harness struct {
 	reps                               int
 	dur                                time.Duration
 	command                            string
+	netOnly                            []string // set-ups of row 3 to run; nil: all
 
 	srv0, srv1, srvAll, node *proc
 	procs                    []*proc
@@ -73,11 +74,15 @@ func runAll(args []string) {
 	benchDir := fs.String("benchdir", ".", "the bench module (for go test -bench)")
 	nodeDir := fs.String("node", "node", "the Socket.IO side (package.json, node_modules)")
 	quick := fs.Bool("quick", false, "short runs, for developing the harness (the report says so)")
-	only := fs.String("only", "", "comma-separated rows to run (1-6; default all)")
+	only := fs.String("only", "", "comma-separated rows to run (1-7; default all)")
+	netOnly := fs.String("net", "", "comma-separated set-ups of row 3 to run (direct, nginx-ok, nginx-blocked, nginx-buffered, hole, squid, tinyproxy, sse, longpoll, refused; default all)")
 	fs.Parse(args)
 
 	h := &harness{quick: *quick, reps: 3, dur: time.Second, n: map[string]float64{}, started: time.Now()}
 	h.command = "make bench"
+	if *netOnly != "" {
+		h.netOnly = strings.Split(*netOnly, ",")
+	}
 	if *quick {
 		h.reps, h.dur = 1, 300*time.Millisecond
 		h.command = "benchrun run -quick"

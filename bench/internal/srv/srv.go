@@ -46,8 +46,10 @@ func Paths(lib string) (echo, push, sink string) {
 	return GorillaEcho, GorillaPush, GorillaSink
 }
 
-// Mux returns the benchmark server's handler.
-func Mux() *http.ServeMux {
+// Mux returns the benchmark server's handler. echoOpts, when not nil,
+// configures the Tether echo endpoints (a shared store for the multi-node
+// rows); the other endpoints use the defaults.
+func Mux(echoOpts *server.Options) *http.ServeMux {
 	payload := rig.Payload(16 << 20)
 	mux := http.NewServeMux()
 	echo := server.NewHandler(func(s *server.Session) {
@@ -58,7 +60,7 @@ func Mux() *http.ServeMux {
 				return
 			}
 		}
-	}, nil)
+	}, echoOpts)
 	mux.Handle(TetherEcho, echo)
 	mux.Handle(TetherRefuse, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Upgrade") != "" {
