@@ -119,6 +119,7 @@ func runAll(args []string) {
 		{"4", h.row4, "4. Idle memory per connection"},
 		{"5", h.row5, "5. Allocations per message"},
 		{"6", h.row6, "6. CPU per MB and the AES-GCM limit"},
+		{"7", h.row7, "7. Several nodes on Redis"},
 	}
 	for _, r := range rows {
 		if *only != "" && !slices.Contains(strings.Split(*only, ","), r.id) {

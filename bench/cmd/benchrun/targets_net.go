@@ -73,7 +73,7 @@ func (h *harness) netTargets(scens []netScen, tRes, sRes map[string]ConnectResul
 		if after > 1000 {
 			met = false
 		}
-		parts = append(parts, fmt.Sprintf("%s +%s ms", s.id, f1(after)))
+		parts = append(parts, fmt.Sprintf("%s +%s ms", s.id, f1(max(after, 0))))
 	}
 	if seen {
 		h.addTarget(target{Row: "3", What: "where WebSocket works, on WebSocket after connecting (median per set-up)", Goal: "<= 1 s",
