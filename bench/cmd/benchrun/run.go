@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/tether-sdk/tether/bench/internal/rig"
-	"github.com/tether-sdk/tether/client"
 )
 
 // proc is a long-running process of the harness (a server).
@@ -320,9 +319,6 @@ func nodePkgVersion(nodeDir, pkg string) string {
 }
 
 var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+(\d+)\s+([\d.]+) ns/op(?:\s+([\d.]+) MB/s)?\s+(\d+) B/op\s+(\d+) allocs/op`)
-
-// slowTimeout is the SlowTimeout used by the black-hole row.
-var slowTimeout = client.DefaultSlowTimeout
 
 // keptMarker starts the hand-written part of the report file (figures from
 // other harnesses, such as the browser bundle's size from make wasm): a run
