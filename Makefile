@@ -111,7 +111,7 @@ mobile:
 # against the machine's AES-GCM limit; time to connected through real nginx, squid and tinyproxy beside Socket.IO; several
 # nodes on Redis against the in-memory store. bench/ is a module of its own (its comparison-only dependencies stay out of
 # go.mod); bench/node holds Socket.IO. bench/setup.sh installs what is missing (apt: nginx-light, squid, tinyproxy,
-# redis-server; npm ci in bench/node). Prints the table and writes BENCHMARKS.md (above its keep marker); about 9 minutes
+# redis-server; npm ci in bench/node). Prints the table and writes BENCHMARKS.md (above its keep marker); about 7 minutes
 # on 2 cores. BENCHFLAGS=-quick: short runs for developing the harness; -only 3,7 some rows; -net direct,hole some set-ups.
 .PHONY: bench
 bench:
