@@ -85,7 +85,9 @@ const methodText = `## Method
 - Messages are 1 KiB. Row 1 uses binary messages (the framing comparison: Tether validates UTF-8 on text, gorilla and coder do
   not); row 2 uses text (as Socket.IO and most fallback users do) and shows binary (base64 inside JSON on SSE and long-poll) too.
 - Tether clients run with default options except the CA and ProbeInterval -1 (a client on a fallback must not move back to
-  WebSocket in the middle of a fallback row); in row 3 with default options but the CA (and the proxy); Tether servers with default options, except the one diagnostic row that says so.
+  WebSocket in the middle of a fallback row); in row 3 with default options but the CA (and the proxy); Tether servers with default options except the admission per
+  client address (MaxSessionsPerAddr and NewSessionRate off, bench/internal/srv: every client here comes from 127.0.0.1), and
+  the one diagnostic row that says so.
 - Rows 1, 2 and 6 interleave the libraries in each round and report medians (row 1: 5 rounds, rows 2 and 6: 3); row 3 medians of 20 connects per set-up and
   client; row 4 one run of 5,000 connections per library; row 5 is ` + "`go test -bench`" + ` in bench/ (the same benchmarks a
   developer runs); row 7 interleaves its configurations over 3 rounds.
