@@ -22,7 +22,7 @@ func (h *harness) report() string {
 	fmt.Fprintf(&b, "| Node, Socket.IO | node %s, socket.io %s, socket.io-client %s |\n", cmdOut("node", "--version"),
 		nodePkgVersion(h.nodeDir, "socket.io"), nodePkgVersion(h.nodeDir, "socket.io-client"))
 	fmt.Fprintf(&b, "| Compared with | gorilla/websocket v1.5.3, coder/websocket v1.8.15 (bench/go.mod) |\n")
-	fmt.Fprintf(&b, "| Command | `make bench` (builds bench/bin/benchserver and bench/bin/benchrun, then `cd bench && bin/benchrun run -out ../BENCHMARKS.md`) |\n")
+	fmt.Fprintf(&b, "| Command | `make bench` (runs bench/setup.sh, builds bench/bin/benchserver and bench/bin/benchrun, then `cd bench && bin/benchrun run -out ../BENCHMARKS.md`) |\n")
 	fmt.Fprintf(&b, "| Load | %s |\n\n", h.loadSummary())
 
 	b.WriteString("## Targets\n\n")
