@@ -37,6 +37,7 @@ type harness struct {
 	dur                                time.Duration
 	command                            string
 	netOnly                            []string // set-ups of row 3 to run; nil: all
+	verbose                            bool
 
 	srv0, srv1, srvAll, node *proc
 	procs                    []*proc
@@ -74,11 +75,13 @@ func runAll(args []string) {
 	nodeDir := fs.String("node", "node", "the Socket.IO side (package.json, node_modules)")
 	quick := fs.Bool("quick", false, "short runs, for developing the harness (the report says so)")
 	only := fs.String("only", "", "comma-separated rows to run (1-7; default all)")
+	verbose := fs.Bool("v", false, "print each client run and how long it took")
 	netOnly := fs.String("net", "", "comma-separated set-ups of row 3 to run (direct, nginx-ok, nginx-blocked, nginx-buffered, hole, squid, tinyproxy, sse, longpoll, refused; default all)")
 	fs.Parse(args)
 
 	h := &harness{quick: *quick, reps: 3, dur: time.Second, n: map[string]float64{}, started: time.Now()}
 	h.command = "make bench"
+	h.verbose = *verbose
 	if *netOnly != "" {
 		h.netOnly = strings.Split(*netOnly, ",")
 	}
@@ -245,7 +248,12 @@ func (h *harness) client(cpu string, v any, argv ...string) error {
 	cmd.Env = append(os.Environ(), "NODE_EXTRA_CA_CERTS="+rig.CAFile(h.certs))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
+	t0 := time.Now()
+	err := cmd.Run()
+	if h.verbose {
+		fmt.Fprintf(os.Stderr, "benchrun: %v %s\n", time.Since(t0).Round(time.Millisecond), strings.Join(argv, " "))
+	}
+	if err != nil {
 		return fmt.Errorf("%s: %v\n%s", strings.Join(argv, " "), err, stderr.String())
 	}
 	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
