@@ -23,6 +23,7 @@ type ConnectResult struct {
 	ConnectedMs []float64 // Dial until it returned
 	FirstEcho   []float64 // ms from Dial to the first echo
 	BestMs      []float64 // ms from Dial until on the best transport; -1: not within -bestwait
+	CloseMs     []float64 // how long Close took (Tether only)
 	ConnectedOn string    // transport Dial returned on (last run)
 	Transport   string    // transport at the end of the last run
 	Reason      string    // of the last run: the ConnectedEvent's and every TransportChangedEvent's
@@ -96,7 +97,9 @@ func runConnect(args []string) {
 		r.FirstEcho = append(r.FirstEcho, float64(echoed)/1e6)
 		r.BestMs = append(r.BestMs, bestMs)
 		r.Transport = c.Transport()
+		tc := time.Now()
 		c.Close(context.Background())
+		r.CloseMs = append(r.CloseMs, float64(time.Since(tc))/1e6)
 		r.Reason = ev.reason()
 	}
 	rig.WriteJSON(r)

@@ -142,9 +142,10 @@ func (h *harness) row3() {
 		"the start of Dial until the session is on the best transport the set-up allows (from the ConnectedEvent and "+
 		"TransportChangedEvent), waited for up to 3 s. **Socket.IO %s**: `io()` with its defaults (polling, then the upgrade to "+
 		"websocket) until `connect`, then one acked 1 KiB echo; *on best* is until the engine's `upgrade` event (or the connect, where "+
-		"polling is the best the set-up allows); through a CONNECT proxy with https-proxy-agent as its `agent`.\n\n",
+		"polling is the best the set-up allows); through a CONNECT proxy with https-proxy-agent as its `agent`. *Close ms*: how long "+
+		"Tether's `Client.Close` took at the end of each run (median).\n\n",
 		runs, nodePkgVersion(h.nodeDir, "socket.io-client"))
-	md.WriteString("| set-up | client | connected on | connected ms | first echo ms | best transport | on best ms | ended on | how the client explained it (last run) |\n|---|---|---|---|---|---|---|---|---|\n")
+	md.WriteString("| set-up | client | connected on | connected ms | first echo ms | best transport | on best ms | ended on | Close ms | how the client explained it (last run) |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range nr.scens {
 		if len(only) > 0 && !slices.Contains(only, s.id) {
 			continue
@@ -164,7 +165,7 @@ func (h *harness) row3() {
 func (h *harness) netLine(md *strings.Builder, label, lib, best string, res map[string]ConnectResult, id string) {
 	r, ok := res[id]
 	if !ok || len(r.ConnectedMs) == 0 {
-		fmt.Fprintf(md, "| %s | %s | failed | | | %s | | | |\n", label, lib, best)
+		fmt.Fprintf(md, "| %s | %s | failed | | | %s | | | | |\n", label, lib, best)
 		return
 	}
 	p := "r3." + strings.ToLower(strings.ReplaceAll(lib, ".", "")) + "." + id + "."
@@ -189,7 +190,12 @@ func (h *harness) netLine(md *strings.Builder, label, lib, best string, res map[
 	} else {
 		h.n[p+"best"] = -1
 	}
-	fmt.Fprintf(md, "| %s | %s | %s | %s (%s–%s) | %s | %s | %s | %s | %s |\n", label, lib, r.ConnectedOn, f1(c),
-		f1(slices.Min(r.ConnectedMs)), f1(slices.Max(r.ConnectedMs)), f1(e), best, bestTxt, r.Transport,
+	closeTxt := ""
+	if len(r.CloseMs) > 0 {
+		closeTxt = f1(med(r.CloseMs))
+		h.n[p+"close"] = med(r.CloseMs)
+	}
+	fmt.Fprintf(md, "| %s | %s | %s | %s (%s–%s) | %s | %s | %s | %s | %s | %s |\n", label, lib, r.ConnectedOn, f1(c),
+		f1(slices.Min(r.ConnectedMs)), f1(slices.Max(r.ConnectedMs)), f1(e), best, bestTxt, r.Transport, closeTxt,
 		strings.ReplaceAll(r.Reason, "|", "/"))
 }
