@@ -23,7 +23,7 @@ type ConnectResult struct {
 	ConnectedMs []float64 // Dial until it returned
 	FirstEcho   []float64 // ms from Dial to the first echo
 	BestMs      []float64 // ms from Dial until on the best transport; -1: not within -bestwait
-	CloseMs     []float64 // how long Close took (Tether only)
+	CloseMs     []float64 // how long Close took (Tether only; closed in the background while the next runs go on)
 	ConnectedOn string    // transport Dial returned on (last run)
 	Transport   string    // transport at the end of the last run
 	Reason      string    // of the last run: the ConnectedEvent's and every TransportChangedEvent's
@@ -53,6 +53,8 @@ func runConnect(args []string) {
 	}
 	r := ConnectResult{Lib: rig.LibTether, Runs: *runs}
 	payload := rig.Payload(rig.MsgSize)
+	var closing sync.WaitGroup
+	var mu sync.Mutex // r.CloseMs
 	for i := 0; i < *runs; i++ {
 		o := rig.TetherOptions(pool)
 		o.ProbeInterval = 0 // the default: move to WebSocket when it proves itself
@@ -97,11 +99,20 @@ func runConnect(args []string) {
 		r.FirstEcho = append(r.FirstEcho, float64(echoed)/1e6)
 		r.BestMs = append(r.BestMs, bestMs)
 		r.Transport = c.Transport()
-		tc := time.Now()
-		c.Close(context.Background())
-		r.CloseMs = append(r.CloseMs, float64(time.Since(tc))/1e6)
+		// Closed in the background, so that a slow Close (a hung upgrade
+		// attempt) does not hold up the next runs; its time is recorded.
+		closing.Add(1)
+		go func() {
+			defer closing.Done()
+			tc := time.Now()
+			c.Close(context.Background())
+			mu.Lock()
+			r.CloseMs = append(r.CloseMs, float64(time.Since(tc))/1e6)
+			mu.Unlock()
+		}()
 		r.Reason = ev.reason()
 	}
+	closing.Wait()
 	rig.WriteJSON(r)
 }
 

@@ -143,7 +143,7 @@ func (h *harness) row3() {
 		"TransportChangedEvent), waited for up to 3 s. **Socket.IO %s**: `io()` with its defaults (polling, then the upgrade to "+
 		"websocket) until `connect`, then one acked 1 KiB echo; *on best* is until the engine's `upgrade` event (or the connect, where "+
 		"polling is the best the set-up allows); through a CONNECT proxy with https-proxy-agent as its `agent`. *Close ms*: how long "+
-		"Tether's `Client.Close` took at the end of each run (median).\n\n",
+		"Tether's `Client.Close` took at the end of each run (median; closed in the background while the next runs went on).\n\n",
 		runs, nodePkgVersion(h.nodeDir, "socket.io-client"))
 	md.WriteString("| set-up | client | connected on | connected ms | first echo ms | best transport | on best ms | ended on | Close ms | how the client explained it (last run) |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range nr.scens {
