@@ -71,7 +71,7 @@ func (h *harness) startNetRig() *netRig {
 			sioBase: h.node.base, sioPath: "/socket.io/", sioBest: "websocket"},
 		{id: "sse", label: "direct, SSE configured (Transports: sse; Tether only)", tURL: direct, tOnly: "sse", tBest: "sse"},
 		{id: "longpoll", label: "direct, long-poll configured (Transports: longpoll; Tether only)", tURL: direct, tOnly: "longpoll", tBest: "longpoll"},
-		{id: "refused", label: "direct, upgrade refused with 400 by the server (Tether only)", tURL: h.srv0.base + srv.TetherRefuse, tBest: "sse"},
+		{id: "refused", label: "direct, upgrade answered 400 in front of the server, as a proxy refusing it (Tether only)", tURL: h.srv0.base + srv.TetherRefuse, tBest: "sse"},
 	}
 	return r
 }
