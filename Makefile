@@ -107,13 +107,14 @@ mobile:
 	bash mobile/test/setup.sh
 	bash mobile/test/jni-test.sh
 
-# Side-by-side benchmarks (issue 7): Tether against gorilla/websocket, coder/websocket and
-# Socket.IO, and against the machine's AES-GCM limit. bench/ is a module of its own (its
-# comparison-only dependencies stay out of go.mod); bench/node holds Socket.IO. Prints the
-# table and writes BENCHMARKS.md; about 5 minutes on 2 cores. BENCHFLAGS=-quick: short runs
-# for developing the harness.
+# Side-by-side benchmarks (issues 7, 14, 15, 16): Tether against gorilla/websocket, coder/websocket and Socket.IO, and
+# against the machine's AES-GCM limit; time to connected through real nginx, squid and tinyproxy beside Socket.IO; several
+# nodes on Redis against the in-memory store. bench/ is a module of its own (its comparison-only dependencies stay out of
+# go.mod); bench/node holds Socket.IO. bench/setup.sh installs what is missing (apt: nginx-light, squid, tinyproxy,
+# redis-server; npm ci in bench/node). Prints the table and writes BENCHMARKS.md (above its keep marker); about 7 minutes
+# on 2 cores. BENCHFLAGS=-quick: short runs for developing the harness; -only 3,7 some rows; -net direct,hole some set-ups.
 .PHONY: bench
 bench:
+	bash bench/setup.sh
 	cd bench && $(GO) build -o bin/ ./cmd/benchserver ./cmd/benchrun
-	cd bench/node && { [ -d node_modules ] || npm ci --no-audit --no-fund; }
 	cd bench && bin/benchrun run -out ../BENCHMARKS.md $(BENCHFLAGS)

@@ -7,8 +7,12 @@
 //          --dur ms (after a warm-up): acks per second, latency percentiles
 // push:    asks the server to emit for --dur ms: messages per second
 // connect: --runs times io() to "connect" and to the first echo: medians
-// The CA comes from NODE_EXTRA_CA_CERTS. Only the named transport is used
-// (no upgrade).
+// net:     as connect, but as Socket.IO runs by default (polling, then the
+//          upgrade to websocket), through --path (default /socket.io/) and
+//          --proxy (a CONNECT proxy, http://HOST:PORT); also the time until on
+//          --best (websocket or polling) within --bestwait ms
+// The CA comes from NODE_EXTRA_CA_CERTS. Except in net mode only the named
+// transport is used (no upgrade).
 "use strict";
 const { io } = require("socket.io-client");
 
@@ -24,6 +28,10 @@ const dur = Number(opt("dur", "1000"));
 const windowSize = Number(opt("window", "128"));
 const size = Number(opt("size", "1024"));
 const runs = Number(opt("runs", "20"));
+const sioPath = opt("path", "/socket.io/");
+const proxy = opt("proxy", "");
+const best = opt("best", "");
+const bestWait = Number(opt("bestwait", "3000"));
 let payload = "";
 for (let i = 0; i < size; i++) payload += "0123456789abcdefghijklmnopqrstuvwxyz"[i % 36];
 
@@ -70,8 +78,59 @@ function push(s, ms) {
   });
 }
 
+// netRun is one run of net mode.
+function netRun() {
+  return new Promise((resolve, reject) => {
+    const o = { path: sioPath, forceNew: true, reconnection: false };
+    if (proxy) {
+      const { HttpsProxyAgent } = require("https-proxy-agent");
+      o.agent = new HttpsProxyAgent(proxy);
+    }
+    const t0 = now();
+    const r = { bestMs: -1 };
+    const s = io(url, o);
+    let bestTimer = null;
+    const finish = () => {
+      clearTimeout(bestTimer);
+      r.transport = s.io.engine ? s.io.engine.transport.name : "?";
+      s.close();
+      resolve(r);
+    };
+    const onBest = () => {
+      if (r.bestMs < 0) r.bestMs = now() - t0;
+      if (r.echo !== undefined) finish();
+    };
+    s.once("connect_error", (e) => reject(new Error("connect_error: " + e.message)));
+    s.once("connect", () => {
+      r.connected = now() - t0;
+      const engine = s.io.engine;
+      r.connectedOn = engine.transport.name;
+      if (r.connectedOn === best) r.bestMs = r.connected;
+      else engine.once("upgrade", (t) => { if (t.name === best) onBest(); });
+      s.emit("echo", payload, () => {
+        r.echo = now() - t0;
+        if (r.bestMs >= 0 || !best) return finish();
+        bestTimer = setTimeout(finish, Math.max(0, bestWait - r.echo));
+      });
+    });
+  });
+}
+
 async function main() {
   const cpu0 = process.cpuUsage();
+  if (mode === "net") {
+    const out = { Lib: "socket.io", Runs: runs, ConnectedMs: [], FirstEcho: [], BestMs: [], ConnectedOn: "", Transport: "", Reason: "" };
+    for (let i = 0; i < runs; i++) {
+      const r = await netRun();
+      out.ConnectedMs.push(r.connected);
+      out.FirstEcho.push(r.echo);
+      out.BestMs.push(r.bestMs);
+      out.ConnectedOn = r.connectedOn;
+      out.Transport = r.transport;
+    }
+    console.log(JSON.stringify(out));
+    process.exit(0);
+  }
   if (mode === "connect") {
     const connected = [], first = [];
     for (let i = 0; i < runs; i++) {

@@ -3,14 +3,16 @@
 //	benchrun run [flags]
 //
 // starts the benchmark servers (bench/cmd/benchserver, the Socket.IO server
-// in bench/node) pinned with taskset, runs every row of issue 7 as a client
-// process of its own, prints a table and writes BENCHMARKS.md. The other
-// subcommands are those client processes; each prints one JSON line:
+// in bench/node) pinned with taskset, runs every row as a client
+// process of its own, prints a table and writes BENCHMARKS.md; rows 3 and 7
+// also start nginx, squid, tinyproxy and redis-server (internal/comp). The
+// other subcommands are those client processes; each prints one JSON line:
 //
 //	benchrun echo    -base URL -certs DIR -lib L [-transport T] -mode pipelined|pingpong
 //	benchrun push    -base URL -certs DIR -lib L [-transport T] [-size N]
-//	benchrun connect -base URL -certs DIR -scenario ws|sse|longpoll|refused|hole
-//	benchrun mem     -base URL -certs DIR -lib tether|gorilla -n 5000
+//	benchrun echo    ... -redis ADDR   (also Redis commands per message)
+//	benchrun connect -base URL -certs DIR [-url URL] [-proxy URL] [-transports T] [-best T] [-runs N]
+//	benchrun mem     -base URL -certs DIR -lib tether|gorilla -n 5000 [-redis ADDR]
 //	benchrun aes
 package main
 

@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/tether-sdk/tether/bench/internal/rig"
-	"github.com/tether-sdk/tether/client"
 )
 
 // proc is a long-running process of the harness (a server).
@@ -37,6 +36,8 @@ type harness struct {
 	reps                               int
 	dur                                time.Duration
 	command                            string
+	netOnly                            []string // set-ups of row 3 to run; nil: all
+	verbose                            bool
 
 	srv0, srv1, srvAll, node *proc
 	procs                    []*proc
@@ -73,11 +74,17 @@ func runAll(args []string) {
 	benchDir := fs.String("benchdir", ".", "the bench module (for go test -bench)")
 	nodeDir := fs.String("node", "node", "the Socket.IO side (package.json, node_modules)")
 	quick := fs.Bool("quick", false, "short runs, for developing the harness (the report says so)")
-	only := fs.String("only", "", "comma-separated rows to run (1-6; default all)")
+	only := fs.String("only", "", "comma-separated rows to run (1-7; default all)")
+	verbose := fs.Bool("v", false, "print each client run and how long it took")
+	netOnly := fs.String("net", "", "comma-separated set-ups of row 3 to run (direct, nginx-ok, nginx-blocked, nginx-buffered, hole, squid, tinyproxy, sse, longpoll, refused; default all)")
 	fs.Parse(args)
 
 	h := &harness{quick: *quick, reps: 3, dur: time.Second, n: map[string]float64{}, started: time.Now()}
 	h.command = "make bench"
+	h.verbose = *verbose
+	if *netOnly != "" {
+		h.netOnly = strings.Split(*netOnly, ",")
+	}
 	if *quick {
 		h.reps, h.dur = 1, 300*time.Millisecond
 		h.command = "benchrun run -quick"
@@ -114,6 +121,7 @@ func runAll(args []string) {
 		{"4", h.row4, "4. Idle memory per connection"},
 		{"5", h.row5, "5. Allocations per message"},
 		{"6", h.row6, "6. CPU per MB and the AES-GCM limit"},
+		{"7", h.row7, "7. Several nodes on Redis"},
 	}
 	for _, r := range rows {
 		if *only != "" && !slices.Contains(strings.Split(*only, ","), r.id) {
@@ -240,7 +248,12 @@ func (h *harness) client(cpu string, v any, argv ...string) error {
 	cmd.Env = append(os.Environ(), "NODE_EXTRA_CA_CERTS="+rig.CAFile(h.certs))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
+	t0 := time.Now()
+	err := cmd.Run()
+	if h.verbose {
+		fmt.Fprintf(os.Stderr, "benchrun: %v %s\n", time.Since(t0).Round(time.Millisecond), strings.Join(argv, " "))
+	}
+	if err != nil {
 		return fmt.Errorf("%s: %v\n%s", strings.Join(argv, " "), err, stderr.String())
 	}
 	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
@@ -314,9 +327,6 @@ func nodePkgVersion(nodeDir, pkg string) string {
 }
 
 var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+(\d+)\s+([\d.]+) ns/op(?:\s+([\d.]+) MB/s)?\s+(\d+) B/op\s+(\d+) allocs/op`)
-
-// slowTimeout is the SlowTimeout used by the black-hole row.
-var slowTimeout = client.DefaultSlowTimeout
 
 // keptMarker starts the hand-written part of the report file (figures from
 // other harnesses, such as the browser bundle's size from make wasm): a run

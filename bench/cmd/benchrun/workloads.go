@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/tether-sdk/tether/bench/internal/comp"
 	"github.com/tether-sdk/tether/bench/internal/rig"
 	"github.com/tether-sdk/tether/bench/internal/srv"
 	"github.com/tether-sdk/tether/client"
@@ -68,6 +69,7 @@ type EchoResult struct {
 	ClientCPU, ServerCPU float64 // seconds during the measured phase
 	ClientWrites         float64 // write system calls per message, client
 	ServerWrites         float64 // write system calls per message, server
+	RedisCmdsPerMsg      float64 // with -redis: Redis commands processed per echoed message
 	Round                int     // set by the orchestrator: which interleaved round
 }
 
@@ -83,6 +85,7 @@ func runEcho(args []string) {
 	size := fs.Int("size", rig.MsgSize, "message size")
 	text := fs.Bool("text", false, "text messages (binary otherwise)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the measured phase to `FILE`")
+	redisAddr := fs.String("redis", "", "count the commands of the Redis at `ADDR` during the measured phase")
 	fs.Parse(args)
 	pool, err := rig.Pool(*certs)
 	if err != nil {
@@ -110,6 +113,10 @@ func runEcho(args []string) {
 		return pipelined(c, payload, *window, d, lats)
 	}
 	run(*warm, nil)
+	var cmds0 int64
+	if *redisAddr != "" {
+		cmds0 = comp.InfoInt(*redisAddr, "stats", "total_commands_processed")
+	}
 	s0, ss0 := rig.Self(false), serverStats(hc, *base, false)
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -121,6 +128,10 @@ func runEcho(args []string) {
 	}
 	n, el, lats := run(*dur, make([]time.Duration, 0, 1<<20))
 	pprof.StopCPUProfile()
+	var cmds1 int64
+	if *redisAddr != "" {
+		cmds1 = comp.InfoInt(*redisAddr, "stats", "total_commands_processed")
+	}
 	s1, ss1 := rig.Self(false), serverStats(hc, *base, false)
 	slices.Sort(lats)
 	r := EchoResult{
@@ -131,6 +142,9 @@ func runEcho(args []string) {
 		ServerCPU:    (ss1.CPU() - ss0.CPU()).Seconds(),
 		ClientWrites: float64(s1.SysCW-s0.SysCW) / float64(n),
 		ServerWrites: float64(ss1.SysCW-ss0.SysCW-1) / float64(n), // one write is the /stats answer
+	}
+	if *redisAddr != "" && cmds0 >= 0 && cmds1 >= 0 {
+		r.RedisCmdsPerMsg = float64(cmds1-cmds0-1) / float64(n) // one is the first INFO
 	}
 	rig.WriteJSON(r)
 }
@@ -282,84 +296,6 @@ func runPush(args []string) {
 	rig.WriteJSON(r)
 }
 
-// ConnectResult is the time to connected of one scenario over several runs.
-type ConnectResult struct {
-	Scenario    string
-	Runs        int
-	SlowTimeout float64 // ms
-	ConnectedMs []float64
-	FirstEcho   []float64 // ms from Dial to the first echo
-	Transport   string    // of the last run
-	Reason      string    // of the last run, from the ConnectedEvent
-}
-
-func runConnect(args []string) {
-	fs := flag.NewFlagSet("connect", flag.ExitOnError)
-	base, certs := commonFlags(fs)
-	scenario := fs.String("scenario", "ws", "ws, sse, longpoll, refused or hole")
-	runs := fs.Int("runs", 20, "runs")
-	slow := fs.Duration("slow", client.DefaultSlowTimeout, "Options.SlowTimeout")
-	fs.Parse(args)
-	pool, err := rig.Pool(*certs)
-	if err != nil {
-		log.Fatal(err)
-	}
-	url := *base + srv.TetherEcho
-	var transports []string
-	switch *scenario {
-	case "ws":
-	case "sse":
-		transports = []string{"sse"}
-	case "longpoll":
-		transports = []string{"longpoll"}
-	case "refused":
-		url = *base + srv.TetherRefuse
-	case "hole":
-		url = *base + srv.TetherHole
-	default:
-		log.Fatalf("unknown scenario %q", *scenario)
-	}
-	r := ConnectResult{Scenario: *scenario, Runs: *runs, SlowTimeout: float64(*slow) / 1e6}
-	payload := rig.Payload(rig.MsgSize)
-	for i := 0; i < *runs; i++ {
-		var mu sync.Mutex
-		reason := ""
-		o := rig.TetherOptions(pool)
-		o.Transports = transports
-		o.SlowTimeout = *slow
-		o.OnEvent = func(e client.Event) {
-			if ce, ok := e.(client.ConnectedEvent); ok {
-				mu.Lock()
-				reason = ce.Reason
-				mu.Unlock()
-			}
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		t0 := time.Now()
-		c, err := client.Dial(ctx, url, o)
-		if err != nil {
-			log.Fatalf("%s: dial: %v", *scenario, err)
-		}
-		connected := time.Since(t0)
-		if err := c.Send(ctx, client.Message{Binary: true, Data: payload}); err != nil {
-			log.Fatal(err)
-		}
-		if _, err := c.Receive(ctx); err != nil {
-			log.Fatal(err)
-		}
-		echoed := time.Since(t0)
-		cancel()
-		r.ConnectedMs = append(r.ConnectedMs, float64(connected)/1e6)
-		r.FirstEcho = append(r.FirstEcho, float64(echoed)/1e6)
-		r.Transport = c.Transport()
-		c.Close(context.Background())
-		mu.Lock()
-		r.Reason = reason
-		mu.Unlock()
-	}
-	rig.WriteJSON(r)
-}
-
 // MemResult is the idle memory of n client connections in this process.
 type MemResult struct {
 	Lib                    string
@@ -373,6 +309,7 @@ type MemResult struct {
 	ServerGoroutinesPerCon float64
 	DialSecs               float64
 	FileLimit              uint64
+	RedisBytesPerConn      float64 // with -redis: used_memory of that Redis per idle session
 }
 
 func runMem(args []string) {
@@ -381,7 +318,12 @@ func runMem(args []string) {
 	lib := fs.String("lib", rig.LibTether, "tether or gorilla")
 	n := fs.Int("n", 5000, "connections")
 	memprofile := fs.String("memprofile", "", "write a heap profile of the idle connections to `FILE`")
+	redisAddr := fs.String("redis", "", "also measure the used_memory of the Redis at `ADDR` per idle session")
 	fs.Parse(args)
+	var redis0 int64
+	if *redisAddr != "" {
+		redis0 = comp.InfoInt(*redisAddr, "memory", "used_memory")
+	}
 	if *memprofile != "" {
 		runtime.MemProfileRate = 1
 	}
@@ -455,8 +397,13 @@ func runMem(args []string) {
 		f.Close()
 	}
 	f := float64(*n)
+	var redisPer float64
+	if *redisAddr != "" {
+		redisPer = float64(comp.InfoInt(*redisAddr, "memory", "used_memory")-redis0) / f
+	}
 	rig.WriteJSON(MemResult{
-		Lib: *lib, Conns: *n,
+		RedisBytesPerConn: redisPer,
+		Lib:               *lib, Conns: *n,
 		RSSPerConn:             float64(s1.RSS-s0.RSS) / f,
 		HeapPerConn:            float64(s1.HeapInuse-s0.HeapInuse) / f,
 		StackPerConn:           float64(s1.StackInuse-s0.StackInuse) / f,

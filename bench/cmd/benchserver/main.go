@@ -6,6 +6,16 @@
 // serves every endpoint of package srv over TLS and prints its base URL
 // (https://127.0.0.1:PORT) on one line of stdout.
 //
+// With -redis URL the Tether echo endpoints keep their sessions in Redis
+// (server/redisstore), named -node: several benchservers on one Redis serve
+// any request of any session (the multi-node rows).
+//
+//	benchserver hole -certs DIR -tether URL -sio URL
+//
+// is a reverse proxy that never answers a WebSocket upgrade (the
+// black-holed upgrade of the network rows) and forwards everything else:
+// /socket.io/ to the Socket.IO server at -sio, the rest to -tether.
+//
 //	benchserver peer -certs DIR -url wss://... -mode recv|send
 //
 // is a Tether client for the server-side testing.B benchmarks: recv
@@ -30,6 +40,8 @@ import (
 	"github.com/tether-sdk/tether/bench/internal/rig"
 	"github.com/tether-sdk/tether/bench/internal/srv"
 	"github.com/tether-sdk/tether/client"
+	"github.com/tether-sdk/tether/server"
+	"github.com/tether-sdk/tether/server/redisstore"
 )
 
 func main() {
@@ -45,6 +57,8 @@ func main() {
 	switch os.Args[1] {
 	case "serve":
 		serve(os.Args[2:])
+	case "hole":
+		hole(os.Args[2:])
 	case "peer":
 		peer(os.Args[2:])
 	default:
@@ -56,7 +70,20 @@ func serve(args []string) {
 	fs := flag.NewFlagSet("serve", flag.ExitOnError)
 	dir := fs.String("certs", "", "directory with ca.pem, cert.pem, key.pem (made if missing)")
 	listen := fs.String("listen", "127.0.0.1:0", "address to listen on")
+	redisURL := fs.String("redis", "", "keep the Tether echo sessions in the Redis at `URL` (redis://HOST:PORT/DB)")
+	node := fs.String("node", "", "this node's name in the shared store (with -redis)")
 	fs.Parse(args)
+	var echoOpts *server.Options
+	if *redisURL != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		st, err := redisstore.Open(ctx, *redisURL, nil)
+		cancel()
+		if err != nil {
+			log.Fatalf("-redis %s: %v", *redisURL, err)
+		}
+		defer st.Close()
+		echoOpts = &server.Options{Shared: st, Node: *node}
+	}
 	if err := rig.Certs(*dir); err != nil {
 		log.Fatal(err)
 	}
@@ -69,7 +96,7 @@ func serve(args []string) {
 	if err != nil {
 		log.Fatal(err)
 	}
-	hs := &http.Server{Handler: srv.Mux(), TLSConfig: tc, ErrorLog: log.New(io.Discard, "", 0)}
+	hs := &http.Server{Handler: srv.Mux(echoOpts), TLSConfig: tc, ErrorLog: log.New(io.Discard, "", 0)}
 	fmt.Printf("https://%s\n", ln.Addr())
 	log.Fatal(hs.ServeTLS(ln, "", ""))
 }

@@ -150,3 +150,9 @@ func Pusher(req PushRequest, payload []byte, send func([]byte) error) (int, erro
 
 // IsEnd reports whether a received message is the End marker.
 func IsEnd(b []byte) bool { return len(b) == len(End) && string(b) == End }
+
+// CertFile and KeyFile are the server certificate and key files in dir.
+func CertFile(dir string) string { return filepath.Join(dir, certs.CertFile) }
+
+// KeyFile is the server key file in dir; see CertFile.
+func KeyFile(dir string) string { return filepath.Join(dir, certs.KeyFile) }

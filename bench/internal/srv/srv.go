@@ -46,8 +46,10 @@ func Paths(lib string) (echo, push, sink string) {
 	return GorillaEcho, GorillaPush, GorillaSink
 }
 
-// Mux returns the benchmark server's handler.
-func Mux() *http.ServeMux {
+// Mux returns the benchmark server's handler. echoOpts, when not nil,
+// configures the Tether echo endpoints (a shared store for the multi-node
+// rows); the other endpoints use the defaults.
+func Mux(echoOpts *server.Options) *http.ServeMux {
 	payload := rig.Payload(16 << 20)
 	mux := http.NewServeMux()
 	echo := server.NewHandler(func(s *server.Session) {
@@ -58,7 +60,7 @@ func Mux() *http.ServeMux {
 				return
 			}
 		}
-	}, nil)
+	}, benchOptions(echoOpts))
 	mux.Handle(TetherEcho, echo)
 	mux.Handle(TetherRefuse, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Upgrade") != "" {
@@ -84,7 +86,7 @@ func Mux() *http.ServeMux {
 				return
 			}
 		}
-	}, nil))
+	}, benchOptions(nil)))
 	gorillaAndCoder(mux, payload)
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
@@ -114,7 +116,23 @@ func tetherPush(payload []byte, opts *server.Options) http.Handler {
 				return
 			}
 		}
-	}, opts)
+	}, benchOptions(opts))
+}
+
+// benchOptions returns o (nil: the defaults) with the admission per client
+// address turned off: every client of the benchmark connects from
+// 127.0.0.1, so the defaults (256 live sessions and 10 new sessions a
+// second per address) would refuse the 5,000 connections of the memory row
+// and pace the connects of the time-to-connected row. Everything else stays
+// as the caller set it (the defaults unless a row says otherwise).
+func benchOptions(o *server.Options) *server.Options {
+	var c server.Options
+	if o != nil {
+		c = *o
+	}
+	c.MaxSessionsPerAddr = -1
+	c.NewSessionRate = -1
+	return &c
 }
 
 // gorillaAndCoder adds the gorilla/websocket and coder/websocket endpoints.

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+)
+
+// netTargets judges issue 15's targets from row 3.
+func (h *harness) netTargets(scens []netScen, tRes, sRes map[string]ConnectResult) {
+	n := h.n
+	get := func(lib, id, k string) (float64, bool) {
+		v, ok := n["r3."+lib+"."+id+"."+k]
+		return v, ok
+	}
+	// First echo against Socket.IO's, in every set-up both connect in.
+	for _, s := range scens {
+		if s.sioBase == "" {
+			continue
+		}
+		t, okT := get("tether", s.id, "echo")
+		so, okS := get("socketio", s.id, "echo")
+		if !okT || !okS {
+			continue
+		}
+		h.addTarget(target{Row: "3", What: "first echo vs Socket.IO's, " + s.label, Goal: "<= Socket.IO's",
+			Measured: fmt.Sprintf("%s vs %s ms (%sx)", f1(t), f1(so), f2(t/so)), Met: t <= so})
+	}
+	// Buffering proxy and black hole: connected <= 300 ms, best within 3 s.
+	for _, id := range []string{"nginx-buffered", "hole"} {
+		c, ok := get("tether", id, "connected")
+		if !ok {
+			continue
+		}
+		best, _ := get("tether", id, "best")
+		label := labelOf(scens, id)
+		bestTxt := "not on it within 3 s in every run"
+		if best >= 0 {
+			bestTxt = fmt.Sprintf("on %s at %s ms", bestOf(scens, id), f1(best))
+		}
+		h.addTarget(target{Row: "3", What: label + ": connected, and on the best working transport", Goal: "<= 300 ms; best within 3 s",
+			Measured: fmt.Sprintf("connected %s ms; %s", f1(c), bestTxt), Met: c <= 300 && best >= 0 && best <= 3000})
+	}
+	if tp, ok := get("tether", "tinyproxy", "connected"); ok {
+		if d, ok := get("tether", "direct", "connected"); ok {
+			h.addTarget(target{Row: "3", What: "through tinyproxy vs direct, time to connected", Goal: "<= direct + 10 ms",
+				Measured: fmt.Sprintf("%s vs %s ms (+%s ms)", f1(tp), f1(d), f1(tp-d)), Met: tp <= d+10})
+		}
+	}
+	if ref, ok := get("tether", "refused", "connected"); ok {
+		if sse, ok := get("tether", "sse", "connected"); ok && sse > 0 {
+			h.addTarget(target{Row: "3", What: "upgrade refused (400) -> SSE vs SSE configured directly, time to connected", Goal: "<= 1.2x",
+				Measured: fmt.Sprintf("%sx (%s vs %s ms)", f2(ref/sse), f1(ref), f1(sse)), Met: ref/sse <= 1.2})
+		}
+	}
+	// Where WebSocket works, on WebSocket within 1 s of connecting.
+	var parts []string
+	met, seen := true, false
+	for _, s := range scens {
+		if s.tBest != "websocket" {
+			continue
+		}
+		reached, ok := get("tether", s.id, "reached")
+		if !ok {
+			continue
+		}
+		seen = true
+		after, _ := get("tether", s.id, "afterconnect")
+		if reached < 1 {
+			met = false
+			parts = append(parts, fmt.Sprintf("%s: %s of the runs on WebSocket within 3 s", s.id, f0(100*reached)+"%"))
+			continue
+		}
+		if after > 1000 {
+			met = false
+		}
+		parts = append(parts, fmt.Sprintf("%s +%s ms", s.id, f1(max(after, 0))))
+	}
+	if seen {
+		h.addTarget(target{Row: "3", What: "where WebSocket works, on WebSocket after connecting (median per set-up)", Goal: "<= 1 s",
+			Measured: strings.Join(parts, "; "), Met: met})
+	}
+}
+
+func labelOf(scens []netScen, id string) string {
+	for _, s := range scens {
+		if s.id == id {
+			return s.label
+		}
+	}
+	return id
+}
+
+func bestOf(scens []netScen, id string) string {
+	for _, s := range scens {
+		if s.id == id {
+			return s.tBest
+		}
+	}
+	return "?"
+}
