@@ -73,6 +73,19 @@
 // wire.ErrTooLarge where a payload or answer was too large), and the
 // connection is dropped.
 //
+// # Platforms
+//
+// The links are one piece of code natively and in the browser (js/wasm):
+// the attach and its checks, the first-event window, the poll loop, sends,
+// acks and the mapping of errors are written once, over a small exchanger
+// interface that makes one HTTP request (exchange.go). Natively it is the
+// Dialer's net/http client (nethttp.go); in the browser it is fetch with a
+// streamed body and an AbortController (fetch_js.go), which cannot see when
+// a request is written: there the first-event window and a send's answer
+// window start when fetch is called. The browser build imports neither
+// net/http nor net. Calls on a closed link return an error matching
+// net.ErrClosed natively and link.ErrClosed in the browser.
+//
 // # Lifetime
 //
 // Close is idempotent: it cancels every outstanding request, makes pending

@@ -1,12 +1,9 @@
-//go:build !js
-
 package fallback
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -42,22 +39,18 @@ type pollResult struct {
 	err    error
 }
 
-// dialPoll attaches to a session (a new one when a.SID is empty) for
+// attachPoll attaches to a session (a new one when a.SID is empty) for
 // long-polling: GET ?tether=poll-open, answered at once with the welcome.
-// ctx bounds the dial only (and the dial waits at most 45 s for the answer).
-// Errors are those of dialSSE, without the first-event check.
-func dialPoll(ctx context.Context, o *dialOptions, a link.Attach) (link.Link, error) {
-	c, err := o.resolve()
-	if err != nil {
-		return nil, err
-	}
+// ctx bounds the attach only (and it waits at most 45 s for the answer).
+// Errors are those of attachSSE, without the first-event check.
+func attachPoll(ctx context.Context, c *config, a link.Attach) (link.Link, error) {
 	if a.Probe {
 		return nil, fmt.Errorf("fallback: longpoll: probes are WebSocket only")
 	}
 	r := newRequester(c, wire.TransportPoll, a)
 	dctx, cancel := context.WithTimeout(ctx, defaultTimeout)
 	defer cancel()
-	resp, body, err := r.roundTrip(dctx, http.MethodGet, wire.ModePollOpen, a.SID != "", a.Ack, nil)
+	resp, body, err := r.roundTrip(dctx, "GET", wire.ModePollOpen, a.SID != "", a.Ack, nil, nil)
 	if err != nil {
 		r.log.Debug("tether: poll-open failed", "sid", a.SID, "err", err)
 		return nil, err
@@ -179,7 +172,7 @@ func (l *pollLink) poll(ack uint64) pollResult {
 func (l *pollLink) pollOnce(ack uint64) ([]wire.Frame, error) {
 	ctx, cancel := context.WithTimeoutCause(l.ctx, l.hold, l.silent)
 	defer cancel()
-	_, body, err := l.r.roundTrip(ctx, http.MethodGet, wire.ModePoll, true, ack, nil)
+	_, body, err := l.r.roundTrip(ctx, "GET", wire.ModePoll, true, ack, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +209,7 @@ func (l *pollLink) retry(err error, attempt int) (time.Duration, bool) {
 	var he *transport.HandshakeError
 	if errors.As(err, &he) {
 		switch {
-		case he.StatusCode == http.StatusTooManyRequests:
+		case he.StatusCode == 429:
 			wait = max(wait, he.RetryAfter, time.Second)
 			if se != nil {
 				wait = max(wait, time.Duration(se.Answer.Retry)*time.Millisecond)

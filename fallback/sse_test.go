@@ -3,19 +3,16 @@
 package fallback
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
 	"io"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/tether-sdk/tether/internal/hostile"
 	"github.com/tether-sdk/tether/internal/link"
-	"github.com/tether-sdk/tether/internal/sse"
 	"github.com/tether-sdk/tether/internal/wire"
 	"github.com/tether-sdk/tether/transport"
 )
@@ -228,39 +225,5 @@ func TestSSEFirstEvent(t *testing.T) {
 				t.Errorf("got %q", got)
 			}
 		})
-	}
-}
-
-// TestReadFirstEvent: readFirstEvent stops right after the first event, so
-// that the stream's reader starts at the next byte.
-func TestReadFirstEvent(t *testing.T) {
-	cases := []struct {
-		in, data, rest string
-	}{
-		{"data: w\n\nid: 1\n", "w", "id: 1\n"},
-		// The LF of the final CRLF is not waited for: the stream's reader
-		// sees it as a blank line, which dispatches nothing.
-		{"data: w\r\n\r\nnext", "w", "\nnext"},
-		{"data: w\r\rnext", "w", "next"},
-		{":c\n\ndata: a\ndata: b\n\n", "a\nb", ""},
-		{"\xEF\xBB\xBFdata: w\n\n", "w", ""},
-	}
-	for _, tc := range cases {
-		r := strings.NewReader(tc.in)
-		ev, err := readFirstEvent(r, 1024)
-		if err != nil || ev.Data != tc.data {
-			t.Errorf("%q: event %q, %v; want %q", tc.in, ev.Data, err, tc.data)
-			continue
-		}
-		rest, _ := io.ReadAll(r)
-		if string(rest) != tc.rest {
-			t.Errorf("%q: left %q, want %q", tc.in, rest, tc.rest)
-		}
-	}
-	if _, err := readFirstEvent(strings.NewReader("data: w\n"), 1024); !errors.Is(err, io.ErrUnexpectedEOF) {
-		t.Errorf("cut before the blank line: %v", err)
-	}
-	if _, err := readFirstEvent(bytes.NewReader(bytes.Repeat([]byte("x"), 100)), 10); !errors.Is(err, sse.ErrTooLarge) {
-		t.Errorf("over the limit: %v", err)
 	}
 }
