@@ -74,7 +74,7 @@ func (r *requester) welcomed(w *wire.Welcome) {
 // never goes in the URL).
 var tetherParams = map[string]bool{
 	wire.ParamMode: true, wire.ParamVersion: true, wire.ParamSID: true,
-	wire.ParamAck: true, wire.ParamKey: true,
+	wire.ParamAck: true, wire.ParamKey: true, wire.ParamHold: true,
 }
 
 // stripTetherParams returns the raw query q without Tether's parameters,
@@ -97,6 +97,12 @@ func stripTetherParams(q string) string {
 // url returns the URL of a request of the given mode. withAck adds
 // tether_ack=ack; the session id is added once there is one.
 func (r *requester) url(mode string, withAck bool, ack uint64) string {
+	return r.urlHold(mode, withAck, ack, -1)
+}
+
+// urlHold is url with tether_hold: the hold in whole milliseconds, none
+// when hold is negative.
+func (r *requester) urlHold(mode string, withAck bool, ack uint64, hold time.Duration) string {
 	var q strings.Builder
 	q.WriteString(r.appQuery)
 	add := func(name, value string) {
@@ -114,6 +120,9 @@ func (r *requester) url(mode string, withAck bool, ack uint64) string {
 	}
 	if withAck {
 		add(wire.ParamAck, strconv.FormatUint(ack, 10))
+	}
+	if hold >= 0 {
+		add(wire.ParamHold, strconv.FormatInt(hold.Milliseconds(), 10))
 	}
 	u := r.base
 	u.RawQuery = q.String()
@@ -147,7 +156,7 @@ func (r *requester) headers(method, mode string) transport.Header {
 	return h
 }
 
-// do sends a request and returns its 2xx answer, the body to be read and
+// do sends a request of the mode to url (r.url) and returns its 2xx answer, the body to be read and
 // closed. A non-2xx answer is an error: a classified
 // *transport.HandshakeError, in a *link.ServerError when its body is a
 // Tether error object. wrote, when not nil, is called once the request is
@@ -155,9 +164,9 @@ func (r *requester) headers(method, mode string) transport.Header {
 // came: closing the connection (TLS close_notify first) can make the server
 // answer before the socket is gone, and that answer is a reaction to our
 // leaving.
-func (r *requester) do(ctx context.Context, method, mode string, withAck bool, ack uint64, body []byte, wrote func()) (*answer, error) {
+func (r *requester) do(ctx context.Context, method, mode, url string, body []byte, wrote func()) (*answer, error) {
 	resp, err := r.io.exchange(ctx, &request{
-		name: r.name, method: method, url: r.url(mode, withAck, ack), header: r.headers(method, mode), body: body, wrote: wrote,
+		name: r.name, method: method, url: url, header: r.headers(method, mode), body: body, wrote: wrote,
 	})
 	if cause := context.Cause(ctx); cause != nil {
 		if err == nil {
@@ -177,8 +186,8 @@ func (r *requester) do(ctx context.Context, method, mode string, withAck bool, a
 // answer with its body read, up to the body limit, and closed. An answer
 // over the limit is a *transport.LimitError (matching wire.ErrTooLarge),
 // at once when its Content-Length says so.
-func (r *requester) roundTrip(ctx context.Context, method, mode string, withAck bool, ack uint64, body []byte, wrote func()) (*answer, []byte, error) {
-	resp, err := r.do(ctx, method, mode, withAck, ack, body, wrote)
+func (r *requester) roundTrip(ctx context.Context, method, mode, url string, body []byte, wrote func()) (*answer, []byte, error) {
+	resp, err := r.do(ctx, method, mode, url, body, wrote)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -255,7 +264,7 @@ func (r *requester) post(ctx context.Context, body []byte) ([]wire.Frame, error)
 	timer := time.AfterFunc(time.Hour, func() { cancel(errSilent(r.name, "no answer to a send", r.timeout)) })
 	timer.Stop()
 	defer timer.Stop()
-	_, b, err := r.roundTrip(ctx, "POST", wire.ModeSend, false, 0, body, func() { timer.Reset(r.timeout) })
+	_, b, err := r.roundTrip(ctx, "POST", wire.ModeSend, r.url(wire.ModeSend, false, 0), body, func() { timer.Reset(r.timeout) })
 	if err != nil {
 		return nil, err
 	}

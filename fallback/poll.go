@@ -26,6 +26,7 @@ type pollLink struct {
 	acked   atomic.Uint64 // the client's recv, for the next poll's tether_ack
 	hold    time.Duration // the welcome's poll + timeout: no answer by then = dead
 	silent  error         // the error of a poll that got no answer within hold
+	holds   *adaptiveHold // the hold each poll asks for (tether_hold); used by the poll goroutine
 	results chan pollResult
 
 	// Owned by the goroutine that calls Recv.
@@ -50,7 +51,7 @@ func attachPoll(ctx context.Context, c *config, a link.Attach) (link.Link, error
 	r := newRequester(c, wire.TransportPoll, a)
 	dctx, cancel := context.WithTimeout(ctx, defaultTimeout)
 	defer cancel()
-	resp, body, err := r.roundTrip(dctx, "GET", wire.ModePollOpen, a.SID != "", a.Ack, nil, nil)
+	resp, body, err := r.roundTrip(dctx, "GET", wire.ModePollOpen, r.url(wire.ModePollOpen, a.SID != "", a.Ack), nil, nil)
 	if err != nil {
 		r.log.Debug("tether: poll-open failed", "sid", a.SID, "err", err)
 		return nil, err
@@ -74,6 +75,7 @@ func attachPoll(ctx context.Context, c *config, a link.Attach) (link.Link, error
 		base:    newBase(r, w, life, die),
 		hold:    hold,
 		silent:  errSilent(r.name, "no answer to a poll", hold),
+		holds:   newAdaptiveHold(millis(w.Poll, defaultPoll)),
 		results: make(chan pollResult, 1),
 	}
 	l.acked.Store(a.Ack)
@@ -146,9 +148,19 @@ func (l *pollLink) Recv(ctx context.Context) (wire.Frame, error) {
 // resending makes harmless.
 func (l *pollLink) poll(ack uint64) pollResult {
 	for attempt := 0; ; attempt++ {
-		frames, err := l.pollOnce(ack)
+		asked := l.holds.next()
+		start := time.Now()
+		frames, err := l.pollOnce(ack, asked)
+		lived := time.Since(start)
 		if err == nil {
+			if len(frames) == 0 && lived >= asked/2 {
+				l.holds.heldOut() // held to its end (not an older poll answered at once, 9.7)
+			}
 			return pollResult{frames: frames}
+		}
+		if l.ctx.Err() == nil && isCut(err) && l.holds.cutAfter(asked, lived) {
+			l.r.log.Info("tether: an idle long-poll was cut on the way; asking for shorter holds",
+				"sid", l.r.sid, "lived", lived.Round(time.Millisecond), "asked", asked, "hold", l.holds.next())
 		}
 		wait, again := l.retry(err, attempt)
 		if !again {
@@ -168,11 +180,13 @@ func (l *pollLink) poll(ack uint64) pollResult {
 	}
 }
 
-// pollOnce makes one poll and returns its frames.
-func (l *pollLink) pollOnce(ack uint64) ([]wire.Frame, error) {
+// pollOnce makes one poll, asking the server to hold it up to hold, and
+// returns its frames. It waits up to the welcome's poll + timeout whatever
+// the hold (a server may not know tether_hold).
+func (l *pollLink) pollOnce(ack uint64, hold time.Duration) ([]wire.Frame, error) {
 	ctx, cancel := context.WithTimeoutCause(l.ctx, l.hold, l.silent)
 	defer cancel()
-	_, body, err := l.r.roundTrip(ctx, "GET", wire.ModePoll, true, ack, nil, nil)
+	_, body, err := l.r.roundTrip(ctx, "GET", wire.ModePoll, l.r.urlHold(wire.ModePoll, true, ack, hold), nil, nil)
 	if err != nil {
 		return nil, err
 	}
