@@ -21,8 +21,8 @@ const (
 	holdFloor = time.Second
 	// holdProbeAfter is how many polls in a row must survive at the bound
 	// learnt from a cut before the client asks once for more than that
-	// bound (the proxy may be gone). A second cut at about the same age
-	// confirms the proxy's timeout: the client then no longer probes.
+	// bound (the proxy may be gone). A second cut confirms the proxy's
+	// timeout: the client then no longer probes.
 	holdProbeAfter = 8
 )
 
@@ -33,14 +33,15 @@ const (
 // for t (t >= holdFloor, t shorter than the hold it asked for), the hold
 // becomes t/2 and t is remembered; each poll held to its end then lengthens
 // the hold by half, up to 3/4 of t (never above the server's poll). After
-// holdProbeAfter polls at that bound, t is raised by half once (a probe);
-// a cut at no more than 5/4 of the t before it makes t firm. A proxy that
-// cuts at 3 s thus costs two cut polls, then none.
+// holdProbeAfter polls at that bound, t is raised by half (a probe, the
+// proxy may be gone), and again after as many more, until the hold is back
+// at the server's poll; a second cut makes t firm: no more probes on this
+// link. A proxy that cuts at 3 s thus costs two cut polls, then none.
 type adaptiveHold struct {
 	max   time.Duration // the server's poll: the longest hold it grants
 	cur   time.Duration // the hold the next poll asks for
 	cut   time.Duration // the age at which the last poll was cut; 0: none (or forgotten)
-	firm  bool          // cut was confirmed: no more probes
+	firm  bool          // a second cut confirmed cut: no more probes
 	atTop int           // polls in a row that survived at the bound
 }
 
@@ -69,8 +70,8 @@ func (h *adaptiveHold) cutAfter(asked, lived time.Duration) bool {
 	if lived >= asked || lived < h.floor() {
 		return false
 	}
-	if h.cut > 0 && lived <= h.cut*5/4 {
-		h.firm = true
+	if h.cut > 0 {
+		h.firm = true // a second cut: the proxy is there to stay
 	}
 	h.cut = lived
 	h.cur = max(h.floor(), min(h.max, lived/2))
