@@ -88,17 +88,17 @@ func (p *proxied) counts() (polls, cuts int) {
 	return p.polls, p.cuts
 }
 
-// idle attaches a long-poll link through p and keeps it polling, with
-// nothing to receive, for d; it returns the link, still open, and Recv's
-// error (nil while the link lives).
-func (p *proxied) idle(t *testing.T, d time.Duration) (link.Link, error) {
+// attach attaches a long-poll link through p.
+func (p *proxied) attach(t *testing.T) link.Link {
 	l, err := attachPoll(context.Background(), fakeConfig(t, p.serve), link.Attach{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return l, p.idleFor(l, d)
+	return l
 }
 
+// idleFor keeps l polling, with nothing to receive, for d, and returns
+// Recv's error (nil while the link lives).
 func (p *proxied) idleFor(l link.Link, d time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
@@ -116,9 +116,9 @@ func (p *proxied) idleFor(l link.Link, d time.Duration) error {
 func TestPollHoldLearnsProxyTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := &proxied{serverHold: 10 * time.Second, honour: true, cutAt: 3 * time.Second}
-		l, err := p.idle(t, 2*time.Minute)
+		l := p.attach(t)
 		defer l.Close()
-		if err != nil {
+		if err := p.idleFor(l, 2*time.Minute); err != nil {
 			t.Fatal(err)
 		}
 		polls, learning := p.counts()
@@ -150,9 +150,9 @@ func TestPollHoldLearnsProxyTimeout(t *testing.T) {
 func TestPollHoldFixedBefore(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := &proxied{serverHold: 10 * time.Second, honour: false, cutAt: 3 * time.Second}
-		l, err := p.idle(t, time.Minute)
+		l := p.attach(t)
 		defer l.Close()
-		if err == nil {
+		if err := p.idleFor(l, time.Minute); err == nil {
 			t.Fatal("the link survived a minute of cut polls")
 		}
 		polls, cuts := p.counts()
@@ -168,10 +168,7 @@ func TestPollHoldFixedBefore(t *testing.T) {
 func TestPollHoldRecovers(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := &proxied{serverHold: 25 * time.Second, honour: true, cutAt: 6 * time.Second}
-		l, err := attachPoll(context.Background(), fakeConfig(t, p.serve), link.Attach{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		l := p.attach(t)
 		defer l.Close()
 		if err := p.idleFor(l, 7*time.Second); err != nil {
 			t.Fatal(err)
