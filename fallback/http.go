@@ -136,7 +136,9 @@ func (r *requester) headers(method, mode string) transport.Header {
 	h := transport.Header{}
 	if r.header != nil {
 		for k, vs := range r.header() {
-			h[k] = append([]string(nil), vs...)
+			for _, v := range vs {
+				h.Add(k, v) // canonical: a "tether-key" of the application's goes too
+			}
 		}
 	}
 	h.Del(wire.HeaderKey)
