@@ -20,9 +20,9 @@ const (
 	// no proxy cuts idle requests that soon, and it is a network failure.
 	holdFloor = time.Second
 	// holdProbeAfter is how many polls in a row must survive at the bound
-	// learnt from a cut before the client asks once for more than that
-	// bound (the proxy may be gone). A second cut confirms the proxy's
-	// timeout: the client then no longer probes.
+	// learnt from a cut before the client asks for more than that bound
+	// (the proxy may be gone). A second cut confirms the proxy's timeout:
+	// the client then no longer probes.
 	holdProbeAfter = 8
 )
 
@@ -41,7 +41,7 @@ type adaptiveHold struct {
 	max   time.Duration // the server's poll: the longest hold it grants
 	cur   time.Duration // the hold the next poll asks for
 	cut   time.Duration // the age at which the last poll was cut; 0: none (or forgotten)
-	firm  bool          // a second cut confirmed cut: no more probes
+	firm  bool          // a second cut confirmed the proxy's timeout: no more probes
 	atTop int           // polls in a row that survived at the bound
 }
 
