@@ -41,6 +41,13 @@
 // repeated failures, no answer within poll + timeout, or a 4xx answer
 // (final, but 429 is waited out) kill the link.
 //
+// Each poll asks the server for a hold (tether_hold, PROTOCOL.md 9.3),
+// first the welcome's poll. An idle poll cut on the way before its hold ran
+// out (a 502 or 504 from a proxy, or a reset with no answer) shortens the
+// holds asked for after it, and polls held to their end lengthen them again
+// (hold.go): behind a proxy that cuts idle requests sooner than the server
+// holds them, a link loses two polls to it, then none.
+//
 // # Sending
 //
 // Both links send with POST ?tether=send, a JSON batch per request, split
@@ -72,6 +79,19 @@
 // says what exceeded which bound and which option raises it (it matches
 // wire.ErrTooLarge where a payload or answer was too large), and the
 // connection is dropped.
+//
+// # Platforms
+//
+// The links are one piece of code natively and in the browser (js/wasm):
+// the attach and its checks, the first-event window, the poll loop, sends,
+// acks and the mapping of errors are written once, over a small exchanger
+// interface that makes one HTTP request (exchange.go). Natively it is the
+// Dialer's net/http client (nethttp.go); in the browser it is fetch with a
+// streamed body and an AbortController (fetch_js.go), which cannot see when
+// a request is written: there the first-event window and a send's answer
+// window start when fetch is called. The browser build imports neither
+// net/http nor net. Calls on a closed link return an error matching
+// net.ErrClosed natively and link.ErrClosed in the browser.
 //
 // # Lifetime
 //

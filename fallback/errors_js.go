@@ -4,11 +4,8 @@ package fallback
 
 import (
 	"fmt"
-	"os"
-	"time"
 
 	"github.com/tether-sdk/tether/internal/link"
-	"github.com/tether-sdk/tether/internal/wire"
 )
 
 // CloseError is a WebSocket closed by the browser or the server before the
@@ -31,14 +28,4 @@ func (e *CloseError) Error() string {
 // errClosed is what calls on a link closed by Close return.
 func errClosed(transportName string) error {
 	return fmt.Errorf("fallback: %s link closed: %w", transportName, link.ErrClosed)
-}
-
-// errSilent is a link's liveness failure: no sign of life for d.
-func errSilent(transportName, what string, d time.Duration) error {
-	return fmt.Errorf("fallback: %s: %s within %v: the connection is dead: %w", transportName, what, d, os.ErrDeadlineExceeded)
-}
-
-// malformedf is a protocol violation by the server.
-func malformedf(transportName, format string, args ...any) error {
-	return fmt.Errorf("fallback: %s: %s: %w", transportName, fmt.Sprintf(format, args...), wire.ErrMalformed)
 }

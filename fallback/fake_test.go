@@ -216,7 +216,7 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	mode := q.Get(wire.ParamMode)
 	f.mu.Lock()
 	f.reqs = append(f.reqs, seen{
-		method: r.Method, mode: mode, rawQuery: r.URL.RawQuery, key: r.Header.Get(wire.HeaderKey),
+		method: r.Method, mode: mode, rawQuery: r.URL.RawQuery, key: strings.Join(r.Header.Values(wire.HeaderKey), ","),
 		accept: r.Header.Get("Accept"), contentType: r.Header.Get("Content-Type"), ack: q.Get(wire.ParamAck),
 	})
 	fl, failing := f.fail[mode]

@@ -1,5 +1,3 @@
-//go:build !js
-
 package fallback
 
 import (
@@ -10,14 +8,18 @@ import (
 	"github.com/tether-sdk/tether/internal/sse"
 )
 
-// readFirstEvent reads an event stream up to the end of its first event and
-// returns that event, reading no byte past it: the stream's sse.Reader can
-// then start right after it with the limits the welcome sets. Blocks before
-// it that dispatch nothing (comments, an id alone) are skipped. A block over
-// limit bytes is an error matching sse.ErrTooLarge.
+// readFirstEvent reads an event stream up to the end of its first event of
+// the default type (Tether's) and returns that event, reading no byte past
+// it: the stream's sse.Reader can then start right after it with the limits
+// the welcome sets. Blocks before it that dispatch nothing (comments, an id
+// alone) are skipped, and so are events of another type: Tether's events
+// have none (PROTOCOL.md 6.4), and the stream's reader skips such events
+// too, so that a later revision may add types. A block over limit bytes is
+// an error matching sse.ErrTooLarge.
 //
 // It reads a byte at a time, which costs little on an http.Response body
-// (buffered below) for the few hundred bytes of a welcome.
+// (buffered below) or a fetch body (served from the fetched chunk) for the
+// few hundred bytes of a welcome.
 func readFirstEvent(r io.Reader, limit int) (sse.Event, error) {
 	var (
 		block       []byte
@@ -43,7 +45,7 @@ func readFirstEvent(r io.Reader, limit int) (sse.Event, error) {
 				// follow a final CR is a blank line to the next reader,
 				// which dispatches nothing.
 				ev, err := sse.NewReader(bytes.NewReader(block), &sse.Options{MaxLineBytes: limit, MaxEventBytes: limit}).Next()
-				if err != io.EOF {
+				if err != io.EOF && (err != nil || ev.Type == sse.DefaultType) {
 					return ev, err
 				}
 				block = block[:0]

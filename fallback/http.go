@@ -1,15 +1,10 @@
-//go:build !js
-
 package fallback
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
@@ -29,9 +24,8 @@ const (
 // requester makes the HTTP requests of one link: one URL, one session.
 type requester struct {
 	name     string // wire.TransportSSE or wire.TransportPoll
-	dialer   *transport.Dialer
-	client   *http.Client
-	header   func() http.Header
+	io       exchanger
+	header   func() transport.Header
 	log      *slog.Logger
 	base     url.URL // the target's HTTP URL
 	appQuery string  // its raw query, Tether's parameters removed
@@ -44,11 +38,10 @@ type requester struct {
 }
 
 func newRequester(c *config, name string, a link.Attach) *requester {
-	t := c.dialer.Target()
+	t := c.target
 	return &requester{
 		name:     name,
-		dialer:   c.dialer,
-		client:   c.dialer.HTTPClient(),
+		io:       c.io,
 		header:   c.header,
 		log:      c.log,
 		base:     *t.HTTP,
@@ -81,7 +74,7 @@ func (r *requester) welcomed(w *wire.Welcome) {
 // never goes in the URL).
 var tetherParams = map[string]bool{
 	wire.ParamMode: true, wire.ParamVersion: true, wire.ParamSID: true,
-	wire.ParamAck: true, wire.ParamKey: true,
+	wire.ParamAck: true, wire.ParamKey: true, wire.ParamHold: true,
 }
 
 // stripTetherParams returns the raw query q without Tether's parameters,
@@ -104,6 +97,12 @@ func stripTetherParams(q string) string {
 // url returns the URL of a request of the given mode. withAck adds
 // tether_ack=ack; the session id is added once there is one.
 func (r *requester) url(mode string, withAck bool, ack uint64) string {
+	return r.urlHold(mode, withAck, ack, -1)
+}
+
+// urlHold is url with tether_hold: the hold in whole milliseconds, none
+// when hold is negative.
+func (r *requester) urlHold(mode string, withAck bool, ack uint64, hold time.Duration) string {
 	var q strings.Builder
 	q.WriteString(r.appQuery)
 	add := func(name, value string) {
@@ -122,87 +121,84 @@ func (r *requester) url(mode string, withAck bool, ack uint64) string {
 	if withAck {
 		add(wire.ParamAck, strconv.FormatUint(ack, 10))
 	}
+	if hold >= 0 {
+		add(wire.ParamHold, strconv.FormatInt(hold.Milliseconds(), 10))
+	}
 	u := r.base
 	u.RawQuery = q.String()
 	u.ForceQuery = false
 	return u.String()
 }
 
-// newRequest builds a request with the application's headers and the key.
-func (r *requester) newRequest(ctx context.Context, method, mode string, withAck bool, ack uint64, body []byte) (*http.Request, error) {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, r.url(mode, withAck, ack), rd)
-	if err != nil {
-		return nil, fmt.Errorf("fallback: %s: %w", r.name, err)
-	}
+// headers returns the headers of a request: the application's, the key,
+// and what the mode asks for.
+func (r *requester) headers(method, mode string) transport.Header {
+	h := transport.Header{}
 	if r.header != nil {
 		for k, vs := range r.header() {
-			req.Header[k] = append([]string(nil), vs...)
+			for _, v := range vs {
+				h.Add(k, v) // canonical: a "tether-key" of the application's goes too
+			}
 		}
 	}
-	req.Header.Del(wire.HeaderKey)
+	h.Del(wire.HeaderKey)
 	if r.key != "" {
-		req.Header.Set(wire.HeaderKey, r.key)
+		h.Set(wire.HeaderKey, r.key)
 	}
 	switch {
 	case mode == wire.ModeSSE:
-		req.Header.Set("Accept", "text/event-stream")
-		req.Header.Set("Cache-Control", "no-cache")
-	case method == http.MethodGet:
-		req.Header.Set("Accept", "application/json")
-		req.Header.Set("Cache-Control", "no-cache")
+		h.Set("Accept", "text/event-stream")
+		h.Set("Cache-Control", "no-cache")
+	case method == "GET":
+		h.Set("Accept", "application/json")
+		h.Set("Cache-Control", "no-cache")
 	default:
-		req.Header.Set("Content-Type", "application/json")
+		h.Set("Content-Type", "application/json")
 	}
-	return req, nil
+	return h
 }
 
-// do sends req. A non-2xx answer is an error (answerError). When req's
-// context has ended, the error is its cause, even if an answer came: closing
-// the connection (TLS close_notify first) can make the server answer before
-// the socket is gone, and that answer is a reaction to our leaving.
-func (r *requester) do(req *http.Request) (*http.Response, error) {
-	resp, err := r.client.Do(req)
-	if cause := context.Cause(req.Context()); cause != nil {
+// do sends a request of the mode to url (r.url) and returns its 2xx answer, the body to be read and
+// closed. A non-2xx answer is an error: a classified
+// *transport.HandshakeError, in a *link.ServerError when its body is a
+// Tether error object. wrote, when not nil, is called once the request is
+// written. When ctx has ended, the error is its cause, even if an answer
+// came: closing the connection (TLS close_notify first) can make the server
+// answer before the socket is gone, and that answer is a reaction to our
+// leaving.
+func (r *requester) do(ctx context.Context, method, mode, url string, body []byte, wrote func()) (*answer, error) {
+	resp, err := r.io.exchange(ctx, &request{
+		name: r.name, method: method, url: url, header: r.headers(method, mode), body: body, wrote: wrote,
+	})
+	if cause := context.Cause(ctx); cause != nil {
 		if err == nil {
-			resp.Body.Close()
+			resp.body.Close()
 		}
 		return nil, cause
 	}
-	if err != nil {
-		if lerr := r.dialer.HTTPError(r.name, err); lerr != err {
-			return nil, lerr
+	if he, ok := err.(*transport.HandshakeError); ok && he.StatusCode != 0 {
+		if e, ok := parseErrorObject(he.Body); ok {
+			return nil, &link.ServerError{Transport: r.name, Answer: *e, Err: he}
 		}
-		return nil, fmt.Errorf("fallback: %s: %w", r.name, err)
 	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, r.answerError(resp)
-	}
-	return resp, nil
+	return resp, err
 }
 
 // roundTrip makes a request whose answer is one JSON batch and returns the
 // answer with its body read, up to the body limit, and closed. An answer
 // over the limit is a *transport.LimitError (matching wire.ErrTooLarge),
 // at once when its Content-Length says so.
-func (r *requester) roundTrip(ctx context.Context, method, mode string, withAck bool, ack uint64, body []byte) (*http.Response, []byte, error) {
-	req, err := r.newRequest(ctx, method, mode, withAck, ack, body)
+func (r *requester) roundTrip(ctx context.Context, method, mode, url string, body []byte, wrote func()) (*answer, []byte, error) {
+	resp, err := r.do(ctx, method, mode, url, body, wrote)
 	if err != nil {
 		return nil, nil, err
 	}
-	resp, err := r.do(req)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer resp.Body.Close()
+	defer resp.body.Close()
 	limit := bodyLimit(r.max)
-	if resp.ContentLength > limit {
+	if resp.length > limit {
 		return nil, nil, r.tooLarge("the "+mode+" answer (by its Content-Length)", limit, wire.ErrTooLarge)
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	b, err := io.ReadAll(io.LimitReader(resp.body, limit+1))
 	switch cause := context.Cause(ctx); {
 	case cause != nil: // as in do: past the deadline, no answer counts
 		return nil, nil, cause
@@ -270,10 +266,7 @@ func (r *requester) post(ctx context.Context, body []byte) ([]wire.Frame, error)
 	timer := time.AfterFunc(time.Hour, func() { cancel(errSilent(r.name, "no answer to a send", r.timeout)) })
 	timer.Stop()
 	defer timer.Stop()
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		WroteRequest: func(httptrace.WroteRequestInfo) { timer.Reset(r.timeout) },
-	})
-	_, b, err := r.roundTrip(ctx, http.MethodPost, wire.ModeSend, false, 0, body)
+	_, b, err := r.roundTrip(ctx, "POST", wire.ModeSend, r.url(wire.ModeSend, false, 0), body, func() { timer.Reset(r.timeout) })
 	if err != nil {
 		return nil, err
 	}

@@ -167,7 +167,7 @@ func TestRequestsCarryParams(t *testing.T) {
 			o := testOptions(d, c)
 			o.Header = func() http.Header {
 				auth.Add(1)
-				return http.Header{"Authorization": {"Bearer app-token"}, "Tether-Key": {"not-this"}}
+				return http.Header{"Authorization": {"Bearer app-token"}, "Tether-Key": {"not-this"}, "tether-key": {"nor-this"}}
 			}
 			l := dial(t, tr.dial, o, link.Attach{SID: f.sid, Key: f.key, Ack: 2})
 			if w := l.Welcome(); !w.Resumed || w.Key != "" {

@@ -8,17 +8,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/tether-sdk/tether/internal/wire"
 	"github.com/tether-sdk/tether/transport"
-)
-
-// Defaults of dialOptions and of a welcome that leaves a field at zero.
-const (
-	// defaultFirstEventTimeout is dialOptions.FirstEventTimeout when it is zero.
-	defaultFirstEventTimeout = wire.DefaultFirstEventWait
-	// defaultMaxMessage is dialOptions.MaxMessage when it is zero (1 MiB, the
-	// protocol's default max).
-	defaultMaxMessage = wire.DefaultMax
 )
 
 // dialOptions are shared by dialSSE and dialPoll. They are read when a link is
@@ -53,35 +43,20 @@ type dialOptions struct {
 	Logger *slog.Logger
 }
 
-// config is dialOptions after checks and defaults.
-type config struct {
-	dialer     *transport.Dialer
-	header     func() http.Header
-	firstEvent time.Duration
-	max        int64
-	log        *slog.Logger
-}
-
 // resolve checks o and fills in the defaults.
 func (o *dialOptions) resolve() (*config, error) {
 	if o == nil || o.Dialer == nil {
 		return nil, errors.New("fallback: dialOptions.Dialer is required")
 	}
 	c := &config{
-		dialer:     o.Dialer,
-		header:     o.Header,
+		io:         newExchanger(o.Dialer),
+		target:     o.Dialer.Target(),
 		firstEvent: o.FirstEventTimeout,
 		max:        int64(o.MaxMessage),
 		log:        o.Logger,
 	}
-	if c.firstEvent <= 0 {
-		c.firstEvent = defaultFirstEventTimeout
+	if o.Header != nil {
+		c.header = func() transport.Header { return o.Header() }
 	}
-	if c.max <= 0 {
-		c.max = defaultMaxMessage
-	}
-	if c.log == nil {
-		c.log = slog.New(slog.DiscardHandler)
-	}
-	return c, nil
+	return c.defaults(), nil
 }

@@ -1,12 +1,9 @@
-//go:build !js
-
 package fallback
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -29,6 +26,7 @@ type pollLink struct {
 	acked   atomic.Uint64 // the client's recv, for the next poll's tether_ack
 	hold    time.Duration // the welcome's poll + timeout: no answer by then = dead
 	silent  error         // the error of a poll that got no answer within hold
+	holds   *adaptiveHold // the hold each poll asks for (tether_hold); used by the poll goroutine
 	results chan pollResult
 
 	// Owned by the goroutine that calls Recv.
@@ -42,22 +40,18 @@ type pollResult struct {
 	err    error
 }
 
-// dialPoll attaches to a session (a new one when a.SID is empty) for
+// attachPoll attaches to a session (a new one when a.SID is empty) for
 // long-polling: GET ?tether=poll-open, answered at once with the welcome.
-// ctx bounds the dial only (and the dial waits at most 45 s for the answer).
-// Errors are those of dialSSE, without the first-event check.
-func dialPoll(ctx context.Context, o *dialOptions, a link.Attach) (link.Link, error) {
-	c, err := o.resolve()
-	if err != nil {
-		return nil, err
-	}
+// ctx bounds the attach only (and it waits at most 45 s for the answer).
+// Errors are those of attachSSE, without the first-event check.
+func attachPoll(ctx context.Context, c *config, a link.Attach) (link.Link, error) {
 	if a.Probe {
 		return nil, fmt.Errorf("fallback: longpoll: probes are WebSocket only")
 	}
 	r := newRequester(c, wire.TransportPoll, a)
 	dctx, cancel := context.WithTimeout(ctx, defaultTimeout)
 	defer cancel()
-	resp, body, err := r.roundTrip(dctx, http.MethodGet, wire.ModePollOpen, a.SID != "", a.Ack, nil)
+	resp, body, err := r.roundTrip(dctx, "GET", wire.ModePollOpen, r.url(wire.ModePollOpen, a.SID != "", a.Ack), nil, nil)
 	if err != nil {
 		r.log.Debug("tether: poll-open failed", "sid", a.SID, "err", err)
 		return nil, err
@@ -81,6 +75,7 @@ func dialPoll(ctx context.Context, o *dialOptions, a link.Attach) (link.Link, er
 		base:    newBase(r, w, life, die),
 		hold:    hold,
 		silent:  errSilent(r.name, "no answer to a poll", hold),
+		holds:   newAdaptiveHold(millis(w.Poll, defaultPoll)),
 		results: make(chan pollResult, 1),
 	}
 	l.acked.Store(a.Ack)
@@ -153,9 +148,19 @@ func (l *pollLink) Recv(ctx context.Context) (wire.Frame, error) {
 // resending makes harmless.
 func (l *pollLink) poll(ack uint64) pollResult {
 	for attempt := 0; ; attempt++ {
-		frames, err := l.pollOnce(ack)
+		asked := l.holds.next()
+		start := time.Now()
+		frames, err := l.pollOnce(ack, asked)
+		lived := time.Since(start)
 		if err == nil {
+			if len(frames) == 0 && lived >= asked/2 {
+				l.holds.heldOut() // held to its end (not an older poll answered at once, 9.7)
+			}
 			return pollResult{frames: frames}
+		}
+		if l.ctx.Err() == nil && isCut(err) && l.holds.cutAfter(asked, lived) {
+			l.r.log.Info("tether: an idle long-poll was cut on the way; asking for shorter holds",
+				"sid", l.r.sid, "lived", lived.Round(time.Millisecond), "asked", asked, "hold", l.holds.next())
 		}
 		wait, again := l.retry(err, attempt)
 		if !again {
@@ -175,11 +180,13 @@ func (l *pollLink) poll(ack uint64) pollResult {
 	}
 }
 
-// pollOnce makes one poll and returns its frames.
-func (l *pollLink) pollOnce(ack uint64) ([]wire.Frame, error) {
+// pollOnce makes one poll, asking the server to hold it up to hold, and
+// returns its frames. It waits up to the welcome's poll + timeout whatever
+// the hold (a server may not know tether_hold).
+func (l *pollLink) pollOnce(ack uint64, hold time.Duration) ([]wire.Frame, error) {
 	ctx, cancel := context.WithTimeoutCause(l.ctx, l.hold, l.silent)
 	defer cancel()
-	_, body, err := l.r.roundTrip(ctx, http.MethodGet, wire.ModePoll, true, ack, nil)
+	_, body, err := l.r.roundTrip(ctx, "GET", wire.ModePoll, l.r.urlHold(wire.ModePoll, true, ack, hold), nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +223,7 @@ func (l *pollLink) retry(err error, attempt int) (time.Duration, bool) {
 	var he *transport.HandshakeError
 	if errors.As(err, &he) {
 		switch {
-		case he.StatusCode == http.StatusTooManyRequests:
+		case he.StatusCode == 429:
 			wait = max(wait, he.RetryAfter, time.Second)
 			if se != nil {
 				wait = max(wait, time.Duration(se.Answer.Retry)*time.Millisecond)

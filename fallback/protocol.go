@@ -12,7 +12,6 @@ import (
 const (
 	defaultTimeout = wire.DefaultTimeout
 	defaultPoll    = wire.DefaultPoll
-	maxPayloadCap  = wire.MaxPayloadCap
 )
 
 func bodyLimit(max int64) int64                        { return wire.BodyLimit(max) }

@@ -1,47 +1,48 @@
-//go:build !js
-
 package fallback
 
 import (
 	"context"
 	"fmt"
-	"net/http"
 
 	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/wire"
 	"github.com/tether-sdk/tether/transport"
 )
 
-// The native SSE and long-polling links, registered for the client: they
-// carry every request through the session's *transport.Dialer.
+// The SSE and long-polling links, registered for the client.
 func init() {
 	link.Register(wire.TransportSSE, func(ctx context.Context, e *link.Env, a link.Attach) (link.Link, error) {
-		o, err := optionsOf(e)
+		c, err := configOf(e)
 		if err != nil {
 			return nil, err
 		}
-		return dialSSE(ctx, o, a)
+		return attachSSE(ctx, c, a)
 	})
 	link.Register(wire.TransportPoll, func(ctx context.Context, e *link.Env, a link.Attach) (link.Link, error) {
-		o, err := optionsOf(e)
+		c, err := configOf(e)
 		if err != nil {
 			return nil, err
 		}
-		return dialPoll(ctx, o, a)
+		return attachPoll(ctx, c, a)
 	})
 }
 
-func optionsOf(e *link.Env) (*dialOptions, error) {
+// configOf is the config of the links of a client. Every request goes
+// through the session's *transport.Dialer: its HTTP client natively, the
+// browser's fetch in js/wasm (newExchanger).
+func configOf(e *link.Env) (*config, error) {
 	d, ok := e.Dialer.(*transport.Dialer)
 	if !ok {
 		return nil, fmt.Errorf("fallback: link.Env.Dialer is %T, not a *transport.Dialer", e.Dialer)
 	}
-	h := http.Header(e.Header)
-	return &dialOptions{
-		Dialer:            d,
-		Header:            func() http.Header { return h },
-		FirstEventTimeout: e.FirstEventWait,
-		MaxMessage:        e.MaxMessage,
-		Logger:            e.Logger,
-	}, nil
+	h := transport.Header(e.Header)
+	c := &config{
+		io:         newExchanger(d),
+		target:     d.Target(),
+		header:     func() transport.Header { return h },
+		firstEvent: e.FirstEventWait,
+		max:        int64(e.MaxMessage),
+		log:        e.Logger,
+	}
+	return c.defaults(), nil
 }

@@ -1,5 +1,3 @@
-//go:build !js
-
 package fallback
 
 import (
@@ -7,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"net/http"
-	"net/http/httptrace"
 	"sync/atomic"
 	"time"
 
@@ -27,19 +23,16 @@ type sseLink struct {
 	streamErr error
 }
 
-// dialSSE attaches to a session (a new one when a.SID is empty) over
+// attachSSE attaches to a session (a new one when a.SID is empty) over
 // Server-Sent Events: GET ?tether=sse, then it waits for the welcome event.
 //
-// ctx bounds the dial only, not the link. A non-2xx answer is a classified
+// ctx bounds the attach only, not the link. A non-2xx answer is a classified
 // *transport.HandshakeError, in a *link.ServerError when it carries a Tether
 // error object (for example wire.CodeSessionNotFound on a resume). No
-// welcome within dialOptions.FirstEventTimeout of the request being written is a
-// HandshakeError of class ClassRefused wrapping ErrNoFirstEvent.
-func dialSSE(ctx context.Context, o *dialOptions, a link.Attach) (link.Link, error) {
-	c, err := o.resolve()
-	if err != nil {
-		return nil, err
-	}
+// welcome within c.firstEvent of the request being written (in the browser:
+// of fetch being called) is a HandshakeError of class ClassRefused wrapping
+// ErrNoFirstEvent.
+func attachSSE(ctx context.Context, c *config, a link.Attach) (link.Link, error) {
 	if a.Probe {
 		return nil, fmt.Errorf("fallback: sse: probes are WebSocket only")
 	}
@@ -59,14 +52,13 @@ func dialSSE(ctx context.Context, o *dialOptions, a link.Attach) (link.Link, err
 		}
 	})
 	timer.Stop()
-	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { timer.Reset(c.firstEvent) }}
-	fail := func(resp *http.Response, err error) (link.Link, error) {
+	fail := func(resp *answer, err error) (link.Link, error) {
 		if phase.Swap(failed) == timedOut {
 			he := &transport.HandshakeError{
 				Transport: r.name, URL: r.base.Redacted(), Class: transport.ClassRefused, Err: ErrNoFirstEvent,
 			}
 			if resp != nil {
-				he.StatusCode, he.Status, he.Header = resp.StatusCode, resp.Status, resp.Header
+				he.StatusCode, he.Status, he.Header = resp.status, resp.statusLine, resp.header
 			}
 			err = he
 		}
@@ -74,22 +66,18 @@ func dialSSE(ctx context.Context, o *dialOptions, a link.Attach) (link.Link, err
 		stopDial()
 		die(err)
 		if resp != nil {
-			resp.Body.Close()
+			resp.body.Close()
 		}
 		r.log.Debug("tether: sse attach failed", "sid", a.SID, "err", err)
 		return nil, err
 	}
 
-	req, err := r.newRequest(httptrace.WithClientTrace(life, trace), http.MethodGet, wire.ModeSSE, a.SID != "", a.Ack, nil)
+	resp, err := r.do(life, "GET", wire.ModeSSE, r.url(wire.ModeSSE, a.SID != "", a.Ack), nil, func() { timer.Reset(c.firstEvent) })
 	if err != nil {
 		return fail(nil, err)
 	}
-	resp, err := r.do(req)
-	if err != nil {
-		return fail(nil, err)
-	}
-	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "text/event-stream" {
-		return fail(resp, r.notTether(resp, fmt.Errorf("the answer is %q, not an event stream", resp.Header.Get("Content-Type"))))
+	if ct := resp.header.Get("Content-Type"); !isEventStream(ct) {
+		return fail(resp, r.notTether(resp, fmt.Errorf("the answer is %q, not an event stream", ct)))
 	}
 	w, err := r.readWelcome(resp, a, life)
 	if err != nil {
@@ -107,7 +95,7 @@ func dialSSE(ctx context.Context, o *dialOptions, a link.Attach) (link.Link, err
 	l := &sseLink{base: newBase(r, w, life, die), stream: make(chan wire.Frame, 16)}
 	l.pacedAcks(sseAckInterval)
 	timeout := millis(w.Timeout, defaultTimeout)
-	alive := &aliveReader{r: resp.Body, d: timeout}
+	alive := &aliveReader{r: resp.body, d: timeout}
 	alive.t = time.AfterFunc(timeout, func() { l.die(errSilent(r.name, "no bytes from the stream", timeout)) })
 	limit := int(bodyLimit(r.max))
 	rd := sse.NewReader(alive, &sse.Options{MaxLineBytes: limit, MaxEventBytes: limit})
@@ -117,8 +105,8 @@ func dialSSE(ctx context.Context, o *dialOptions, a link.Attach) (link.Link, err
 }
 
 // readWelcome reads the stream's first event, which must be the welcome.
-func (r *requester) readWelcome(resp *http.Response, a link.Attach, life context.Context) (*wire.Welcome, error) {
-	ev, err := readFirstEvent(resp.Body, int(bodyLimit(r.max)))
+func (r *requester) readWelcome(resp *answer, a link.Attach, life context.Context) (*wire.Welcome, error) {
+	ev, err := readFirstEvent(resp.body, int(bodyLimit(r.max)))
 	if err != nil {
 		if cause := context.Cause(life); cause != nil {
 			return nil, cause
@@ -137,7 +125,7 @@ func (r *requester) readWelcome(resp *http.Response, a link.Attach, life context
 
 // checkWelcome checks that the first frame f of an attach is a welcome that
 // fits the attach.
-func (r *requester) checkWelcome(resp *http.Response, f wire.Frame, a link.Attach) (*wire.Welcome, error) {
+func (r *requester) checkWelcome(resp *answer, f wire.Frame, a link.Attach) (*wire.Welcome, error) {
 	if f.Kind == wire.KindError {
 		return nil, r.frameError(resp, f.Error)
 	}
@@ -158,12 +146,6 @@ func (r *requester) checkWelcome(resp *http.Response, f wire.Frame, a link.Attac
 	return f.Welcome, nil
 }
 
-// Recv returns the next frame: from the stream, or from a send answer. An
-// error frame on the stream is returned as a *link.ServerError. The stream
-// ending, a read or parse failure, silence for the welcome's timeout, or a
-// failed Send make Recv return an error once the frames before it are taken:
-// the link is dead. If ctx ends first, Recv returns ctx.Err() and the link
-// stays usable.
 // sseAckInterval paces acks on SSE, which cost a POST each (or ride on the
 // client's next POST).
 const sseAckInterval = 250 * time.Millisecond
@@ -171,6 +153,12 @@ const sseAckInterval = 250 * time.Millisecond
 // Acked sends the client's recv in a POST soon, paced by sseAckInterval.
 func (l *sseLink) Acked(recv uint64) { l.acks.Acked(recv) }
 
+// Recv returns the next frame: from the stream, or from a send answer. An
+// error frame on the stream is returned as a *link.ServerError. The stream
+// ending, a read or parse failure, silence for the welcome's timeout, or a
+// failed Send make Recv return an error once the frames before it are taken:
+// the link is dead. If ctx ends first, Recv returns ctx.Err() and the link
+// stays usable.
 func (l *sseLink) Recv(ctx context.Context) (wire.Frame, error) {
 	for {
 		if l.isClosed() {
@@ -195,10 +183,10 @@ func (l *sseLink) Recv(ctx context.Context) (wire.Frame, error) {
 
 // readLoop reads the stream until it ends or the link dies, then records why
 // and closes l.stream.
-func (l *sseLink) readLoop(resp *http.Response, rd *sse.Reader, alive *aliveReader) {
+func (l *sseLink) readLoop(resp *answer, rd *sse.Reader, alive *aliveReader) {
 	err := l.readEvents(resp, rd, alive)
 	alive.t.Stop()
-	resp.Body.Close()
+	resp.body.Close()
 	if cause := context.Cause(l.ctx); cause != nil {
 		err = cause // the read failed because the link died: say why it did
 	}
@@ -207,7 +195,7 @@ func (l *sseLink) readLoop(resp *http.Response, rd *sse.Reader, alive *aliveRead
 	close(l.stream)
 }
 
-func (l *sseLink) readEvents(resp *http.Response, rd *sse.Reader, alive *aliveReader) error {
+func (l *sseLink) readEvents(resp *answer, rd *sse.Reader, alive *aliveReader) error {
 	for {
 		ev, err := rd.Next()
 		switch {
@@ -250,6 +238,12 @@ func (l *sseLink) readEvents(resp *http.Response, rd *sse.Reader, alive *aliveRe
 			return context.Cause(l.ctx)
 		}
 	}
+}
+
+// isEventStream reports whether a Content-Type is text/event-stream.
+func isEventStream(contentType string) bool {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	return mt == "text/event-stream"
 }
 
 // aliveReader resets the liveness watchdog whenever bytes arrive: any byte,

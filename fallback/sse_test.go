@@ -3,19 +3,15 @@
 package fallback
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
 	"io"
-	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/tether-sdk/tether/internal/hostile"
 	"github.com/tether-sdk/tether/internal/link"
-	"github.com/tether-sdk/tether/internal/sse"
 	"github.com/tether-sdk/tether/internal/wire"
 	"github.com/tether-sdk/tether/transport"
 )
@@ -76,71 +72,6 @@ func TestSSEDialContext(t *testing.T) {
 	_, err := dialSSE(ctx, o, link.Attach{})
 	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrNoFirstEvent) {
 		t.Fatalf("error %v, want the ctx's deadline", err)
-	}
-}
-
-// TestSSELiveness: heartbeat comments keep a stream alive past the
-// welcome's timeout; a stream silent for that long kills the link.
-func TestSSELiveness(t *testing.T) {
-	cases := []struct {
-		name   string
-		set    func(f *fake)
-		frames string
-		dead   bool
-	}{
-		{"silent", func(f *fake) { f.silentSSE = true }, "", true},
-		// 30 heartbeats 20 ms apart span twice the 300 ms timeout.
-		{"heartbeats", func(f *fake) { f.hb, f.hbThenFrame = 20*time.Millisecond, 30 }, "m1:after heartbeats", false},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			f := newFake(t)
-			f.set(func(f *fake) { f.welcome.Timeout = 300; tc.set(f) })
-			c := &core{}
-			l := dial(t, dialSSE, testOptions(f.dialer(t, f.url(), nil), c), link.Attach{})
-			if !tc.dead {
-				if got := describe(recv(t, l, c, 1)); got != tc.frames {
-					t.Errorf("got %q, want %q", got, tc.frames)
-				}
-				return
-			}
-			start := time.Now()
-			_, err := l.Recv(testCtx(t))
-			if !errors.Is(err, os.ErrDeadlineExceeded) {
-				t.Fatalf("Recv on a silent stream: %v, want a liveness timeout", err)
-			}
-			if el := time.Since(start); el < 250*time.Millisecond {
-				t.Errorf("declared dead after %v, before the 300 ms timeout", el)
-			}
-			if err := l.Send(testCtx(t), texts("x")); err == nil {
-				t.Error("Send on a dead link succeeded")
-			}
-		})
-	}
-}
-
-// TestSSESlowConsumer: while Recv is not called the reader stops reading,
-// and that silence does not count against the stream: a consumer away for
-// twice the timeout still gets every frame.
-func TestSSESlowConsumer(t *testing.T) {
-	f := newFake(t)
-	f.set(func(f *fake) { f.welcome.Timeout, f.hb = 200, 20*time.Millisecond })
-	n := 40
-	for i := range n {
-		f.addText("m" + itoa(uint64(i+1)))
-	}
-	c := &core{}
-	l := dial(t, dialSSE, testOptions(f.dialer(t, f.url(), nil), c), link.Attach{})
-	stream := l.(*sseLink).stream
-	// Wait until the reader is blocked on a full channel, then stay away.
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	for len(stream) < cap(stream) {
-		<-tick.C
-	}
-	<-time.After(400 * time.Millisecond) // the stimulus: a consumer away for 2 x timeout
-	if got := recv(t, l, c, n); got[n-1].Seq != uint64(n) {
-		t.Errorf("last frame %s", describe(got[n-1:]))
 	}
 }
 
@@ -228,39 +159,5 @@ func TestSSEFirstEvent(t *testing.T) {
 				t.Errorf("got %q", got)
 			}
 		})
-	}
-}
-
-// TestReadFirstEvent: readFirstEvent stops right after the first event, so
-// that the stream's reader starts at the next byte.
-func TestReadFirstEvent(t *testing.T) {
-	cases := []struct {
-		in, data, rest string
-	}{
-		{"data: w\n\nid: 1\n", "w", "id: 1\n"},
-		// The LF of the final CRLF is not waited for: the stream's reader
-		// sees it as a blank line, which dispatches nothing.
-		{"data: w\r\n\r\nnext", "w", "\nnext"},
-		{"data: w\r\rnext", "w", "next"},
-		{":c\n\ndata: a\ndata: b\n\n", "a\nb", ""},
-		{"\xEF\xBB\xBFdata: w\n\n", "w", ""},
-	}
-	for _, tc := range cases {
-		r := strings.NewReader(tc.in)
-		ev, err := readFirstEvent(r, 1024)
-		if err != nil || ev.Data != tc.data {
-			t.Errorf("%q: event %q, %v; want %q", tc.in, ev.Data, err, tc.data)
-			continue
-		}
-		rest, _ := io.ReadAll(r)
-		if string(rest) != tc.rest {
-			t.Errorf("%q: left %q, want %q", tc.in, rest, tc.rest)
-		}
-	}
-	if _, err := readFirstEvent(strings.NewReader("data: w\n"), 1024); !errors.Is(err, io.ErrUnexpectedEOF) {
-		t.Errorf("cut before the blank line: %v", err)
-	}
-	if _, err := readFirstEvent(bytes.NewReader(bytes.Repeat([]byte("x"), 100)), 10); !errors.Is(err, sse.ErrTooLarge) {
-		t.Errorf("over the limit: %v", err)
 	}
 }

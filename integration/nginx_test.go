@@ -4,8 +4,10 @@ package integration
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/tether-sdk/tether/client"
 	"github.com/tether-sdk/tether/internal/hostile"
+	"github.com/tether-sdk/tether/internal/wire"
 	"github.com/tether-sdk/tether/server"
 	"github.com/tether-sdk/tether/transport"
 )
@@ -346,9 +349,11 @@ func TestNginxShortReadTimeout(t *testing.T) {
 	})
 	t.Run("longpoll-cut-by-proxy", func(t *testing.T) {
 		t.Parallel()
-		// The server holds polls for 10 s, nginx cuts them at 3 s (504): the
-		// client polls again and nothing is lost.
-		row := scenario(t, 5, "nginx proxy_read_timeout 3 s, long-poll held 10 s (cut, recovered)")
+		// The server holds polls for 10 s, nginx cuts them at 3 s (504):
+		// the client polls again and nothing is lost, and it learns to ask
+		// for holds under 3 s (tether_hold, PROTOCOL.md 9.3): a few cut
+		// polls while it learns, then none.
+		row := scenario(t, 5, "nginx proxy_read_timeout 3 s, long-poll held 10 s (adaptive hold: cut while learning, then none)")
 		received := make(chan string, 100)
 		var sess = make(chan *server.Session, 1)
 		_, ng := nginxRig(t, func(s *server.Session) {
@@ -375,73 +380,155 @@ func TestNginxShortReadTimeout(t *testing.T) {
 			t.Fatalf("nginx did not cut a held poll; access log:\n%s", ng.accessLog())
 		}
 		t.Logf("client: %s", m)
-		// After the cut, both directions still work on the same session.
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		for i := 0; i < 20; i++ {
-			if err := s.Send(ctx, server.Text(fmt.Sprintf("down%02d", i))); err != nil {
-				t.Fatal(err)
-			}
-			if err := c.Send(ctx, client.Text(fmt.Sprintf("up%02d", i))); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for i := 0; i < 20; i++ {
-			m, err := c.Receive(ctx)
-			if err != nil || string(m.Data) != fmt.Sprintf("down%02d", i) {
-				t.Fatalf("receive %d: %q %v", i, m.Data, err)
-			}
-			select {
-			case got := <-received:
-				if got != fmt.Sprintf("up%02d", i) {
-					t.Fatalf("server got %q at %d", got, i)
+		exchange := func(from, to int) {
+			t.Helper()
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			for i := from; i < to; i++ {
+				if err := s.Send(ctx, server.Text(fmt.Sprintf("down%02d", i))); err != nil {
+					t.Fatal(err)
 				}
-			case <-ctx.Done():
-				t.Fatal("server did not get the client's messages")
+				if err := c.Send(ctx, client.Text(fmt.Sprintf("up%02d", i))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i := from; i < to; i++ {
+				m, err := c.Receive(ctx)
+				if err != nil || string(m.Data) != fmt.Sprintf("down%02d", i) {
+					t.Fatalf("receive %d: %q %v", i, m.Data, err)
+				}
+				select {
+				case got := <-received:
+					if got != fmt.Sprintf("up%02d", i) {
+						t.Fatalf("server got %q at %d", got, i)
+					}
+				case <-ctx.Done():
+					t.Fatal("server did not get the client's messages")
+				}
 			}
 		}
-		if n := countLines(ng.accessLog(), "tether=poll&", "\" 504 "); n == 0 {
+		// After the cut, both directions still work on the same session.
+		exchange(0, 20)
+		cuts := func() int { return countLines(ng.accessLog(), "tether=poll&", "\" 504 ") }
+		if cuts() == 0 {
 			t.Fatalf("no 504 in nginx's access log:\n%s", ng.accessLog())
 		}
-		// Idle again: every poll is cut. After a few cuts in a row the client
-		// may declare the link dead and resume the session on a new one;
-		// either way the session carries on.
-		n := ev.len()
-		if e, dead := ev.within(n, 15*time.Second, isDisconnected); dead {
-			t.Logf("after repeated cuts: %+v", e)
-			back := ev.waitFor(t, n, "resumed", isConnected).(client.ConnectedEvent)
-			if !back.Resumed {
-				t.Fatalf("not resumed after the cuts: %+v", back)
+		// Idle while the client learns: its first cut, then one probe above
+		// what it learnt (after 8 polls at the bound, about 18 s), cut too.
+		if _, ok := logs.waitFor(0, "asking for shorter holds", 5*time.Second); !ok {
+			t.Fatalf("the client did not shorten its hold after a cut; access log:\n%s", ng.accessLog())
+		}
+		learning := time.Now()
+		for {
+			from := logs.lastIndex("asking for shorter holds") + 1
+			if _, ok := logs.waitFor(from, "asking for shorter holds", 30*time.Second); !ok {
+				break // 30 s without a cut to learn from
+			}
+			if n := logs.count("asking for shorter holds"); n >= 3 {
+				t.Fatalf("the client shortened its hold %d times; logs:\n%s", n, logs.since(0))
 			}
 		}
-		for i := 20; i < 40; i++ {
-			if err := s.Send(ctx, server.Text(fmt.Sprintf("down%02d", i))); err != nil {
-				t.Fatal(err)
-			}
-			if err := c.Send(ctx, client.Text(fmt.Sprintf("up%02d", i))); err != nil {
-				t.Fatal(err)
-			}
+		learnt := cuts()
+		if learnt > 3 {
+			t.Fatalf("%d polls cut while learning, want at most 3", learnt)
 		}
-		for i := 20; i < 40; i++ {
-			m, err := c.Receive(ctx)
-			if err != nil || string(m.Data) != fmt.Sprintf("down%02d", i) {
-				t.Fatalf("receive %d: %q %v", i, m.Data, err)
-			}
-			select {
-			case got := <-received:
-				if got != fmt.Sprintf("up%02d", i) {
-					t.Fatalf("server got %q at %d", got, i)
-				}
-			case <-ctx.Done():
-				t.Fatal("server did not get the client's messages")
-			}
+		t.Logf("learnt in %v with %d polls cut (504)", time.Since(learning).Round(time.Second), learnt)
+		// Learnt: 45 s of idle (15 of nginx's timeouts) cost no cut poll, no
+		// failure, no disconnect.
+		quiet, n, fails := ev.len(), logs.len(), logs.count("long-poll failed")
+		const idleAfter = 45 * time.Second
+		if e, dead := ev.within(quiet, idleAfter, isDisconnected); dead {
+			t.Fatalf("disconnected after learning: %+v", e)
 		}
-		t.Logf("%d polls cut (504) by nginx; %d disconnects", countLines(ng.accessLog(), "tether=poll&", "\" 504 "), ev.count(isDisconnected))
+		if got := cuts(); got != learnt {
+			t.Fatalf("%d polls cut (504) in %v of idle after learning", got-learnt, idleAfter)
+		}
+		if f := logs.count("long-poll failed"); f != fails {
+			t.Fatalf("%d polls failed after learning; logs since:\n%s", f-fails, logs.since(n))
+		}
+		if held := countLines(ng.accessLog(), "tether=poll&", "tether_hold=", "\" 200 "); held < 20 {
+			t.Fatalf("only %d polls answered 200 with a hold: they are not held near 3 s", held)
+		}
+		exchange(20, 40)
+		t.Logf("before: a poll cut every 3 s (see longpoll-without-hold-control); after: %d polls cut (504) while learning, 0 in %v after; %d disconnects",
+			learnt, idleAfter, ev.count(isDisconnected))
 		if ev.count(isSessionLost) > 0 || c.SessionID() != sid {
 			t.Fatalf("the session was lost; events %s", ev)
 		}
 		row.ended(c.Transport())
 	})
+	t.Run("longpoll-without-hold-control", func(t *testing.T) {
+		t.Parallel()
+		// The control, and the cost before tether_hold: polls that ask for
+		// no hold (as the client did before, and as any client does with a
+		// server that holds longer than the proxy waits) are cut every 3 s.
+		row := scenario(t, 5, "nginx proxy_read_timeout 3 s, long-poll held 10 s, no tether_hold (control: every idle poll cut)")
+		_, ng := nginxRig(t, echo, &server.Options{PollHold: 10 * time.Second})
+		hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: suite.caPool}}}
+		t.Cleanup(hc.CloseIdleConnections)
+		base := "https://" + ng.addr + "/short/live?tether_v=1&tether="
+		start := time.Now()
+		resp, err := hc.Get(base + "poll-open")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		frames, perr := wire.ParseJSONBatch(body, 1, 1<<20)
+		if err != nil || perr != nil || len(frames) != 1 || frames[0].Welcome == nil {
+			t.Fatalf("poll-open: %d %q %v %v", resp.StatusCode, body, err, perr)
+		}
+		row.connected("longpoll", time.Since(start))
+		w := frames[0].Welcome
+		const window = 30 * time.Second
+		polls, cut := 0, 0
+		for end := time.Now().Add(window); time.Now().Before(end); polls++ {
+			req, _ := http.NewRequest(http.MethodGet, base+"poll&tether_sid="+w.SID+"&tether_ack=0", nil)
+			req.Header.Set(wire.HeaderKey, w.Key)
+			resp, err := hc.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			switch resp.StatusCode {
+			case http.StatusGatewayTimeout:
+				cut++
+			case http.StatusOK:
+			default:
+				t.Fatalf("poll answered %s", resp.Status)
+			}
+		}
+		t.Logf("before: %d of %d idle polls cut (504) in %v: %.0f a minute", cut, polls, window, float64(cut)*float64(time.Minute)/float64(window))
+		if cut < polls-1 || cut < 5 {
+			t.Fatalf("%d of %d polls cut in %v: nginx's 3 s timeout is not in force", cut, polls, window)
+		}
+		row.ended("longpoll")
+	})
+}
+
+// lastIndex returns the index of the last message containing s, -1 if none.
+func (l *logRecorder) lastIndex(s string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i := len(l.msgs) - 1; i >= 0; i-- {
+		if strings.Contains(l.msgs[i], s) {
+			return i
+		}
+	}
+	return -1
+}
+
+// count counts the messages containing s.
+func (l *logRecorder) count(s string) int {
+	return countLines(l.since(0), s)
+}
+
+// since returns the messages from index from on, one a line.
+func (l *logRecorder) since(from int) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.msgs[min(from, len(l.msgs)):], "\n")
 }
 
 // Scenario 9: pinning through nginx. The right pin (nginx's key, or the

@@ -147,6 +147,9 @@ type Options struct {
 
 	// PollHold is the longest a long-poll is held before it answers empty;
 	// keep it under the idle timeout of the proxies in front (often 60 s).
+	// It is the welcome's poll; a poll that asks for less (tether_hold,
+	// which clients shorten behind proxies that cut idle requests sooner)
+	// is held less, one that asks for more is held PollHold.
 	// Zero: DefaultPollHold (25 s).
 	PollHold time.Duration
 

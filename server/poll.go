@@ -54,7 +54,8 @@ func (h *Handler) sessionOf(w http.ResponseWriter, r *http.Request) *Session {
 	return s
 }
 
-// servePoll holds one long-poll until frames are pending or PollHold passes.
+// servePoll holds one long-poll until frames are pending or its hold passes:
+// the client's tether_hold, capped at PollHold (pollHold).
 func (h *Handler) servePoll(w http.ResponseWriter, r *http.Request) {
 	if !h.enabled(wire.TransportPoll) {
 		h.fail(w, wire.CodeTransportDisabled, "the longpoll transport is disabled on this server", 0)
@@ -65,6 +66,11 @@ func (h *Handler) servePoll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ack, err := parseAck(r.URL.Query())
+	if err != nil {
+		h.fail(w, wire.CodeBadRequest, err.Error(), 0)
+		return
+	}
+	holdFor, err := pollHold(r.URL.Query(), h.opts.PollHold)
 	if err != nil {
 		h.fail(w, wire.CodeBadRequest, err.Error(), 0)
 		return
@@ -103,7 +109,7 @@ func (h *Handler) servePoll(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 
-	hold := time.NewTimer(h.opts.PollHold)
+	hold := time.NewTimer(holdFor)
 	defer hold.Stop()
 	var buf []seq.Msg
 	for {

@@ -26,6 +26,10 @@ const (
 	ParamSID     = "tether_sid" // session id; absent on sse and poll-open means a new session
 	ParamAck     = "tether_ack" // the client's recv: highest seq received in order
 	ParamKey     = "tether_key" // resume secret, only where a header cannot be set
+	// ParamHold is on a poll the longest the client asks the server to hold
+	// it, in milliseconds: the server holds it up to the smaller of this
+	// and its own poll (the welcome's); absent: the server's poll.
+	ParamHold = "tether_hold"
 
 	HeaderKey         = "Tether-Key"    // resume secret (preferred over ParamKey)
 	HeaderLastEventID = "Last-Event-ID" // sent by a reconnecting EventSource; read like ParamAck
