@@ -33,7 +33,9 @@ const (
 )
 
 func TestHostilePingFloodHoldsOnePong(t *testing.T) {
-	r, _, g := newPlainRig(t, idle, &Options{Heartbeat: time.Hour, Timeout: time.Hour})
+	// WriteTimeout too: the server's writes block by design here, and on a loaded
+	// machine the flood outlasts the default and the connection is cut.
+	r, _, g := newPlainRig(t, idle, &Options{Heartbeat: time.Hour, Timeout: time.Hour, WriteTimeout: time.Hour})
 	c, err := r.dialPlainWS(nil)
 	if err != nil {
 		t.Fatal(err)
