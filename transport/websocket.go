@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -74,7 +75,8 @@ func (d *Dialer) dialWebSocket(ctx context.Context, o *wsOptions) (*websocket.Co
 		timeout = DefaultHandshakeTimeout
 	}
 	var connected, tlsDone atomic.Bool
-	var capped *handshakeConn // the dialled connection, its reads capped until the upgrade completes
+	var capped *handshakeConn            // the dialled connection, its reads capped until the upgrade completes
+	var dialled atomic.Pointer[net.Conn] // the TCP (or tunnel) connection, for a cancel to cut
 	scheme := d.target.WS.Scheme
 	tlsConfig := d.targetTLS(d.target.Host, []string{"http/1.1"}, &tlsDone)
 	wd := &websocket.Dialer{
@@ -86,6 +88,7 @@ func (d *Dialer) dialWebSocket(ctx context.Context, o *wsOptions) (*websocket.Co
 			}
 			connected.Store(true)
 			capped = newHandshakeConn(c, MaxHandshakeAnswer)
+			dialled.Store(&c)
 			return capped, nil
 		},
 		// TLS is done here rather than by gorilla so that the cap counts
@@ -96,6 +99,7 @@ func (d *Dialer) dialWebSocket(ctx context.Context, o *wsOptions) (*websocket.Co
 				return nil, err
 			}
 			connected.Store(true)
+			dialled.Store(&c)
 			tc := tls.Client(c, tlsConfig)
 			if err := tc.HandshakeContext(ctx); err != nil {
 				c.Close()
@@ -118,7 +122,25 @@ func (d *Dialer) dialWebSocket(ctx context.Context, o *wsOptions) (*websocket.Co
 		}
 		header.Set("Origin", d.cfg.Origin)
 	}
+	// gorilla bounds the upgrade's answer by a deadline only: a canceled ctx
+	// (a negotiation won by another transport, Client.Close) must end a wait
+	// for an answer that never comes too.
+	stop := context.AfterFunc(ctx, func() {
+		if c := dialled.Load(); c != nil {
+			(*c).SetDeadline(time.Unix(1, 0))
+		}
+	})
 	conn, resp, err := wd.DialContext(ctx, d.target.WS.String(), header)
+	if !stop() {
+		// Cut by the cancel (or canceled as the dial succeeded, the
+		// deadline perhaps already cut): the cause is ctx's.
+		if err == nil {
+			conn.Close()
+			conn, err = nil, context.Cause(ctx)
+		} else if !errors.Is(err, context.Cause(ctx)) {
+			err = fmt.Errorf("%w (%w)", context.Cause(ctx), err)
+		}
+	}
 	if err != nil && capped != nil && capped.hit {
 		return nil, resp, &LimitError{
 			Transport: "websocket",
