@@ -198,19 +198,23 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 	slow := time.NewTimer(c.waitFor(order[0]))
 	defer slow.Stop()
 	var attempts []Attempt
-	// Losers that complete after the winner (whose session is keep; "" when
-	// there is none) are closed in the background; one whose welcome started
+	// Losers that complete after the winner (won; nil when there is none)
+	// are closed in the background; one whose welcome started
 	// another session ends that session first, so that the server does not
 	// keep an orphan until its ttl.
-	drain := func(n int, keep, won string) {
+	drain := func(n int, won link.Link) {
+		keep := ""
+		if won != nil {
+			keep = sessionOf(won)
+		}
 		go func() {
 			defer scancel()
 			for i := 0; i < n; i++ {
 				if r := <-results; r.l != nil {
 					closeOrphan(r.l, keep)
 					r.l.Close()
-					if won != "" && c.stream(r.transport) && !c.stream(won) {
-						c.streamProved(r.transport)
+					if won != nil && c.stream(r.transport) && !c.stream(won.Transport()) {
+						c.streamProved(r.transport, won)
 					}
 				}
 			}
@@ -240,7 +244,7 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 			if r.err == nil {
 				keepStreams()
 				cancel()
-				drain(pending, sessionOf(r.l), r.transport)
+				drain(pending, r.l)
 				var still []Attempt
 				for _, a := range tries {
 					if !a.done {
@@ -254,7 +258,7 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 				// Ended by ctx as the ones still running: listed alike.
 				attempts = append(attempts, Attempt{Transport: r.transport, Elapsed: r.elapsed, Err: ctx.Err()})
 				cancel()
-				drain(pending, "", "")
+				drain(pending, nil)
 				return nil, "", canceled()
 			}
 			attempts = append(attempts, Attempt{Transport: r.transport, Elapsed: r.elapsed, Err: r.err})
@@ -267,7 +271,7 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 			// (section 13) rather than ask again over another transport.
 			if permanent(r.err) || sessionGone(r.err) || tooMany(r.err) || proxyAuth(r.err) || retryAfterOf(r.err) > 0 {
 				cancel()
-				drain(pending, "", "")
+				drain(pending, nil)
 				return nil, "", r.err
 			}
 			if started < len(order) {
@@ -288,7 +292,7 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 			}
 		case <-ctx.Done():
 			cancel()
-			drain(pending, "", "")
+			drain(pending, nil)
 			return nil, "", canceled()
 		}
 	}
