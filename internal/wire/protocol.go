@@ -26,6 +26,10 @@ const (
 	ParamSID     = "tether_sid" // session id; absent on sse and poll-open means a new session
 	ParamAck     = "tether_ack" // the client's recv: highest seq received in order
 	ParamKey     = "tether_key" // resume secret, only where a header cannot be set
+	// ParamAttempt is a client-chosen id of one new-session attach (128
+	// random bits, base64url), by which the client can cancel the attempt
+	// if it gives up on it before its welcome (ModeCancel).
+	ParamAttempt = "tether_attempt"
 
 	HeaderKey         = "Tether-Key"    // resume secret (preferred over ParamKey)
 	HeaderLastEventID = "Last-Event-ID" // sent by a reconnecting EventSource; read like ParamAck
@@ -37,6 +41,7 @@ const (
 	ModePollOpen = "poll-open" // attach for long-polling; answered at once with the welcome
 	ModePoll     = "poll"      // one long-poll
 	ModeSend     = "send"      // POST of client-to-server frames
+	ModeCancel   = "cancel"    // POST: end the session a new-session attempt (ParamAttempt) created, if still unclaimed
 )
 
 // Transport names, as listed in [Welcome.Transports].
