@@ -63,6 +63,7 @@ var errNoTransport = &ProtocolError{Reason: "no transport left: the server disab
 
 type dialResult struct {
 	transport string
+	attempt   string // the attach's Attempt id ("" on a resume)
 	l         link.Link
 	err       error
 	elapsed   time.Duration
@@ -174,6 +175,10 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 	launch := func(tr string) {
 		a := &attempt{transport: tr, start: time.Now()}
 		tries = append(tries, a)
+		at := attach
+		if at.SID == "" {
+			at.Attempt = newAttemptID()
+		}
 		go func() {
 			// Each attempt has its own bound, whatever the caller's ctx.
 			parent := dctx
@@ -182,7 +187,7 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 			}
 			actx, acancel := context.WithTimeoutCause(parent, c.o.ConnectTimeout, errAttemptTimeout)
 			defer acancel()
-			l, err := c.links.DialLink(actx, tr, header, attach)
+			l, err := c.links.DialLink(actx, tr, header, at)
 			// A connection deadline taken from actx may expire a moment
 			// before actx itself: past the attempt's bound is its timeout too.
 			own := !time.Now().Before(a.start.Add(c.o.ConnectTimeout))
@@ -190,7 +195,10 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 				err = &transportError{Transport: tr, Err: fmt.Errorf("%w: %v", errAttemptTimeout, c.o.ConnectTimeout),
 					Hint: "is the server up and is this its URL? something accepted the connection and never answered"}
 			}
-			results <- dialResult{transport: tr, l: l, err: err, elapsed: time.Since(a.start)}
+			if err != nil {
+				c.cancelAttempt(at.Attempt, err)
+			}
+			results <- dialResult{transport: tr, attempt: at.Attempt, l: l, err: err, elapsed: time.Since(a.start)}
 		}()
 	}
 	launch(order[0])
