@@ -62,9 +62,13 @@ func (c *Client) cancelAttempt(id string, err error) {
 	}()
 }
 
-// answeredWithoutSession reports an attempt the server (or something on the
-// way) answered with a non-success status: no session was made for it.
+// answeredWithoutSession reports an attempt that made no session: the server
+// (or something on the way) answered with a non-success status, or the
+// failure is permanent (not a Tether server, TLS, pins, settings).
 func answeredWithoutSession(err error) bool {
+	if permanent(err) {
+		return true // not Tether, TLS, pins, bad settings: no session of ours
+	}
 	var he *transport.HandshakeError
 	if errors.As(err, &he) && he.StatusCode >= 300 {
 		return true
