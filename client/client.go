@@ -67,11 +67,12 @@ type Client struct {
 	closeFrame  wire.Close // the close frame Close sends
 	closed      error      // why the client ended (ErrClosed after Close)
 	lastGood    string
-	probeSoon   bool     // a fallback won a race over an unanswered WebSocket: probe at once
-	offered     []string // the transports of the session's last welcome (nil: not known yet)
-	disabled    []string // transports the server answered transport_disabled for, this session
-	losses      int      // sessions lost so far
-	lastLoss    error    // the last *SessionLostError
+	probeSoon   bool          // a fallback won a race over an unanswered WebSocket: probe at once
+	proved      *provedStream // a raced stream proved itself before the winner was adopted (streamup.go)
+	offered     []string      // the transports of the session's last welcome (nil: not known yet)
+	disabled    []string      // transports the server answered transport_disabled for, this session
+	losses      int           // sessions lost so far
+	lastLoss    error         // the last *SessionLostError
 	connectedAt time.Time
 	srtt        time.Duration // smoothed round trip of acks and pongs (pathwatch.go)
 }

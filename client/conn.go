@@ -98,6 +98,7 @@ func (c *Client) adopt(cn *conn, reason string, elapsed time.Duration, from stri
 	}
 	cn.cursor = c.out.Acked() + 1
 	c.cur = cn
+	proved := c.takeProvedLocked(cn)
 	c.state = StateConnected
 	c.lastGood = cn.l.Transport()
 	c.connectedAt = time.Now()
@@ -110,6 +111,11 @@ func (c *Client) adopt(cn *conn, reason string, elapsed time.Duration, from stri
 	}
 	c.o.Logger.Info("connected", "transport", cn.l.Transport(), "reason", reason, "resumed", resumed)
 	c.watch(cn)
+	if proved != "" {
+		// A stream that lost the race to cn proved itself before cn was
+		// adopted (streamProved).
+		c.startStreamUpgrade(cn, proved)
+	}
 }
 
 // watch starts cn's reader and writer, after telling the link the

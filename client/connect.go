@@ -63,6 +63,7 @@ var errNoTransport = &ProtocolError{Reason: "no transport left: the server disab
 
 type dialResult struct {
 	transport string
+	attempt   string // the attach's Attempt id ("" on a resume)
 	l         link.Link
 	err       error
 	elapsed   time.Duration
@@ -174,6 +175,10 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 	launch := func(tr string) {
 		a := &attempt{transport: tr, start: time.Now()}
 		tries = append(tries, a)
+		at := attach
+		if at.SID == "" {
+			at.Attempt = newAttemptID()
+		}
 		go func() {
 			// Each attempt has its own bound, whatever the caller's ctx.
 			parent := dctx
@@ -182,7 +187,7 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 			}
 			actx, acancel := context.WithTimeoutCause(parent, c.o.ConnectTimeout, errAttemptTimeout)
 			defer acancel()
-			l, err := c.links.DialLink(actx, tr, header, attach)
+			l, err := c.links.DialLink(actx, tr, header, at)
 			// A connection deadline taken from actx may expire a moment
 			// before actx itself: past the attempt's bound is its timeout too.
 			own := !time.Now().Before(a.start.Add(c.o.ConnectTimeout))
@@ -190,7 +195,10 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 				err = &transportError{Transport: tr, Err: fmt.Errorf("%w: %v", errAttemptTimeout, c.o.ConnectTimeout),
 					Hint: "is the server up and is this its URL? something accepted the connection and never answered"}
 			}
-			results <- dialResult{transport: tr, l: l, err: err, elapsed: time.Since(a.start)}
+			if err != nil {
+				c.cancelAttempt(at.Attempt, err)
+			}
+			results <- dialResult{transport: tr, attempt: at.Attempt, l: l, err: err, elapsed: time.Since(a.start)}
 		}()
 	}
 	launch(order[0])
@@ -198,19 +206,23 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 	slow := time.NewTimer(c.waitFor(order[0]))
 	defer slow.Stop()
 	var attempts []Attempt
-	// Losers that complete after the winner (whose session is keep; "" when
-	// there is none) are closed in the background; one whose welcome started
+	// Losers that complete after the winner (won; nil when there is none)
+	// are closed in the background; one whose welcome started
 	// another session ends that session first, so that the server does not
 	// keep an orphan until its ttl.
-	drain := func(n int, keep, won string) {
+	drain := func(n int, won link.Link) {
+		keep := ""
+		if won != nil {
+			keep = sessionOf(won)
+		}
 		go func() {
 			defer scancel()
 			for i := 0; i < n; i++ {
 				if r := <-results; r.l != nil {
 					closeOrphan(r.l, keep)
 					r.l.Close()
-					if won != "" && c.stream(r.transport) && !c.stream(won) {
-						c.streamProved(r.transport)
+					if won != nil && c.stream(r.transport) && !c.stream(won.Transport()) {
+						c.streamProved(r.transport, won)
 					}
 				}
 			}
@@ -240,7 +252,7 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 			if r.err == nil {
 				keepStreams()
 				cancel()
-				drain(pending, sessionOf(r.l), r.transport)
+				drain(pending, r.l)
 				var still []Attempt
 				for _, a := range tries {
 					if !a.done {
@@ -254,7 +266,7 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 				// Ended by ctx as the ones still running: listed alike.
 				attempts = append(attempts, Attempt{Transport: r.transport, Elapsed: r.elapsed, Err: ctx.Err()})
 				cancel()
-				drain(pending, "", "")
+				drain(pending, nil)
 				return nil, "", canceled()
 			}
 			attempts = append(attempts, Attempt{Transport: r.transport, Elapsed: r.elapsed, Err: r.err})
@@ -267,7 +279,7 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 			// (section 13) rather than ask again over another transport.
 			if permanent(r.err) || sessionGone(r.err) || tooMany(r.err) || proxyAuth(r.err) || retryAfterOf(r.err) > 0 {
 				cancel()
-				drain(pending, "", "")
+				drain(pending, nil)
 				return nil, "", r.err
 			}
 			if started < len(order) {
@@ -288,7 +300,7 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 			}
 		case <-ctx.Done():
 			cancel()
-			drain(pending, "", "")
+			drain(pending, nil)
 			return nil, "", canceled()
 		}
 	}

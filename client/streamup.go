@@ -7,11 +7,50 @@ import (
 )
 
 // streamProved moves the session to tr, a stream (SSE) that lost the
-// connect race and then delivered its first event within its window: it
-// works on this path, and beats the transport that won (long-polling).
-func (c *Client) streamProved(tr string) {
-	from := c.current()
-	if from == nil || from.l.Transport() == tr || !c.usable(tr) {
+// connect race to won (long-polling) and then delivered its first event
+// within its window: it works on this path, and beats the transport that
+// won. It runs in the negotiation's drain goroutine, which may get the
+// stream's first event before the caller of negotiate has adopted won: the
+// proof is then kept, and adopt starts the move once won carries the session
+// (afterAdopt). A proof for a winner that is replaced first is dropped.
+func (c *Client) streamProved(tr string, won link.Link) {
+	c.mu.Lock()
+	if c.closed != nil || c.closing {
+		c.mu.Unlock()
+		return
+	}
+	from := c.cur
+	if from == nil || from.l != won {
+		c.proved = &provedStream{tr: tr, won: won}
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	c.startStreamUpgrade(from, tr)
+}
+
+// provedStream is a stream whose first event came after it lost the race
+// to won, before won was adopted.
+type provedStream struct {
+	tr  string
+	won link.Link
+}
+
+// takeProvedLocked returns the proof kept for cn's link, if any, and
+// forgets any proof: adopting another link makes it stale.
+func (c *Client) takeProvedLocked(cn *conn) string {
+	p := c.proved
+	c.proved = nil
+	if p == nil || p.won != cn.l {
+		return ""
+	}
+	return p.tr
+}
+
+// startStreamUpgrade attaches tr again in the background and moves the
+// session from from to it (upgradeStream).
+func (c *Client) startStreamUpgrade(from *conn, tr string) {
+	if from.l.Transport() == tr || !c.usable(tr) {
 		return
 	}
 	// The Add happens under c.mu and only while the client is open: finish

@@ -211,6 +211,9 @@ func (s *Session) welcomeLocked(isNew, probe bool) *wire.Welcome {
 // reuse it once handleFrame returns.
 func (s *Session) handleFrame(ctx context.Context, stop <-chan struct{}, f *wire.Frame) (*wire.Frame, error) {
 	s.establish()
+	if !s.claimed.Load() {
+		s.claimed.Store(true) // a frame after the welcome: the attempt is the client's (attempts.go)
+	}
 	switch f.Kind {
 	case wire.KindText, wire.KindBinary:
 		return nil, s.deliver(ctx, stop, f)

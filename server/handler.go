@@ -28,6 +28,7 @@ type Handler struct {
 	wg       sync.WaitGroup
 	shutdown atomic.Bool
 	mirrorMu sync.Mutex // with Options.Shared: one request makes a session's mirror
+	attempts attempts   // new-session attempt ids (attempts.go)
 }
 
 // NewHandler returns a Handler that calls serve, in a goroutine of its own,
@@ -115,6 +116,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.servePoll(w, r)
 	case wire.ModeSend:
 		h.serveSend(w, r)
+	case wire.ModeCancel:
+		h.serveCancel(w, r)
 	default:
 		h.fail(w, wire.CodeBadRequest, "unknown tether mode "+strconv.Quote(mode), 0)
 	}
@@ -177,6 +180,7 @@ func (h *Handler) newSession(r *http.Request, auth any) (*Session, time.Duration
 	}
 	s.admitted = true
 	h.opts.Logger.Info("session started", "session", s.id, "remote", r.RemoteAddr, "client", ip)
+	defer h.noteAttempt(r, s)
 	if s.sh != nil {
 		h.wg.Add(1)
 		go func() {
@@ -209,6 +213,7 @@ func (h *Handler) lookup(sid, key string) *Session {
 	if s == nil || subtle.ConstantTimeCompare([]byte(s.key), []byte(key)) != 1 || s.expired() {
 		return nil
 	}
+	s.claimed.Store(true) // the client has the welcome: its attempt is no longer cancellable
 	return s
 }
 

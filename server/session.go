@@ -21,13 +21,14 @@ import (
 // goroutine. Messages from one Receive caller come out in order; Sends are
 // delivered in the order they returned.
 type Session struct {
-	h      *Handler
-	id     string
-	key    string
-	remote RemoteInfo
-	auth   any
-	ctx    context.Context
-	cancel context.CancelFunc
+	h       *Handler
+	claimed atomic.Bool // a request with the key came: the client has the welcome (attempts.go)
+	id      string
+	key     string
+	remote  RemoteInfo
+	auth    any
+	ctx     context.Context
+	cancel  context.CancelFunc
 
 	addr        netip.Prefix  // admission key of the client's address
 	admitted    bool          // counted in addr's admission (a mirror of a shared session is not)

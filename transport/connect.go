@@ -89,6 +89,7 @@ func (d *Dialer) dialTunnel(ctx context.Context, proxyURL *url.URL, addr string)
 	if err != nil {
 		return nil, perr("dial", 0, "", nil, err)
 	}
+	conn = quickAck(conn)
 	ok := false
 	defer func() {
 		if !ok {
@@ -167,10 +168,24 @@ func (d *Dialer) dialTunnel(ctx context.Context, proxyURL *url.URL, addr string)
 	if n := br.Buffered(); n > 0 {
 		// The proxy sent bytes after its answer: they belong to the tunnel.
 		early, _ := br.Peek(n)
-		return &prefixConn{Conn: conn, prefix: bytes.Clone(early)}, nil
+		return tunnelConn{&prefixConn{Conn: conn, prefix: bytes.Clone(early)}}, nil
 	}
-	return conn, nil
+	return tunnelConn{conn}, nil
 }
+
+// tunnel marks a connection through a proxy's CONNECT tunnel.
+type tunnel interface {
+	net.Conn
+	viaProxy()
+}
+
+// tunnelConn is a connection through a proxy's CONNECT tunnel.
+type tunnelConn struct{ net.Conn }
+
+func (tunnelConn) viaProxy() {}
+
+// NetConn returns the connection below.
+func (c tunnelConn) NetConn() net.Conn { return c.Conn }
 
 type proxyAnswer struct {
 	code   int

@@ -4,7 +4,6 @@ package transport
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"net"
 	"net/http"
@@ -37,8 +36,8 @@ func (d *Dialer) HTTPClient() *http.Client {
 					raw.Close()
 					return nil, err
 				}
-				tc := tls.Client(raw, d.targetTLS(host, []string{"http/1.1"}, nil))
-				if err := tc.HandshakeContext(ctx); err != nil {
+				tc, err := clientTLS(ctx, raw, d.targetTLS(host, []string{"http/1.1"}, nil))
+				if err != nil {
 					raw.Close()
 					return nil, fmt.Errorf("tether/transport: TLS with %s: %w", addr, err)
 				}

@@ -3,7 +3,9 @@
 package transport
 
 import (
+	"context"
 	"crypto/tls"
+	"net"
 	"sync/atomic"
 )
 
@@ -38,4 +40,33 @@ func (d *Dialer) targetTLS(host string, nextProtos []string, done *atomic.Bool) 
 			return nil
 		},
 	}
+}
+
+// clientTLS runs a TLS client handshake with cfg over raw and returns the
+// connection. Through a proxy (raw came from dialTunnel), the client's last
+// handshake flight is sent with the first application write (see
+// flightConn). On failure raw is not closed: that is the caller's job.
+func clientTLS(ctx context.Context, raw net.Conn, cfg *tls.Config) (*tls.Conn, error) {
+	if _, ok := raw.(tunnel); !ok {
+		tc := tls.Client(raw, cfg)
+		return tc, tc.HandshakeContext(ctx)
+	}
+	fc := newFlightConn(raw)
+	cfg = cfg.Clone()
+	verify := cfg.VerifyConnection
+	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+		if verify != nil {
+			if err := verify(cs); err != nil {
+				return err
+			}
+		}
+		fc.hold()
+		return nil
+	}
+	tc := tls.Client(fc, cfg)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		return tc, err
+	}
+	fc.handshaken()
+	return tc, nil
 }

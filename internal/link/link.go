@@ -25,6 +25,10 @@ type Attach struct {
 	Key   string // the session's resume secret; empty with SID empty
 	Ack   uint64 // the client's recv when attaching (later ones reach the link through Acked)
 	Probe bool   // WebSocket only: probe for an upgrade (see PROTOCOL.md section 10)
+	// Attempt is the client's id of a new-session attach (SID empty), sent
+	// as tether_attempt, by which it cancels the attempt when it gives it
+	// up before its welcome (PROTOCOL.md 4.8). Empty: none.
+	Attempt string
 }
 
 // Link is one transport connection of a session.

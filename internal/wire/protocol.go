@@ -30,6 +30,10 @@ const (
 	// it, in milliseconds: the server holds it up to the smaller of this
 	// and its own poll (the welcome's); absent: the server's poll.
 	ParamHold = "tether_hold"
+	// ParamAttempt is a client-chosen id of one new-session attach (128
+	// random bits, base64url), by which the client can cancel the attempt
+	// if it gives up on it before its welcome (ModeCancel).
+	ParamAttempt = "tether_attempt"
 
 	HeaderKey         = "Tether-Key"    // resume secret (preferred over ParamKey)
 	HeaderLastEventID = "Last-Event-ID" // sent by a reconnecting EventSource; read like ParamAck
@@ -41,6 +45,7 @@ const (
 	ModePollOpen = "poll-open" // attach for long-polling; answered at once with the welcome
 	ModePoll     = "poll"      // one long-poll
 	ModeSend     = "send"      // POST of client-to-server frames
+	ModeCancel   = "cancel"    // POST: end the session a new-session attempt (ParamAttempt) created, if still unclaimed
 )
 
 // Transport names, as listed in [Welcome.Transports].
