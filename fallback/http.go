@@ -32,6 +32,7 @@ type requester struct {
 
 	// Session, set by the attach; not changed once the link is running.
 	sid, key string
+	attempt  string        // a new-session attach's id (tether_attempt), until the welcome names the session
 	own      int64         // dialOptions.MaxMessage: the client's payload bound, never exceeded
 	max      int64         // payload bound: own, then the smaller of own and the welcome's max
 	timeout  time.Duration // the welcome's timeout: bounds a send's answer
@@ -48,6 +49,7 @@ func newRequester(c *config, name string, a link.Attach) *requester {
 		appQuery: stripTetherParams(t.HTTP.RawQuery),
 		sid:      a.SID,
 		key:      a.Key,
+		attempt:  a.Attempt,
 		own:      c.max,
 		max:      c.max,
 		timeout:  defaultTimeout,
@@ -117,6 +119,8 @@ func (r *requester) urlHold(mode string, withAck bool, ack uint64, hold time.Dur
 	add(wire.ParamVersion, strconv.Itoa(wire.Version))
 	if r.sid != "" {
 		add(wire.ParamSID, r.sid)
+	} else if r.attempt != "" {
+		add(wire.ParamAttempt, r.attempt)
 	}
 	if withAck {
 		add(wire.ParamAck, strconv.FormatUint(ack, 10))

@@ -52,6 +52,16 @@ func TestURL(t *testing.T) {
 	if got, want := r.url(wire.ModeSend, false, 0), base+"send&tether_v=1&tether_sid=S-_1"; got != want {
 		t.Errorf("send: %s, want %s", got, want)
 	}
+	// A new-session attach with an attempt id names it (PROTOCOL.md 4.8),
+	// until the welcome names the session.
+	r = newRequester(c, wire.TransportSSE, link.Attach{Attempt: "AAAAAAAAAAAAAAAAAAAAAA"})
+	if got, want := r.url(wire.ModeSSE, false, 0), base+"sse&tether_v=1&tether_attempt=AAAAAAAAAAAAAAAAAAAAAA"; got != want {
+		t.Errorf("new session with an attempt id: %s, want %s", got, want)
+	}
+	r.sid = "S-_1"
+	if got := r.url(wire.ModeSend, false, 0); strings.Contains(got, wire.ParamAttempt) {
+		t.Errorf("a request of the session carries the attempt id: %s", got)
+	}
 }
 
 // TestSendSplits: a batch over 1024 frames, or over 6 x max + 64 KiB of

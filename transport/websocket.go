@@ -4,7 +4,6 @@ package transport
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/wire"
 )
 
@@ -52,6 +52,10 @@ type wsOptions struct {
 	// WriteBufferPool shares write buffers between idle connections. Nil: a
 	// buffer per connection.
 	WriteBufferPool websocket.BufferPool
+	// Attach, when it starts a session and has an attempt id, adds
+	// tether_attempt to the upgrade URL (PROTOCOL.md 4.8). Zero: the
+	// target's URL as it is.
+	Attach link.Attach
 }
 
 // dialWebSocket opens a WebSocket to the target through the Dialer's proxy
@@ -100,8 +104,10 @@ func (d *Dialer) dialWebSocket(ctx context.Context, o *wsOptions) (*websocket.Co
 			}
 			connected.Store(true)
 			dialled.Store(&c)
-			tc := tls.Client(c, tlsConfig)
-			if err := tc.HandshakeContext(ctx); err != nil {
+			// Through a tunnel the last handshake flight goes out with the
+			// upgrade request (clientTLS): no stall in a proxy's Nagle.
+			tc, err := clientTLS(ctx, c, tlsConfig)
+			if err != nil {
 				c.Close()
 				return nil, err
 			}
@@ -130,7 +136,7 @@ func (d *Dialer) dialWebSocket(ctx context.Context, o *wsOptions) (*websocket.Co
 			(*c).SetDeadline(time.Unix(1, 0))
 		}
 	})
-	conn, resp, err := wd.DialContext(ctx, d.target.WS.String(), header)
+	conn, resp, err := wd.DialContext(ctx, attemptURL(d.target.WS, o.Attach), header)
 	if !stop() {
 		// Cut by the cancel (or canceled as the dial succeeded, the
 		// deadline perhaps already cut): the cause is ctx's.

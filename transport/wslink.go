@@ -87,6 +87,7 @@ func dialWS(ctx context.Context, d *Dialer, o *link.Env, a link.Attach) (*wsLink
 		Header:            http.Header(o.Header),
 		EnableCompression: o.Compression,
 		ReadLimit:         int64(o.MaxMessage) + wsOverhead,
+		Attach:            a,
 	}
 	if !o.Raw {
 		wo.Subprotocols = []string{wire.Subprotocol}

@@ -24,7 +24,7 @@ func dialWSLink(ctx context.Context, e *link.Env, a link.Attach) (link.Link, err
 		return nil, &ConfigError{Field: "Raw", Err: errRawInBrowser}
 	}
 	t := d.Target()
-	l, err := dialWS(ctx, t.WS.String(), e.MaxMessage, a)
+	l, err := dialWS(ctx, attemptURL(t.WS, a), e.MaxMessage, a)
 	if err != nil {
 		return nil, err
 	}
