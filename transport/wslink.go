@@ -50,6 +50,10 @@ type wsLink struct {
 	rstop func() bool // unregisters rctx's AfterFunc; nil once closed
 }
 
+// wsWriteBufs is the links' gorilla write buffer pool
+// (websocket.Dialer.WriteBufferPool).
+var wsWriteBufs websocket.BufferPool = &sync.Pool{}
+
 // An ack waits up to wsAckDelay for data to ride in, or goes at once when
 // wsAckEvery frames are unacknowledged (PROTOCOL.md 4.4 recommends 50 ms
 // and 64; the server uses the same values).
@@ -87,6 +91,11 @@ func dialWS(ctx context.Context, d *Dialer, o *link.Env, a link.Attach) (*wsLink
 		Header:            http.Header(o.Header),
 		EnableCompression: o.Compression,
 		ReadLimit:         int64(o.MaxMessage) + wsOverhead,
+		// The link writes its own frames (Send, pong) and gorilla's writer
+		// only for compressed messages and control frames: a pooled write
+		// buffer, taken only while gorilla writes a message, spares every
+		// idle connection 4 KiB.
+		WriteBufferPool: wsWriteBufs,
 	}
 	if !o.Raw {
 		wo.Subprotocols = []string{wire.Subprotocol}
