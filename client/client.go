@@ -216,6 +216,7 @@ func (c *Client) Send(ctx context.Context, m Message) error {
 		if c.out.Len() == 0 || c.out.Bytes()+len(m.Data) <= c.o.MaxQueuedBytes {
 			c.out.Push(m.Binary, m.Data)
 			c.signalLocked()
+			c.wakeWriterLocked()
 			c.mu.Unlock()
 			return nil
 		}
@@ -387,6 +388,7 @@ func (c *Client) close(ctx context.Context, frame wire.Close) error {
 	}
 	c.closing = true
 	c.signalLocked()
+	c.wakeWriterLocked()
 	cur := c.cur
 	c.mu.Unlock()
 	var err error

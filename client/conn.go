@@ -22,7 +22,13 @@ type conn struct {
 	answer  bool         // the server closed the session: the writer answers with c
 
 	answered chan struct{} // closed once the writer sent the answering c
-	path     pathState     // what the path watcher reads (pathwatch.go)
+
+	// Guarded by Client.mu: whether cn's writer runs (it parks, that is
+	// returns, when it has nothing to send: wakeWriterLocked starts it
+	// again), and whether cn carries the session yet (watch).
+	writing, watched bool
+	closeSent        bool      // the writer sent the close frame (the writers run one at a time)
+	path             pathState // what the path watcher reads (pathwatch.go)
 
 	once sync.Once
 	dead chan struct{}
@@ -119,12 +125,42 @@ func (c *Client) watch(cn *conn) {
 	if cn.upgrade == nil {
 		c.acked(cn)
 	}
-	c.wg.Add(2)
+	c.wg.Add(1)
 	if !c.o.Raw && c.o.AckTimeout > 0 {
 		c.wg.Add(1)
 		go func() { defer c.wg.Done(); c.watchPath(cn) }()
 	}
 	go func() { defer c.wg.Done(); c.readLoop(cn) }()
+	c.mu.Lock()
+	cn.watched = true
+	c.startWriterLocked(cn)
+	c.mu.Unlock()
+}
+
+// wakeWriterLocked starts the current link's writer after something gave
+// it work (a Send, a pong or ping to send, the close), unless it runs: a
+// writer with nothing to send parks by returning, so an idle connection
+// holds no goroutine for it. Called with c.mu held, after the work was
+// queued, so that a writer about to park sees the work or is started anew.
+func (c *Client) wakeWriterLocked() {
+	if cn := c.cur; cn != nil && cn.watched {
+		c.startWriterLocked(cn)
+	}
+}
+
+// startWriterLocked starts cn's writer unless it runs, cn is dead or the
+// client ended (c.mu held: the WaitGroup's Add comes before Close's Wait).
+func (c *Client) startWriterLocked(cn *conn) {
+	if cn.writing || c.closed != nil {
+		return
+	}
+	select {
+	case <-cn.dead:
+		return
+	default:
+	}
+	cn.writing = true
+	c.wg.Add(1)
 	go func() { defer c.wg.Done(); c.writeLoop(cn) }()
 }
 
@@ -158,7 +194,7 @@ func (c *Client) readLoop(cn *conn) {
 				cn.replies = append(cn.replies, wire.Frame{Kind: wire.KindPong, Seq: recv})
 				cn.mu.Unlock()
 				c.mu.Lock()
-				c.signalLocked()
+				c.wakeWriterLocked()
 				c.mu.Unlock()
 			}
 		case wire.KindClose:
@@ -182,7 +218,7 @@ func (c *Client) readLoop(cn *conn) {
 				cn.answer = true
 				cn.mu.Unlock()
 				c.mu.Lock()
-				c.signalLocked()
+				c.wakeWriterLocked()
 				c.mu.Unlock()
 				t := time.NewTimer(closeAnswerWait)
 				select {
@@ -265,12 +301,11 @@ func (c *Client) deliver(cn *conn, f *wire.Frame) error {
 // writeLoop sends what the session has for the server on cn: an upgrade
 // frame first when cn came from a probe, pongs, data from cn.cursor, and
 // the close frame after the queue when closing. Acks are the link's
-// business (link.Link.Acked).
+// business (link.Link.Acked). When there is nothing to send it parks: it
+// returns, and wakeWriterLocked starts it again (one writer at a time).
 func (c *Client) writeLoop(cn *conn) {
 	var buf []seq.Msg
 	var frames []wire.Frame
-	var w chan struct{} // from c.sig, given back on the next turn
-	closeSent := false
 	for {
 		cn.mu.Lock()
 		answer := cn.answer
@@ -282,7 +317,7 @@ func (c *Client) writeLoop(cn *conn) {
 			_ = cn.l.Send(c.ctx, []wire.Frame{{Kind: wire.KindAck, Seq: recv},
 				{Kind: wire.KindClose, Close: &wire.Close{Code: wire.CloseNormal}}})
 			close(cn.answered)
-			return
+			return // and stays marked as writing: nothing more goes out
 		}
 		frames = frames[:0]
 		upgrade := cn.upgrade != nil
@@ -296,17 +331,28 @@ func (c *Client) writeLoop(cn *conn) {
 		cn.mu.Unlock()
 
 		c.mu.Lock()
-		c.sig.Done(w)
-		w = nil
 		if c.cur != cn || c.closed != nil {
+			cn.writing = false
 			c.mu.Unlock()
 			return
 		}
 		buf = c.out.From(buf[:0], cn.cursor, 64<<10)
-		sendClose := c.closing && !closeSent && len(buf) == 0 && c.out.Last() < cn.cursor
+		sendClose := c.closing && !cn.closeSent && len(buf) == 0 && c.out.Last() < cn.cursor
 		closeFrame := c.closeFrame
 		if len(frames) == 0 && len(buf) == 0 && !sendClose {
-			w = c.sig.Wait() // only when it will wait
+			// Park, unless a pong or the answer came after the look
+			// above (their wake found this writer running).
+			cn.mu.Lock()
+			more := cn.answer || len(cn.replies) > 0
+			cn.mu.Unlock()
+			if !more {
+				cn.writing = false
+			}
+			c.mu.Unlock()
+			if !more {
+				return
+			}
+			continue
 		}
 		c.mu.Unlock()
 
@@ -315,14 +361,6 @@ func (c *Client) writeLoop(cn *conn) {
 		}
 		if sendClose {
 			frames = append(frames, wire.Frame{Kind: wire.KindClose, Close: &closeFrame})
-		}
-		if len(frames) == 0 {
-			select {
-			case <-w:
-			case <-cn.dead:
-				return
-			}
-			continue
 		}
 		if n := len(buf); n > 0 && !c.o.Raw {
 			cn.dataSent(buf[n-1].Seq, time.Now())
@@ -344,7 +382,7 @@ func (c *Client) writeLoop(cn *conn) {
 			}
 		}
 		if sendClose {
-			closeSent = true
+			cn.closeSent = true
 		}
 	}
 }

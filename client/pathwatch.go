@@ -180,7 +180,7 @@ func (c *Client) pingPath(cn *conn, now time.Time) {
 	cn.replies = append(cn.replies, wire.Frame{Kind: wire.KindPing, Seq: recv})
 	cn.mu.Unlock()
 	c.mu.Lock()
-	c.signalLocked()
+	c.wakeWriterLocked()
 	c.mu.Unlock()
 }
 
