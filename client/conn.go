@@ -37,7 +37,7 @@ type conn struct {
 
 func newConn(l link.Link) *conn {
 	return &conn{l: l, dead: make(chan struct{}), answered: make(chan struct{}),
-		path: pathState{heard: time.Now(), kick: make(chan struct{}, 1)}}
+		path: pathState{heard: time.Now()}}
 }
 
 // fail marks the link dead (once) and closes it: a WebSocket with 1002
@@ -46,6 +46,11 @@ func (cn *conn) fail(err error) {
 	cn.once.Do(func() {
 		cn.err = err
 		close(cn.dead)
+		cn.mu.Lock()
+		if t := cn.path.timer; t != nil {
+			t.Stop() // the path watcher: nothing to watch on a dead link
+		}
+		cn.mu.Unlock()
 		if cc, ok := cn.l.(interface{ CloseWith(code int) error }); ok && errors.Is(err, errGap) {
 			cc.CloseWith(int(CloseProtocolError))
 			return
@@ -125,11 +130,10 @@ func (c *Client) watch(cn *conn) {
 	if cn.upgrade == nil {
 		c.acked(cn)
 	}
-	c.wg.Add(1)
 	if !c.o.Raw && c.o.AckTimeout > 0 {
-		c.wg.Add(1)
-		go func() { defer c.wg.Done(); c.watchPath(cn) }()
+		c.watchPath(cn)
 	}
+	c.wg.Add(1)
 	go func() { defer c.wg.Done(); c.readLoop(cn) }()
 	c.mu.Lock()
 	cn.watched = true
@@ -339,6 +343,8 @@ func (c *Client) writeLoop(cn *conn) {
 		buf = c.out.From(buf[:0], cn.cursor, 64<<10)
 		sendClose := c.closing && !cn.closeSent && len(buf) == 0 && c.out.Last() < cn.cursor
 		closeFrame := c.closeFrame
+		bound := max(c.o.AckTimeout, AckTimeoutRTTs*c.srtt) // pathBound
+
 		if len(frames) == 0 && len(buf) == 0 && !sendClose {
 			// Park, unless a pong or the answer came after the look
 			// above (their wake found this writer running).
@@ -363,7 +369,7 @@ func (c *Client) writeLoop(cn *conn) {
 			frames = append(frames, wire.Frame{Kind: wire.KindClose, Close: &closeFrame})
 		}
 		if n := len(buf); n > 0 && !c.o.Raw {
-			cn.dataSent(buf[n-1].Seq, time.Now())
+			cn.dataSent(buf[n-1].Seq, time.Now(), bound)
 		}
 		if err := cn.l.Send(c.ctx, frames); err != nil {
 			cn.fail(err)
