@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/cenkalti/backoff/v4"
 	"github.com/tether-sdk/tether/internal/seq"
 	"github.com/tether-sdk/tether/internal/wire"
 	"github.com/tether-sdk/tether/transport"
@@ -46,6 +47,11 @@ type Client struct {
 	links      linkDialer
 	closeLinks linkDialer // the unwrapped links, to release on close
 	ev         *dispatcher
+
+	// The supervisor's reconnect schedule (supervise.go; one runs at a
+	// time).
+	bo      *backoff.ExponentialBackOff
+	attempt int
 
 	ctx    context.Context // the client's life
 	cancel context.CancelFunc
@@ -102,7 +108,7 @@ func Dial(ctx context.Context, rawURL string, opts *Options) (*Client, error) {
 	cctx, cancel := context.WithCancel(context.Background())
 	c := &Client{
 		o: o, ctx: cctx, cancel: cancel, poke: make(chan struct{}, 1),
-		maxMsg: o.MaxMessageBytes,
+		maxMsg: o.MaxMessageBytes, bo: newBackoff(o.InitialBackoff, o.MaxBackoff),
 	}
 	links, err := newLinkDialer(rawURL, &c.o)
 	if err != nil {
@@ -130,8 +136,6 @@ func Dial(ctx context.Context, rawURL string, opts *Options) (*Client, error) {
 		return nil, err
 	}
 	c.adopt(cn, reason, time.Since(start), "")
-	c.wg.Add(1)
-	go c.supervise(nil)
 	c.ev.wait(ctx)
 	return c, nil
 }

@@ -30,9 +30,25 @@ type conn struct {
 	closeSent        bool      // the writer sent the close frame (the writers run one at a time)
 	path             pathState // what the path watcher reads (pathwatch.go)
 
-	once sync.Once
-	dead chan struct{}
-	err  error
+	once   sync.Once
+	dead   chan struct{}
+	err    error
+	onDone func() // guarded by mu: run once cn died (onDead)
+}
+
+// onDead runs f once cn died (at once when it did): the supervisor's hook
+// (guard), in place of a goroutine waiting for dead.
+func (cn *conn) onDead(f func()) {
+	cn.mu.Lock()
+	select {
+	case <-cn.dead:
+		cn.mu.Unlock()
+		f()
+		return
+	default:
+	}
+	cn.onDone = f
+	cn.mu.Unlock()
 }
 
 func newConn(l link.Link) *conn {
@@ -50,12 +66,17 @@ func (cn *conn) fail(err error) {
 		if t := cn.path.timer; t != nil {
 			t.Stop() // the path watcher: nothing to watch on a dead link
 		}
+		done := cn.onDone
+		cn.onDone = nil
 		cn.mu.Unlock()
 		if cc, ok := cn.l.(interface{ CloseWith(code int) error }); ok && errors.Is(err, errGap) {
 			cc.CloseWith(int(CloseProtocolError))
-			return
+		} else {
+			cn.l.Close()
 		}
-		cn.l.Close()
+		if done != nil {
+			done()
+		}
 	})
 }
 
@@ -98,9 +119,13 @@ func (c *Client) adopt(cn *conn, reason string, elapsed time.Duration, from stri
 			c.offered = slices.Clone(w.Transports)
 		}
 		if err := c.out.Ack(w.Ack); err != nil {
+			// cn carries the session only to end: the supervisor
+			// reconnects after it, as after any link's death.
+			c.cur = cn
 			c.mu.Unlock()
 			cn.fail(&ProtocolError{Reason: "the welcome acknowledges messages never sent", Err: err})
 			c.watch(cn)
+			c.guard(cn)
 			return
 		}
 		if w.Max > 0 {
@@ -121,6 +146,7 @@ func (c *Client) adopt(cn *conn, reason string, elapsed time.Duration, from stri
 	}
 	c.o.Logger.Info("connected", "transport", cn.l.Transport(), "reason", reason, "resumed", resumed)
 	c.watch(cn)
+	c.guard(cn)
 }
 
 // watch starts cn's reader and writer, after telling the link the

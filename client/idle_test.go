@@ -21,7 +21,7 @@ import (
 func clientLoops() []string {
 	buf := make([]byte, 1<<20)
 	buf = buf[:runtime.Stack(buf, true)]
-	re := regexp.MustCompile(`^github\.com/tether-sdk/tether/client\.\(\*Client\)\.(readLoop|writeLoop|checkPath|supervise|probeLoop)\(`)
+	re := regexp.MustCompile(`^github\.com/tether-sdk/tether/client\.\(\*Client\)\.(readLoop|writeLoop|checkPath|supervise|afterDead|probeLoop)\(`)
 	var got []string
 	for _, g := range strings.Split(string(buf), "\n\n") {
 		for _, line := range strings.Split(g, "\n") {
@@ -58,7 +58,7 @@ func TestIdleConnectionHoldsOnlyItsReader(t *testing.T) {
 		idle := func(when string) {
 			t.Helper()
 			synctest.Wait()
-			if got := clientLoops(); !slices.Equal(got, []string{"readLoop", "supervise"}) {
+			if got := clientLoops(); !slices.Equal(got, []string{"readLoop"}) {
 				t.Fatalf("%s: goroutines in %v, want only the reader", when, got)
 			}
 		}
