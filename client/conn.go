@@ -160,7 +160,7 @@ func (c *Client) watch(cn *conn) {
 		c.watchPath(cn)
 	}
 	c.wg.Add(1)
-	go func() { defer c.wg.Done(); c.readLoop(cn) }()
+	go c.readLoop(cn)
 	c.mu.Lock()
 	cn.watched = true
 	c.startWriterLocked(cn)
@@ -194,83 +194,96 @@ func (c *Client) startWriterLocked(cn *conn) {
 	go func() { defer c.wg.Done(); c.writeLoop(cn) }()
 }
 
+// readLoop is cn's reader (counted in c.wg). It only reads; each frame is handled by
+// handle, so that the frames on the reader's stack while it waits (and
+// while the TLS record under it is decrypted) stay small: an idle
+// connection's one goroutine then fits gorilla's own 4 KiB stack.
 func (c *Client) readLoop(cn *conn) {
+	defer c.wg.Done()
 	for {
 		f, err := cn.l.Recv(c.ctx)
 		if err != nil {
 			cn.fail(err)
 			return
 		}
-		c.sample(cn.heardFrame(time.Now(), f.Kind, f.Seq))
-		switch f.Kind {
-		case wire.KindText, wire.KindBinary:
-			if err := c.deliver(cn, &f); err != nil {
-				cn.fail(err)
-				return
-			}
-			c.acked(cn)
-		case wire.KindAck, wire.KindPing, wire.KindPong:
-			c.mu.Lock()
-			err := c.out.Ack(f.Seq)
-			c.signalLocked()
-			recv := c.in.Recv()
-			c.mu.Unlock()
-			if err != nil {
-				cn.fail(&ProtocolError{Reason: "ack of a message never sent", Err: errors.Join(errAckNeverSent, err)})
-				return
-			}
-			if f.Kind == wire.KindPing {
-				cn.mu.Lock()
-				cn.replies = append(cn.replies, wire.Frame{Kind: wire.KindPong, Seq: recv})
-				cn.mu.Unlock()
-				c.mu.Lock()
-				c.wakeWriterLocked()
-				c.mu.Unlock()
-			}
-		case wire.KindClose:
-			c.mu.Lock()
-			ours := c.closing
-			c.mu.Unlock()
-			ce := &CloseError{Code: CloseCode(f.Close.Code), Reason: f.Close.Reason}
-			switch {
-			case ours:
-				c.finish(nil) // the server's answer to our close
-			case ce.Code.Reconnect():
-				// The server is going away (shutdown, restart): resume
-				// later, here or elsewhere; not an end, and not answered
-				// (PROTOCOL.md section 12).
-				cn.fail(ce)
-				return
-			default:
-				// A final close: answer it with our own c (section 12), at
-				// most closeAnswerWait, then end.
-				cn.mu.Lock()
-				cn.answer = true
-				cn.mu.Unlock()
-				c.mu.Lock()
-				c.wakeWriterLocked()
-				c.mu.Unlock()
-				t := time.NewTimer(closeAnswerWait)
-				select {
-				case <-cn.answered:
-				case <-cn.dead:
-				case <-t.C:
-				}
-				t.Stop()
-				c.finish(ce)
-			}
-			cn.fail(ErrClosed)
-			return
-		case wire.KindSuperseded:
-			cn.fail(errSuperseded)
-			return
-		case wire.KindWelcome:
-			// An SSE link re-attached by itself: nothing to do.
-		default:
-			cn.fail(&ProtocolError{Reason: "unexpected " + f.Kind.String() + " frame from the server"})
+		if !c.handle(cn, &f) {
 			return
 		}
 	}
+}
+
+// handle acts on one frame from cn's link; false: cn is done.
+func (c *Client) handle(cn *conn, f *wire.Frame) bool {
+	c.sample(cn.heardFrame(time.Now(), f.Kind, f.Seq))
+	switch f.Kind {
+	case wire.KindText, wire.KindBinary:
+		if err := c.deliver(cn, f); err != nil {
+			cn.fail(err)
+			return false
+		}
+		c.acked(cn)
+	case wire.KindAck, wire.KindPing, wire.KindPong:
+		c.mu.Lock()
+		err := c.out.Ack(f.Seq)
+		c.signalLocked()
+		recv := c.in.Recv()
+		c.mu.Unlock()
+		if err != nil {
+			cn.fail(&ProtocolError{Reason: "ack of a message never sent", Err: errors.Join(errAckNeverSent, err)})
+			return false
+		}
+		if f.Kind == wire.KindPing {
+			cn.mu.Lock()
+			cn.replies = append(cn.replies, wire.Frame{Kind: wire.KindPong, Seq: recv})
+			cn.mu.Unlock()
+			c.mu.Lock()
+			c.wakeWriterLocked()
+			c.mu.Unlock()
+		}
+	case wire.KindClose:
+		c.mu.Lock()
+		ours := c.closing
+		c.mu.Unlock()
+		ce := &CloseError{Code: CloseCode(f.Close.Code), Reason: f.Close.Reason}
+		switch {
+		case ours:
+			c.finish(nil) // the server's answer to our close
+		case ce.Code.Reconnect():
+			// The server is going away (shutdown, restart): resume
+			// later, here or elsewhere; not an end, and not answered
+			// (PROTOCOL.md section 12).
+			cn.fail(ce)
+			return false
+		default:
+			// A final close: answer it with our own c (section 12), at
+			// most closeAnswerWait, then end.
+			cn.mu.Lock()
+			cn.answer = true
+			cn.mu.Unlock()
+			c.mu.Lock()
+			c.wakeWriterLocked()
+			c.mu.Unlock()
+			t := time.NewTimer(closeAnswerWait)
+			select {
+			case <-cn.answered:
+			case <-cn.dead:
+			case <-t.C:
+			}
+			t.Stop()
+			c.finish(ce)
+		}
+		cn.fail(ErrClosed)
+		return false
+	case wire.KindSuperseded:
+		cn.fail(errSuperseded)
+		return false
+	case wire.KindWelcome:
+		// An SSE link re-attached by itself: nothing to do.
+	default:
+		cn.fail(&ProtocolError{Reason: "unexpected " + f.Kind.String() + " frame from the server"})
+		return false
+	}
+	return true
 }
 
 // acked tells cn's link the client's recv (session mode only: a plain
