@@ -50,6 +50,9 @@ type wsLink struct {
 	rstop func() bool // unregisters rctx's AfterFunc; nil once closed
 }
 
+// wsReadBuffer is the size of gorilla's read buffer under a link.
+const wsReadBuffer = 1 << 10
+
 // wsWriteBufs is the links' gorilla write buffer pool
 // (websocket.Dialer.WriteBufferPool).
 var wsWriteBufs websocket.BufferPool = &sync.Pool{}
@@ -91,6 +94,11 @@ func dialWS(ctx context.Context, d *Dialer, o *link.Env, a link.Attach) (*wsLink
 		Header:            http.Header(o.Header),
 		EnableCompression: o.Compression,
 		ReadLimit:         int64(o.MaxMessage) + wsOverhead,
+		// gorilla's read buffer is held by every connection, idle or not,
+		// and only carries frame headers and small messages: payloads go
+		// to the link's own buffer (body) straight from TLS, which holds
+		// the decrypted record. 1 KiB, not gorilla's 4.
+		ReadBufferSize: wsReadBuffer,
 		// The link writes its own frames (Send, pong) and gorilla's writer
 		// only for compressed messages and control frames: a pooled write
 		// buffer, taken only while gorilla writes a message, spares every
@@ -148,6 +156,7 @@ func dialWS(ctx context.Context, d *Dialer, o *link.Env, a link.Attach) (*wsLink
 		return nil, &link.ProtocolError{Reason: "the server answered the hello with a " + f.Kind.String() + " frame"}
 	}
 	l.welcome = f.Welcome
+	l.rbuf = nil // an idle link holds no read buffer: the next is made once a message began
 	l.timeout = time.Duration(f.Welcome.Timeout) * time.Millisecond
 	if l.timeout <= 0 {
 		l.timeout = wire.DefaultTimeout
