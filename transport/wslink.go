@@ -57,14 +57,6 @@ const wsReadBuffer = 1 << 10
 // (websocket.Dialer.WriteBufferPool).
 var wsWriteBufs websocket.BufferPool = &sync.Pool{}
 
-// An ack waits up to wsAckDelay for data to ride in, or goes at once when
-// wsAckEvery frames are unacknowledged (PROTOCOL.md 4.4 recommends 50 ms
-// and 64; the server uses the same values).
-const (
-	wsAckDelay = 20 * time.Millisecond
-	wsAckEvery = 64
-)
-
 // wsOverhead is what a WebSocket message holds beyond its payload
 // (PROTOCOL.md 14: the read limit is max + 4096).
 const wsOverhead = wire.WSOverhead
