@@ -194,9 +194,9 @@ func (c *Client) startWriterLocked(cn *conn) {
 	go func() { defer c.wg.Done(); c.writeLoop(cn) }()
 }
 
-// readLoop is cn's reader (counted in c.wg). It only reads; each frame is handled by
-// handle, so that the frames on the reader's stack while it waits (and
-// while the TLS record under it is decrypted) stay small: an idle
+// readLoop is cn's reader (counted in c.wg). It only reads; handle acts
+// on each frame, so that the frames on the reader's stack while it waits
+// (and while the TLS record under it is decrypted) stay small: an idle
 // connection's one goroutine then fits gorilla's own 4 KiB stack.
 func (c *Client) readLoop(cn *conn) {
 	defer c.wg.Done()
@@ -383,7 +383,6 @@ func (c *Client) writeLoop(cn *conn) {
 		sendClose := c.closing && !cn.closeSent && len(buf) == 0 && c.out.Last() < cn.cursor
 		closeFrame := c.closeFrame
 		bound := max(c.o.AckTimeout, AckTimeoutRTTs*c.srtt) // pathBound
-
 		if len(frames) == 0 && len(buf) == 0 && !sendClose {
 			// Park, unless a pong or the answer came after the look
 			// above (their wake found this writer running).
