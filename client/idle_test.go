@@ -17,14 +17,22 @@ import (
 )
 
 // clientLoops lists the Client's long-lived functions running on some
-// goroutine (each goroutine counted once, by its innermost one), sorted.
+// goroutine of the caller's synctest bubble (each goroutine counted once,
+// by its innermost one), sorted.
 func clientLoops() []string {
+	self := make([]byte, 256)
+	self = self[:runtime.Stack(self, false)]
+	bubble := regexp.MustCompile(`synctest bubble \d+`).Find(self)
 	buf := make([]byte, 1<<20)
 	buf = buf[:runtime.Stack(buf, true)]
 	re := regexp.MustCompile(`^github\.com/tether-sdk/tether/client\.\(\*Client\)\.(readLoop|writeLoop|checkPath|supervise|afterDead|probeLoop)\(`)
 	var got []string
 	for _, g := range strings.Split(string(buf), "\n\n") {
-		for _, line := range strings.Split(g, "\n") {
+		lines := strings.Split(g, "\n")
+		if bubble == nil || !strings.Contains(lines[0], string(bubble)+"]") {
+			continue
+		}
+		for _, line := range lines[1:] {
 			if strings.HasPrefix(line, "created by") {
 				break
 			}
