@@ -58,7 +58,7 @@ func Mux() *http.ServeMux {
 				return
 			}
 		}
-	}, benchOptions(nil))
+	}, nil)
 	mux.Handle(TetherEcho, echo)
 	mux.Handle(TetherRefuse, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Upgrade") != "" {
@@ -74,17 +74,17 @@ func Mux() *http.ServeMux {
 		}
 		echo.ServeHTTP(w, r)
 	}))
-	mux.Handle(TetherPush, tetherPush(payload, benchOptions(nil)))
+	mux.Handle(TetherPush, tetherPush(payload, nil))
 	// The same with 16x the default send buffer: shows how much of the SSE
 	// row is the flow-control window (a diagnostic row).
-	mux.Handle(TetherPushBigBuffer, tetherPush(payload, benchOptions(&server.Options{MaxBufferedBytes: 64 << 20})))
+	mux.Handle(TetherPushBigBuffer, tetherPush(payload, &server.Options{MaxBufferedBytes: 64 << 20}))
 	mux.Handle(TetherSink, server.NewHandler(func(s *server.Session) {
 		for {
 			if _, err := s.Receive(s.Context()); err != nil {
 				return
 			}
 		}
-	}, benchOptions(nil)))
+	}, nil))
 	gorillaAndCoder(mux, payload)
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
@@ -93,19 +93,6 @@ func Mux() *http.ServeMux {
 		json.NewEncoder(w).Encode(rig.Self(r.URL.Query().Get("gc") == "1"))
 	})
 	return mux
-}
-
-// benchOptions lifts the per-address admission bounds from o (nil: the
-// defaults): every bench client connects from 127.0.0.1, and row 4 opens
-// 5,000 sessions from there at once. Everything else stays as given.
-func benchOptions(o *server.Options) *server.Options {
-	var c server.Options
-	if o != nil {
-		c = *o
-	}
-	c.MaxSessionsPerAddr = -1
-	c.NewSessionRate = -1
-	return &c
 }
 
 // tetherPush serves push requests on a Tether endpoint.
