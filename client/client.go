@@ -40,8 +40,8 @@ func (s State) String() string {
 //
 // Concurrency: all methods are safe for concurrent use. Messages come out of
 // Receive in order; messages passed to Send are delivered in the order Send
-// returned. Events are delivered to Options.OnEvent in order by one
-// goroutine.
+// returned. Events are delivered to Options.OnEvent in order, one at a
+// time.
 type Client struct {
 	o          Options
 	links      linkDialer

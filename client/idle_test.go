@@ -16,7 +16,8 @@ import (
 	"github.com/tether-sdk/tether/internal/wire"
 )
 
-// clientLoops lists the Client's long-lived functions running on some
+// clientLoops lists the Client's long-lived functions (and its event
+// dispatcher's) running on some
 // goroutine of the caller's synctest bubble (each goroutine counted once,
 // by its innermost one), sorted.
 func clientLoops() []string {
@@ -25,7 +26,7 @@ func clientLoops() []string {
 	bubble := regexp.MustCompile(`synctest bubble \d+`).Find(self)
 	buf := make([]byte, 1<<20)
 	buf = buf[:runtime.Stack(buf, true)]
-	re := regexp.MustCompile(`^github\.com/tether-sdk/tether/client\.\(\*Client\)\.(readLoop|writeLoop|checkPath|supervise|afterDead|probeLoop)\(`)
+	re := regexp.MustCompile(`^github\.com/tether-sdk/tether/client\.\(\*(?:Client|dispatcher)\)\.(readLoop|writeLoop|checkPath|supervise|afterDead|probeLoop|run)\(`)
 	var got []string
 	for _, g := range strings.Split(string(buf), "\n\n") {
 		lines := strings.Split(g, "\n")
@@ -49,7 +50,8 @@ func clientLoops() []string {
 // An idle session-mode connection holds one goroutine, its reader: the
 // writer parks when it has nothing to send and is started again by a
 // Send, a ping to answer or the close; the path watcher and the
-// heartbeat are timers.
+// heartbeat are timers; the supervisor starts when the link dies; the
+// events' goroutine (OnEvent is set) runs while events wait.
 func TestIdleConnectionHoldsOnlyItsReader(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var up *fakeLink
