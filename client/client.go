@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/cenkalti/backoff/v4"
 	"github.com/tether-sdk/tether/internal/seq"
 	"github.com/tether-sdk/tether/internal/wire"
 	"github.com/tether-sdk/tether/transport"
@@ -39,13 +40,18 @@ func (s State) String() string {
 //
 // Concurrency: all methods are safe for concurrent use. Messages come out of
 // Receive in order; messages passed to Send are delivered in the order Send
-// returned. Events are delivered to Options.OnEvent in order by one
-// goroutine.
+// returned. Events are delivered to Options.OnEvent in order, one at a
+// time.
 type Client struct {
 	o          Options
 	links      linkDialer
 	closeLinks linkDialer // the unwrapped links, to release on close
 	ev         *dispatcher
+
+	// The supervisor's reconnect schedule (supervise.go; one runs at a
+	// time).
+	bo      *backoff.ExponentialBackOff
+	attempt int
 
 	ctx    context.Context // the client's life
 	cancel context.CancelFunc
@@ -103,7 +109,7 @@ func Dial(ctx context.Context, rawURL string, opts *Options) (*Client, error) {
 	cctx, cancel := context.WithCancel(context.Background())
 	c := &Client{
 		o: o, ctx: cctx, cancel: cancel, poke: make(chan struct{}, 1),
-		maxMsg: o.MaxMessageBytes,
+		maxMsg: o.MaxMessageBytes, bo: newBackoff(o.InitialBackoff, o.MaxBackoff),
 	}
 	links, err := newLinkDialer(rawURL, &c.o)
 	if err != nil {
@@ -131,8 +137,6 @@ func Dial(ctx context.Context, rawURL string, opts *Options) (*Client, error) {
 		return nil, err
 	}
 	c.adopt(cn, reason, time.Since(start), "")
-	c.wg.Add(1)
-	go c.supervise(nil)
 	c.ev.wait(ctx)
 	return c, nil
 }
@@ -217,6 +221,7 @@ func (c *Client) Send(ctx context.Context, m Message) error {
 		if c.out.Len() == 0 || c.out.Bytes()+len(m.Data) <= c.o.MaxQueuedBytes {
 			c.out.Push(m.Binary, m.Data)
 			c.signalLocked()
+			c.wakeWriterLocked()
 			c.mu.Unlock()
 			return nil
 		}
@@ -388,6 +393,7 @@ func (c *Client) close(ctx context.Context, frame wire.Close) error {
 	}
 	c.closing = true
 	c.signalLocked()
+	c.wakeWriterLocked()
 	cur := c.cur
 	c.mu.Unlock()
 	var err error

@@ -22,16 +22,38 @@ type conn struct {
 	answer  bool         // the server closed the session: the writer answers with c
 
 	answered chan struct{} // closed once the writer sent the answering c
-	path     pathState     // what the path watcher reads (pathwatch.go)
 
-	once sync.Once
-	dead chan struct{}
-	err  error
+	// Guarded by Client.mu: whether cn's writer runs (it parks, that is
+	// returns, when it has nothing to send: wakeWriterLocked starts it
+	// again), and whether cn carries the session yet (watch).
+	writing, watched bool
+	closeSent        bool      // the writer sent the close frame (the writers run one at a time)
+	path             pathState // what the path watcher reads (pathwatch.go)
+
+	once   sync.Once
+	dead   chan struct{}
+	err    error
+	onDone func() // guarded by mu: run once cn died (onDead)
+}
+
+// onDead runs f once cn died (at once when it did): the supervisor's hook
+// (guard), in place of a goroutine waiting for dead.
+func (cn *conn) onDead(f func()) {
+	cn.mu.Lock()
+	select {
+	case <-cn.dead:
+		cn.mu.Unlock()
+		f()
+		return
+	default:
+	}
+	cn.onDone = f
+	cn.mu.Unlock()
 }
 
 func newConn(l link.Link) *conn {
 	return &conn{l: l, dead: make(chan struct{}), answered: make(chan struct{}),
-		path: pathState{heard: time.Now(), kick: make(chan struct{}, 1)}}
+		path: pathState{heard: time.Now()}}
 }
 
 // fail marks the link dead (once) and closes it: a WebSocket with 1002
@@ -40,11 +62,21 @@ func (cn *conn) fail(err error) {
 	cn.once.Do(func() {
 		cn.err = err
 		close(cn.dead)
+		cn.mu.Lock()
+		if t := cn.path.timer; t != nil {
+			t.Stop() // the path watcher: nothing to watch on a dead link
+		}
+		done := cn.onDone
+		cn.onDone = nil
+		cn.mu.Unlock()
 		if cc, ok := cn.l.(interface{ CloseWith(code int) error }); ok && errors.Is(err, errGap) {
 			cc.CloseWith(int(CloseProtocolError))
-			return
+		} else {
+			cn.l.Close()
 		}
-		cn.l.Close()
+		if done != nil {
+			done()
+		}
 	})
 }
 
@@ -87,9 +119,13 @@ func (c *Client) adopt(cn *conn, reason string, elapsed time.Duration, from stri
 			c.offered = slices.Clone(w.Transports)
 		}
 		if err := c.out.Ack(w.Ack); err != nil {
+			// cn carries the session only to end: the supervisor
+			// reconnects after it, as after any link's death.
+			c.cur = cn
 			c.mu.Unlock()
 			cn.fail(&ProtocolError{Reason: "the welcome acknowledges messages never sent", Err: err})
 			c.watch(cn)
+			c.guard(cn)
 			return
 		}
 		if w.Max > 0 {
@@ -111,6 +147,7 @@ func (c *Client) adopt(cn *conn, reason string, elapsed time.Duration, from stri
 	}
 	c.o.Logger.Info("connected", "transport", cn.l.Transport(), "reason", reason, "resumed", resumed)
 	c.watch(cn)
+	c.guard(cn)
 	if proved != "" {
 		// A stream that lost the race to cn proved itself before cn was
 		// adopted (streamProved).
@@ -125,92 +162,134 @@ func (c *Client) watch(cn *conn) {
 	if cn.upgrade == nil {
 		c.acked(cn)
 	}
-	c.wg.Add(2)
 	if !c.o.Raw && c.o.AckTimeout > 0 {
-		c.wg.Add(1)
-		go func() { defer c.wg.Done(); c.watchPath(cn) }()
+		c.watchPath(cn)
 	}
-	go func() { defer c.wg.Done(); c.readLoop(cn) }()
+	c.wg.Add(1)
+	go c.readLoop(cn)
+	c.mu.Lock()
+	cn.watched = true
+	c.startWriterLocked(cn)
+	c.mu.Unlock()
+}
+
+// wakeWriterLocked starts the current link's writer after something gave
+// it work (a Send, a pong or ping to send, the close), unless it runs: a
+// writer with nothing to send parks by returning, so an idle connection
+// holds no goroutine for it. Called with c.mu held, after the work was
+// queued, so that a writer about to park sees the work or is started anew.
+func (c *Client) wakeWriterLocked() {
+	if cn := c.cur; cn != nil && cn.watched {
+		c.startWriterLocked(cn)
+	}
+}
+
+// startWriterLocked starts cn's writer unless it runs, cn is dead or the
+// client ended (c.mu held: the WaitGroup's Add comes before Close's Wait).
+func (c *Client) startWriterLocked(cn *conn) {
+	if cn.writing || c.closed != nil {
+		return
+	}
+	select {
+	case <-cn.dead:
+		return
+	default:
+	}
+	cn.writing = true
+	c.wg.Add(1)
 	go func() { defer c.wg.Done(); c.writeLoop(cn) }()
 }
 
+// readLoop is cn's reader (counted in c.wg). It only reads; handle acts
+// on each frame, so that the frames on the reader's stack while it waits
+// (and while the TLS record under it is decrypted) stay small: an idle
+// connection's one goroutine then fits gorilla's own 4 KiB stack.
 func (c *Client) readLoop(cn *conn) {
+	defer c.wg.Done()
 	for {
 		f, err := cn.l.Recv(c.ctx)
 		if err != nil {
 			cn.fail(err)
 			return
 		}
-		c.sample(cn.heardFrame(time.Now(), f.Kind, f.Seq))
-		switch f.Kind {
-		case wire.KindText, wire.KindBinary:
-			if err := c.deliver(cn, &f); err != nil {
-				cn.fail(err)
-				return
-			}
-			c.acked(cn)
-		case wire.KindAck, wire.KindPing, wire.KindPong:
-			c.mu.Lock()
-			err := c.out.Ack(f.Seq)
-			c.signalLocked()
-			recv := c.in.Recv()
-			c.mu.Unlock()
-			if err != nil {
-				cn.fail(&ProtocolError{Reason: "ack of a message never sent", Err: errors.Join(errAckNeverSent, err)})
-				return
-			}
-			if f.Kind == wire.KindPing {
-				cn.mu.Lock()
-				cn.replies = append(cn.replies, wire.Frame{Kind: wire.KindPong, Seq: recv})
-				cn.mu.Unlock()
-				c.mu.Lock()
-				c.signalLocked()
-				c.mu.Unlock()
-			}
-		case wire.KindClose:
-			c.mu.Lock()
-			ours := c.closing
-			c.mu.Unlock()
-			ce := &CloseError{Code: CloseCode(f.Close.Code), Reason: f.Close.Reason}
-			switch {
-			case ours:
-				c.finish(nil) // the server's answer to our close
-			case ce.Code.Reconnect():
-				// The server is going away (shutdown, restart): resume
-				// later, here or elsewhere; not an end, and not answered
-				// (PROTOCOL.md section 12).
-				cn.fail(ce)
-				return
-			default:
-				// A final close: answer it with our own c (section 12), at
-				// most closeAnswerWait, then end.
-				cn.mu.Lock()
-				cn.answer = true
-				cn.mu.Unlock()
-				c.mu.Lock()
-				c.signalLocked()
-				c.mu.Unlock()
-				t := time.NewTimer(closeAnswerWait)
-				select {
-				case <-cn.answered:
-				case <-cn.dead:
-				case <-t.C:
-				}
-				t.Stop()
-				c.finish(ce)
-			}
-			cn.fail(ErrClosed)
-			return
-		case wire.KindSuperseded:
-			cn.fail(errSuperseded)
-			return
-		case wire.KindWelcome:
-			// An SSE link re-attached by itself: nothing to do.
-		default:
-			cn.fail(&ProtocolError{Reason: "unexpected " + f.Kind.String() + " frame from the server"})
+		if !c.handle(cn, &f) {
 			return
 		}
 	}
+}
+
+// handle acts on one frame from cn's link; false: cn is done.
+func (c *Client) handle(cn *conn, f *wire.Frame) bool {
+	c.sample(cn.heardFrame(time.Now(), f.Kind, f.Seq))
+	switch f.Kind {
+	case wire.KindText, wire.KindBinary:
+		if err := c.deliver(cn, f); err != nil {
+			cn.fail(err)
+			return false
+		}
+		c.acked(cn)
+	case wire.KindAck, wire.KindPing, wire.KindPong:
+		c.mu.Lock()
+		err := c.out.Ack(f.Seq)
+		c.signalLocked()
+		recv := c.in.Recv()
+		c.mu.Unlock()
+		if err != nil {
+			cn.fail(&ProtocolError{Reason: "ack of a message never sent", Err: errors.Join(errAckNeverSent, err)})
+			return false
+		}
+		if f.Kind == wire.KindPing {
+			cn.mu.Lock()
+			cn.replies = append(cn.replies, wire.Frame{Kind: wire.KindPong, Seq: recv})
+			cn.mu.Unlock()
+			c.mu.Lock()
+			c.wakeWriterLocked()
+			c.mu.Unlock()
+		}
+	case wire.KindClose:
+		c.mu.Lock()
+		ours := c.closing
+		c.mu.Unlock()
+		ce := &CloseError{Code: CloseCode(f.Close.Code), Reason: f.Close.Reason}
+		switch {
+		case ours:
+			c.finish(nil) // the server's answer to our close
+		case ce.Code.Reconnect():
+			// The server is going away (shutdown, restart): resume
+			// later, here or elsewhere; not an end, and not answered
+			// (PROTOCOL.md section 12).
+			cn.fail(ce)
+			return false
+		default:
+			// A final close: answer it with our own c (section 12), at
+			// most closeAnswerWait, then end.
+			cn.mu.Lock()
+			cn.answer = true
+			cn.mu.Unlock()
+			c.mu.Lock()
+			c.wakeWriterLocked()
+			c.mu.Unlock()
+			t := time.NewTimer(closeAnswerWait)
+			select {
+			case <-cn.answered:
+			case <-cn.dead:
+			case <-t.C:
+			}
+			t.Stop()
+			c.finish(ce)
+		}
+		cn.fail(ErrClosed)
+		return false
+	case wire.KindSuperseded:
+		cn.fail(errSuperseded)
+		return false
+	case wire.KindWelcome:
+		// An SSE link re-attached by itself: nothing to do.
+	default:
+		cn.fail(&ProtocolError{Reason: "unexpected " + f.Kind.String() + " frame from the server"})
+		return false
+	}
+	return true
 }
 
 // acked tells cn's link the client's recv (session mode only: a plain
@@ -271,12 +350,11 @@ func (c *Client) deliver(cn *conn, f *wire.Frame) error {
 // writeLoop sends what the session has for the server on cn: an upgrade
 // frame first when cn came from a probe, pongs, data from cn.cursor, and
 // the close frame after the queue when closing. Acks are the link's
-// business (link.Link.Acked).
+// business (link.Link.Acked). When there is nothing to send it parks: it
+// returns, and wakeWriterLocked starts it again (one writer at a time).
 func (c *Client) writeLoop(cn *conn) {
 	var buf []seq.Msg
 	var frames []wire.Frame
-	var w chan struct{} // from c.sig, given back on the next turn
-	closeSent := false
 	for {
 		cn.mu.Lock()
 		answer := cn.answer
@@ -288,7 +366,7 @@ func (c *Client) writeLoop(cn *conn) {
 			_ = cn.l.Send(c.ctx, []wire.Frame{{Kind: wire.KindAck, Seq: recv},
 				{Kind: wire.KindClose, Close: &wire.Close{Code: wire.CloseNormal}}})
 			close(cn.answered)
-			return
+			return // and stays marked as writing: nothing more goes out
 		}
 		frames = frames[:0]
 		upgrade := cn.upgrade != nil
@@ -302,17 +380,29 @@ func (c *Client) writeLoop(cn *conn) {
 		cn.mu.Unlock()
 
 		c.mu.Lock()
-		c.sig.Done(w)
-		w = nil
 		if c.cur != cn || c.closed != nil {
+			cn.writing = false
 			c.mu.Unlock()
 			return
 		}
 		buf = c.out.From(buf[:0], cn.cursor, 64<<10)
-		sendClose := c.closing && !closeSent && len(buf) == 0 && c.out.Last() < cn.cursor
+		sendClose := c.closing && !cn.closeSent && len(buf) == 0 && c.out.Last() < cn.cursor
 		closeFrame := c.closeFrame
+		bound := max(c.o.AckTimeout, AckTimeoutRTTs*c.srtt) // pathBound
 		if len(frames) == 0 && len(buf) == 0 && !sendClose {
-			w = c.sig.Wait() // only when it will wait
+			// Park, unless a pong or the answer came after the look
+			// above (their wake found this writer running).
+			cn.mu.Lock()
+			more := cn.answer || len(cn.replies) > 0
+			cn.mu.Unlock()
+			if !more {
+				cn.writing = false
+			}
+			c.mu.Unlock()
+			if !more {
+				return
+			}
+			continue
 		}
 		c.mu.Unlock()
 
@@ -322,16 +412,8 @@ func (c *Client) writeLoop(cn *conn) {
 		if sendClose {
 			frames = append(frames, wire.Frame{Kind: wire.KindClose, Close: &closeFrame})
 		}
-		if len(frames) == 0 {
-			select {
-			case <-w:
-			case <-cn.dead:
-				return
-			}
-			continue
-		}
 		if n := len(buf); n > 0 && !c.o.Raw {
-			cn.dataSent(buf[n-1].Seq, time.Now())
+			cn.dataSent(buf[n-1].Seq, time.Now(), bound)
 		}
 		if err := cn.l.Send(c.ctx, frames); err != nil {
 			cn.fail(err)
@@ -350,7 +432,7 @@ func (c *Client) writeLoop(cn *conn) {
 			}
 		}
 		if sendClose {
-			closeSent = true
+			cn.closeSent = true
 		}
 	}
 }

@@ -118,7 +118,7 @@
 // and the browser build turn this into callbacks with one goroutine, so
 // callbacks there are in order and never concurrent. Connection events, in
 // contrast, are pushed (Options.OnEvent): they are rare, ordered, and
-// delivered by one goroutine, never under the client's lock.
+// delivered one at a time, never under the client's lock.
 //
 // # Writes, acks and the receive path
 //

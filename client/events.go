@@ -88,8 +88,9 @@ func (DisconnectedEvent) event()     {}
 func (SessionLostEvent) event()      {}
 func (ClosedEvent) event()           {}
 
-// dispatcher delivers events in order from one goroutine, never under the
-// client's lock. The queue grows as needed; handlers must not block for long.
+// dispatcher delivers events in order, one at a time, never under the
+// client's lock, from a goroutine that runs only while events wait (an idle
+// client holds none). The queue grows as needed; handlers must not block for long.
 // It ends after delivering the ClosedEvent.
 type dispatcher struct {
 	fn       func(Event)
@@ -98,17 +99,15 @@ type dispatcher struct {
 	emitted  uint64
 	handled  uint64
 	progress chan struct{} // closed and replaced when handled grows
-	wake     chan struct{}
+	running  bool          // a run goroutine delivers the queue (one at a time)
 	done     chan struct{}
 }
 
 func newDispatcher(fn func(Event)) *dispatcher {
-	d := &dispatcher{fn: fn, wake: make(chan struct{}, 1), done: make(chan struct{}), progress: make(chan struct{})}
+	d := &dispatcher{fn: fn, done: make(chan struct{}), progress: make(chan struct{})}
 	if fn == nil {
 		close(d.done)
-		return d
 	}
-	go d.run()
 	return d
 }
 
@@ -117,12 +116,19 @@ func (d *dispatcher) emit(e Event) {
 		return
 	}
 	d.mu.Lock()
+	defer d.mu.Unlock()
 	d.queue = append(d.queue, e)
 	d.emitted++
-	d.mu.Unlock()
 	select {
-	case d.wake <- struct{}{}:
+	case <-d.done:
+		return // the ClosedEvent was delivered: nothing after it
 	default:
+	}
+	if !d.running {
+		// The goroutine delivering events runs only while there are
+		// some: an idle client holds none.
+		d.running = true
+		go d.run()
 	}
 }
 
@@ -151,11 +157,15 @@ func (d *dispatcher) wait(ctx context.Context) error {
 }
 
 func (d *dispatcher) run() {
-	defer close(d.done)
 	for {
 		d.mu.Lock()
 		q := d.queue
 		d.queue = nil
+		if len(q) == 0 {
+			d.running = false
+			d.mu.Unlock()
+			return
+		}
 		d.mu.Unlock()
 		for _, e := range q {
 			d.fn(e)
@@ -163,11 +173,14 @@ func (d *dispatcher) run() {
 			d.handled++
 			close(d.progress)
 			d.progress = make(chan struct{})
+			_, last := e.(ClosedEvent)
+			if last {
+				close(d.done) // running stays set: no run after this one
+			}
 			d.mu.Unlock()
-			if _, last := e.(ClosedEvent); last {
+			if last {
 				return
 			}
 		}
-		<-d.wake
 	}
 }

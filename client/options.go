@@ -199,8 +199,9 @@ type Options struct {
 	// intervals mean a dead connection. Zero: DefaultRawPing (25 s).
 	RawPingInterval time.Duration
 
-	// OnEvent receives connection events, in order, from one goroutine and
-	// never while the client holds a lock. It must not block for long, and
+	// OnEvent receives connection events, in order, one at a time (from a
+	// goroutine that runs while events wait, so an idle client holds none)
+	// and never while the client holds a lock. It must not block for long, and
 	// must not call Close (Close waits for the events to be delivered).
 	// Dial returns after the events of its connect were delivered (the
 	// ConnectedEvent included; on failure, the ClosedEvent); Close returns

@@ -29,27 +29,47 @@ type pathState struct {
 	heard  time.Time  // last frame received (or the adopt)
 	sends  []sentMark // data sends not yet acknowledged, oldest first
 	pingAt time.Time  // the client's unanswered ping; zero when none
-	kick   chan struct{}
+
+	// The watcher is a timer, not a goroutine: checkPath runs when it
+	// fires, at due, and arms it for the next time something may be
+	// overdue (a send arms it earlier when it must: dataSent).
+	timer   *time.Timer // nil: no watcher (raw mode, AckTimeout < 0)
+	due     time.Time   // when timer fires; zero: not armed
+	running bool        // a checkPath turn runs (or the watcher stopped for good)
+	again   bool        // something changed while it ran: it looks again
 }
 
 // dataSent records, before the link's Send, that data up to last is in
-// flight (a Send may block on a frozen path: the clock starts now).
-func (cn *conn) dataSent(last uint64, now time.Time) {
+// flight (a Send may block on a frozen path: the clock starts now); bound
+// is the path bound (pathBound). The first send in flight arms the watcher
+// for its answer's due time, unless it is armed earlier.
+func (cn *conn) dataSent(last uint64, now time.Time, bound time.Duration) {
 	cn.mu.Lock()
+	defer cn.mu.Unlock()
 	idle := len(cn.path.sends) == 0
 	if n := len(cn.path.sends); n == 0 || cn.path.sends[n-1].seq < last {
 		cn.path.sends = append(cn.path.sends, sentMark{seq: last, at: now})
 	}
-	cn.mu.Unlock()
 	if idle {
-		cn.kickWatch()
+		cn.armPathLocked(now, bound, true)
 	}
 }
 
-func (cn *conn) kickWatch() {
-	select {
-	case cn.path.kick <- struct{}{}:
-	default:
+// armPathLocked arms the watcher to fire after wait, unless it fires
+// sooner; while a turn runs, kick makes it look again.
+func (cn *conn) armPathLocked(now time.Time, wait time.Duration, kick bool) {
+	p := &cn.path
+	if p.timer == nil {
+		return
+	}
+	if p.running {
+		p.again = p.again || kick
+		return
+	}
+	due := now.Add(wait)
+	if p.due.IsZero() || due.Before(p.due) {
+		p.due = due
+		p.timer.Reset(wait)
 	}
 }
 
@@ -111,21 +131,83 @@ func (c *Client) pathBound() time.Duration {
 	return max(c.o.AckTimeout, AckTimeoutRTTs*c.srtt)
 }
 
-// watchPath runs beside cn's reader and writer while cn carries the session.
+// watchPath sets up cn's path watcher while cn carries the session: a
+// timer whose turns (checkPath) probe the path when an answer is overdue
+// and ping it when Options.Heartbeat is due. An idle connection holds no
+// goroutine for it. The watcher stops when cn dies (fail) or no longer
+// carries the session.
 func (c *Client) watchPath(cn *conn) {
-	t := time.NewTimer(time.Hour)
-	defer t.Stop()
+	cn.mu.Lock()
+	cn.path.timer = time.AfterFunc(time.Hour, func() { c.checkPath(cn) })
+	cn.path.timer.Stop()
+	cn.mu.Unlock()
+	c.checkPath(cn)
+}
+
+// checkPath is one turn of cn's path watcher, as its timer fires: probe
+// when an answer is overdue, ping when the heartbeat is due, then arm the
+// timer for the next due time (none: nothing in flight and no heartbeat).
+func (c *Client) checkPath(cn *conn) {
+	cn.mu.Lock()
+	if cn.path.running {
+		cn.path.again = true
+		cn.mu.Unlock()
+		return
+	}
+	cn.path.running = true
+	cn.path.due = time.Time{}
+	cn.mu.Unlock()
+	c.mu.Lock()
+	current := c.cur == cn && c.closed == nil && !c.closing
+	if current {
+		c.wg.Add(1) // under c.mu while open: before Close's Wait
+	}
+	c.mu.Unlock()
+	if !current {
+		return // stopped for good: running stays set
+	}
+	defer c.wg.Done()
+	for {
+		wait, stop := c.pathTurn(cn)
+		cn.mu.Lock()
+		switch {
+		case stop:
+			cn.mu.Unlock()
+			return
+		case cn.path.again:
+			cn.path.again = false
+			cn.mu.Unlock()
+			continue
+		}
+		cn.path.running = false
+		if wait >= 0 {
+			cn.armPathLocked(time.Now(), wait, false)
+		}
+		cn.mu.Unlock()
+		return
+	}
+}
+
+// pathTurn looks at cn's path once: it probes a path whose answer is
+// overdue and pings one whose heartbeat is due. It returns how long until
+// the next look (negative: only after a send), or stop when cn no longer
+// carries the session.
+func (c *Client) pathTurn(cn *conn) (wait time.Duration, stop bool) {
 	for {
 		c.mu.Lock()
 		current := c.cur == cn && c.closed == nil && !c.closing
 		c.mu.Unlock()
 		if !current {
-			return
+			return 0, true
+		}
+		select {
+		case <-cn.dead:
+			return 0, true
+		default:
 		}
 		now := time.Now()
 		since, heard := cn.outstanding()
 		bound := c.pathBound()
-		var wait time.Duration
 		switch {
 		case !since.IsZero() && !now.Before(since.Add(bound)):
 			last := since
@@ -136,36 +218,18 @@ func (c *Client) watchPath(cn *conn) {
 			c.ev.emit(PathSilentEvent{Transport: cn.l.Transport(), Silent: silent, Probing: true})
 			c.o.Logger.Info("path silent, probing", "transport", cn.l.Transport(), "silent", silent, "bound", bound)
 			if c.probePath(cn) {
-				return
+				return 0, true
 			}
-			wait = bound // the fresh path failed too: try again after a bound
+			return bound, false // the fresh path failed too: try again after a bound
 		case !since.IsZero():
-			wait = since.Add(bound).Sub(now)
+			return since.Add(bound).Sub(now), false
 		case c.o.Heartbeat > 0:
 			if due := heard.Add(c.o.Heartbeat); now.Before(due) {
-				wait = due.Sub(now)
-			} else {
-				c.pingPath(cn, now)
-				continue
+				return due.Sub(now), false
 			}
+			c.pingPath(cn, now)
 		default:
-			wait = -1 // nothing in flight, no client heartbeat: wait for a send
-		}
-		if wait >= 0 {
-			t.Reset(wait)
-		}
-		var tc <-chan time.Time
-		if wait >= 0 {
-			tc = t.C
-		}
-		select {
-		case <-tc:
-		case <-cn.path.kick:
-			t.Stop() // no drain: since Go 1.23 a stopped timer's channel holds no stale value
-		case <-cn.dead:
-			return
-		case <-c.ctx.Done():
-			return
+			return -1, false // nothing in flight, no client heartbeat: wait for a send
 		}
 	}
 }
@@ -176,11 +240,11 @@ func (c *Client) pingPath(cn *conn, now time.Time) {
 	recv := c.recv()
 	cn.mu.Lock()
 	cn.path.pingAt = now
-	cn.path.heard = now // one ping per Heartbeat, not one per loop
+	cn.path.heard = now // one ping per Heartbeat, not one per turn
 	cn.replies = append(cn.replies, wire.Frame{Kind: wire.KindPing, Seq: recv})
 	cn.mu.Unlock()
 	c.mu.Lock()
-	c.signalLocked()
+	c.wakeWriterLocked()
 	c.mu.Unlock()
 }
 

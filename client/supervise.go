@@ -36,71 +36,90 @@ func fullJitter(d time.Duration) time.Duration {
 	return rand.N(d + 1)
 }
 
-// supervise waits for the current link to die and reconnects, with backoff,
-// until the client closes or a permanent error; while on a fallback it
-// probes WebSocket. A non-nil failed is a first connect's failure
-// (Options.RetryOnFailedConnect): it reconnects first.
-func (c *Client) supervise(failed error) {
-	defer c.wg.Done()
-	bo := newBackoff(c.o.InitialBackoff, c.o.MaxBackoff)
-	// attempt numbers the reconnects since the last healthy connection: it
-	// and the backoff step reset together (PROTOCOL.md section 14, reconnect
-	// backoff), so a flapping server is not hammered and the logged attempt
-	// says how far the schedule has gone.
-	attempt := 0
-	if failed != nil && !c.reconnect(bo, &attempt, failed, false) {
-		return
-	}
-	for {
-		cn := c.current()
-		if cn == nil {
-			return
-		}
-		c.dropIfPaused(cn)
-		probeCtx, stopProbe := context.WithCancel(c.ctx)
-		if c.shouldProbe(cn) {
+// The supervisor holds no goroutine while a link carries the session:
+// guard hooks the link's death (conn.fail), which starts one (lost,
+// afterDead) to reconnect, with backoff, until connected again, the client
+// closes, or a permanent error. While on a fallback a probe goroutine tries
+// WebSocket meanwhile.
+
+// guard watches cn, just adopted, while it carries the session.
+func (c *Client) guard(cn *conn) {
+	var stopProbe context.CancelFunc
+	if c.shouldProbe(cn) {
+		probeCtx, cancel := context.WithCancel(c.ctx)
+		stopProbe = cancel
+		c.mu.Lock()
+		if c.closed == nil { // under c.mu while open: the Add comes before Close's Wait
 			c.wg.Add(1)
 			go func() { defer c.wg.Done(); c.probeLoop(probeCtx, cn) }()
 		}
-		select {
-		case <-cn.dead:
-		case <-c.ctx.Done():
-		}
-		stopProbe()
-		if c.ctx.Err() != nil {
-			return
-		}
-		if c.current() != cn {
-			continue // a probe moved the session to a new link
-		}
-		c.mu.Lock()
-		if c.closing || c.closed != nil {
-			c.mu.Unlock()
-			c.finish(nil)
-			return
-		}
-		healthy := time.Since(c.connectedAt) >= c.o.HealthyAfter
-		c.state = StateReconnecting
-		c.signalLocked()
 		c.mu.Unlock()
-		cause := cn.err
-		c.ev.emit(DisconnectedEvent{Transport: cn.l.Transport(), Cause: cause})
-		c.o.Logger.Info("disconnected", "transport", cn.l.Transport(), "cause", cause)
-		if disabled(cause) {
-			c.disable(cn.l.Transport())
-		}
-		if endsSession(cause) {
-			c.finish(cause)
-			return
-		}
-		if healthy {
-			bo.Reset()
-			attempt = 0
-		}
-		if !c.reconnect(bo, &attempt, cause, errors.Is(cause, errSuperseded)) {
-			return
-		}
 	}
+	cn.onDead(func() {
+		if stopProbe != nil {
+			stopProbe()
+		}
+		c.lost(cn)
+	})
+	c.dropIfPaused(cn)
+}
+
+// lost starts the supervisor after cn died, when cn still carried the
+// session (not when a probe or a fresh path moved it elsewhere) and the
+// client is open.
+func (c *Client) lost(cn *conn) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed != nil || c.cur != cn {
+		return
+	}
+	c.wg.Add(1)
+	go func() { defer c.wg.Done(); c.afterDead(cn) }()
+}
+
+// supervise reconnects after a first connect's failure
+// (Options.RetryOnFailedConnect).
+func (c *Client) supervise(failed error) {
+	defer c.wg.Done()
+	c.reconnect(c.bo, &c.attempt, failed, false)
+}
+
+// afterDead reconnects after the death of cn, the session's link: the
+// supervisor's turn (c.bo and c.attempt are its own: one runs at a time,
+// as a link is adopted only by it or while it does not run).
+func (c *Client) afterDead(cn *conn) {
+	if c.ctx.Err() != nil {
+		return
+	}
+	c.mu.Lock()
+	if c.closing || c.closed != nil {
+		c.mu.Unlock()
+		c.finish(nil)
+		return
+	}
+	healthy := time.Since(c.connectedAt) >= c.o.HealthyAfter
+	c.state = StateReconnecting
+	c.signalLocked()
+	c.mu.Unlock()
+	cause := cn.err
+	c.ev.emit(DisconnectedEvent{Transport: cn.l.Transport(), Cause: cause})
+	c.o.Logger.Info("disconnected", "transport", cn.l.Transport(), "cause", cause)
+	if disabled(cause) {
+		c.disable(cn.l.Transport())
+	}
+	if endsSession(cause) {
+		c.finish(cause)
+		return
+	}
+	// c.attempt numbers the reconnects since the last healthy connection:
+	// it and the backoff step reset together (PROTOCOL.md section 14,
+	// reconnect backoff), so a flapping server is not hammered and the
+	// logged attempt says how far the schedule has gone.
+	if healthy {
+		c.bo.Reset()
+		c.attempt = 0
+	}
+	c.reconnect(c.bo, &c.attempt, cause, errors.Is(cause, errSuperseded))
 }
 
 func (c *Client) current() *conn {

@@ -252,29 +252,45 @@ func readMessage(c *websocket.Conn, limit int64) (messageType int, p []byte, err
 // buf[:0]), grown only when the message is larger: a buf of the message's
 // size costs no allocation and no copy. The result aliases buf when it fit.
 func readMessageInto(c *websocket.Conn, limit int64, buf []byte) (messageType int, p []byte, err error) {
-	tooLarge := func(cause error) error {
-		return &LimitError{
-			Transport: "websocket",
-			What:      "a message",
-			Limit:     limit,
-			Fix:       "the bound follows the client's largest message: to take larger ones from a trusted server, raise client.Options.MaxMessageBytes",
-			Err:       cause,
-		}
-	}
 	mt, r, err := c.NextReader()
-	if err == nil {
-		p, err = readAllInto(r, buf[:0], limit)
-		if err == nil && limit > 0 && int64(len(p)) > limit {
-			return mt, nil, tooLarge(websocket.ErrReadLimit)
-		}
+	if err != nil {
+		return mt, nil, readLimitErr(err, limit)
 	}
-	if errors.Is(err, websocket.ErrReadLimit) && limit > 0 {
-		return mt, nil, tooLarge(err) // over the wire limit, before decompression
+	p, err = readBodyInto(r, limit, buf)
+	return mt, p, err
+}
+
+// readBodyInto is readMessageInto after NextReader: it reads the message r
+// into buf's spare capacity.
+func readBodyInto(r io.Reader, limit int64, buf []byte) ([]byte, error) {
+	p, err := readAllInto(r, buf[:0], limit)
+	if err == nil && limit > 0 && int64(len(p)) > limit {
+		return nil, tooLarge(limit, websocket.ErrReadLimit)
 	}
 	if err != nil {
-		return mt, nil, err
+		return nil, readLimitErr(err, limit)
 	}
-	return mt, p, nil
+	return p, nil
+}
+
+// readLimitErr is err, or a *LimitError when it is gorilla's read limit
+// (over the wire limit, before decompression).
+func readLimitErr(err error, limit int64) error {
+	if errors.Is(err, websocket.ErrReadLimit) && limit > 0 {
+		return tooLarge(limit, err)
+	}
+	return err
+}
+
+// tooLarge is the error of a message over limit bytes.
+func tooLarge(limit int64, cause error) error {
+	return &LimitError{
+		Transport: "websocket",
+		What:      "a message",
+		Limit:     limit,
+		Fix:       "the bound follows the client's largest message: to take larger ones from a trusted server, raise client.Options.MaxMessageBytes",
+		Err:       cause,
+	}
 }
 
 // readAllInto appends r's bytes to p until EOF, reading at most limit+1

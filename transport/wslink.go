@@ -50,13 +50,12 @@ type wsLink struct {
 	rstop func() bool // unregisters rctx's AfterFunc; nil once closed
 }
 
-// An ack waits up to wsAckDelay for data to ride in, or goes at once when
-// wsAckEvery frames are unacknowledged (PROTOCOL.md 4.4 recommends 50 ms
-// and 64; the server uses the same values).
-const (
-	wsAckDelay = 20 * time.Millisecond
-	wsAckEvery = 64
-)
+// wsReadBuffer is the size of gorilla's read buffer under a link.
+const wsReadBuffer = 1 << 10
+
+// wsWriteBufs is the links' gorilla write buffer pool
+// (websocket.Dialer.WriteBufferPool).
+var wsWriteBufs websocket.BufferPool = &sync.Pool{}
 
 // wsOverhead is what a WebSocket message holds beyond its payload
 // (PROTOCOL.md 14: the read limit is max + 4096).
@@ -88,6 +87,16 @@ func dialWS(ctx context.Context, d *Dialer, o *link.Env, a link.Attach) (*wsLink
 		EnableCompression: o.Compression,
 		ReadLimit:         int64(o.MaxMessage) + wsOverhead,
 		Attach:            a,
+		// gorilla's read buffer is held by every connection, idle or not,
+		// and only carries frame headers and small messages: payloads go
+		// to the link's own buffer (body) straight from TLS, which holds
+		// the decrypted record. 1 KiB, not gorilla's 4.
+		ReadBufferSize: wsReadBuffer,
+		// The link writes its own frames (Send, pong) and gorilla's writer
+		// only for compressed messages and control frames: a pooled write
+		// buffer, taken only while gorilla writes a message, spares every
+		// idle connection 4 KiB.
+		WriteBufferPool: wsWriteBufs,
 	}
 	if !o.Raw {
 		wo.Subprotocols = []string{wire.Subprotocol}
@@ -140,6 +149,7 @@ func dialWS(ctx context.Context, d *Dialer, o *link.Env, a link.Attach) (*wsLink
 		return nil, &link.ProtocolError{Reason: "the server answered the hello with a " + f.Kind.String() + " frame"}
 	}
 	l.welcome = f.Welcome
+	l.rbuf = nil // an idle link holds no read buffer: the next is made once a message began
 	l.timeout = time.Duration(f.Welcome.Timeout) * time.Millisecond
 	if l.timeout <= 0 {
 		l.timeout = wire.DefaultTimeout
@@ -340,6 +350,37 @@ func (l *wsLink) pong(data string) error {
 // through the read deadline. A data frame's Data is a buffer of its own,
 // sized from the previous data message, read into without a copy.
 func (l *wsLink) Recv(ctx context.Context) (wire.Frame, error) {
+	if err := l.armRead(ctx); err != nil {
+		return wire.Frame{}, err
+	}
+	// The reader waits here, in NextReader, and reads the message in
+	// body, with only Recv's small frame above gorilla's; the frame is made
+	// after (message), the errors in recvErr. An idle connection's reader
+	// so fits gorilla's own 4 KiB stack (and holds no read buffer), and so
+	// does one that reads messages.
+	mt, r, err := l.conn.NextReader()
+	var msg []byte
+	if err == nil {
+		msg, err = l.body(r)
+	}
+	if err != nil {
+		return wire.Frame{}, l.recvErr(ctx, readLimitErr(err, l.limit()))
+	}
+	return l.message(ctx, mt, msg)
+}
+
+// recvErr is the error of Recv for the read's err: ctx's when it ended.
+func (l *wsLink) recvErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return l.readErr(err)
+}
+
+// armRead prepares the next read: ctx registered, the read deadline set.
+// (Apart from Recv, so that the frames on the reader's stack while it
+// waits stay small: see read.)
+func (l *wsLink) armRead(ctx context.Context) error {
 	if ctx != l.rctx {
 		l.watchCtx(ctx)
 	}
@@ -350,13 +391,9 @@ func (l *wsLink) Recv(ctx context.Context) (wire.Frame, error) {
 		// After the deadline above: an end after this check sets its past
 		// deadline later, and the read below returns.
 		l.conn.SetReadDeadline(time.Unix(1, 0))
-		return wire.Frame{}, err
+		return err
 	}
-	f, err := l.read()
-	if err != nil && ctx.Err() != nil {
-		return f, ctx.Err()
-	}
-	return f, err
+	return nil
 }
 
 // watchCtx makes ctx's end cut the reader's blocked read, in place of the
@@ -378,25 +415,64 @@ func (l *wsLink) watchCtx(ctx context.Context) {
 	l.rstop = context.AfterFunc(ctx, func() { conn.SetReadDeadline(time.Unix(1, 0)) })
 }
 
+// read reads the next message and makes a frame of it (the welcome).
 func (l *wsLink) read() (wire.Frame, error) {
+	mt, r, err := l.conn.NextReader()
+	var msg []byte
+	if err == nil {
+		msg, err = l.body(r)
+	}
+	if err != nil {
+		return wire.Frame{}, l.readErr(readLimitErr(err, l.limit()))
+	}
+	return l.message(context.Background(), mt, msg)
+}
+
+// limit is the largest WebSocket message the link reads.
+func (l *wsLink) limit() int64 { return int64(l.max) + wsOverhead }
+
+// body reads the message r, which has begun, into the read buffer (made
+// only now: an idle link holds none).
+func (l *wsLink) body(r io.Reader) ([]byte, error) {
 	if l.rbuf == nil {
 		l.rbuf = make([]byte, 0, min(max(l.rnext, 512), 1<<20))
 	}
-	mt, msg, err := readMessageInto(l.conn, int64(l.max)+wsOverhead, l.rbuf)
-	if err != nil {
-		var ce *websocket.CloseError
-		if errors.As(err, &ce) && ce.Code >= wire.CloseErrorBase+400 && ce.Code < wire.CloseErrorBase+600 {
-			return wire.Frame{}, &link.ServerError{Transport: wire.TransportWebSocket,
-				Answer: wire.Error{Code: ce.Text, Message: "closed by the server", Status: ce.Code - wire.CloseErrorBase}, Err: err}
-		}
-		if errors.As(err, &ce) && ce.Code == websocket.CloseMessageTooBig && !l.raw {
-			// 1009 with no e frame before it: as message_too_large
-			// (PROTOCOL.md 7.3), which ends the session.
-			return wire.Frame{}, &link.ServerError{Transport: wire.TransportWebSocket,
-				Answer: wire.Error{Code: wire.CodeMessageTooLarge, Message: "the server closed the WebSocket with 1009 (a message was too big)", Status: 413}, Err: err}
-		}
-		return wire.Frame{}, err
+	limit := l.limit()
+	msg, err := readAllInto(r, l.rbuf[:0], limit)
+	if err == nil && int64(len(msg)) > limit {
+		return nil, tooLarge(limit, websocket.ErrReadLimit)
 	}
+	return msg, err
+}
+
+// message makes a frame of the message msg of type mt; errors as recvErr.
+func (l *wsLink) message(ctx context.Context, mt int, msg []byte) (wire.Frame, error) {
+	f, err := l.frame(mt, msg)
+	if err != nil && ctx.Err() != nil {
+		return f, ctx.Err()
+	}
+	return f, err
+}
+
+// readErr is the error of a failed read: a server's error close as a
+// *link.ServerError.
+func (l *wsLink) readErr(err error) error {
+	var ce *websocket.CloseError
+	if errors.As(err, &ce) && ce.Code >= wire.CloseErrorBase+400 && ce.Code < wire.CloseErrorBase+600 {
+		return &link.ServerError{Transport: wire.TransportWebSocket,
+			Answer: wire.Error{Code: ce.Text, Message: "closed by the server", Status: ce.Code - wire.CloseErrorBase}, Err: err}
+	}
+	if errors.As(err, &ce) && ce.Code == websocket.CloseMessageTooBig && !l.raw {
+		// 1009 with no e frame before it: as message_too_large
+		// (PROTOCOL.md 7.3), which ends the session.
+		return &link.ServerError{Transport: wire.TransportWebSocket,
+			Answer: wire.Error{Code: wire.CodeMessageTooLarge, Message: "the server closed the WebSocket with 1009 (a message was too big)", Status: 413}, Err: err}
+	}
+	return err
+}
+
+// frame makes a frame of the message msg of type mt.
+func (l *wsLink) frame(mt int, msg []byte) (wire.Frame, error) {
 	if l.raw {
 		k := wire.KindText
 		if mt == websocket.BinaryMessage {

@@ -44,7 +44,7 @@ type wsLink struct {
 	once     sync.Once
 	dieOnce  sync.Once
 	wmu      sync.Mutex  // one Send at a time (hdr)
-	acks     *link.Acker // acks as a frames, as soon as possible
+	acks     *link.Acker // acks: with the next Send, or alone within wsAckDelay
 }
 
 type wsMsg struct {
@@ -69,7 +69,10 @@ func dialWS(ctx context.Context, url string, max int, a link.Attach) (*wsLink, e
 		return nil, &HandshakeError{Transport: wire.TransportWebSocket, URL: url, Class: ClassConfig, Err: err}
 	}
 	// Idle until the client reports a recv; Close (fail, below) stops it.
-	l.acks = link.NewAcker(0, func(recv uint64) error {
+	// An ack rides with the next Send, or goes alone within wsAckDelay (at
+	// once after wsAckEvery frames), as on the native link: ping-pong
+	// traffic then costs one WebSocket message per message, not two.
+	l.acks = link.NewDelayedAcker(wsAckDelay, wsAckEvery, func(recv uint64) error {
 		return l.Send(context.Background(), []wire.Frame{{Kind: wire.KindAck, Seq: recv}})
 	})
 	l.ws.Set("binaryType", "arraybuffer")
@@ -137,7 +140,8 @@ func dialWS(ctx context.Context, url string, max int, a link.Attach) (*wsLink, e
 	return l, nil
 }
 
-// Acked sends an ack frame soon (one for a burst), or with the next Send.
+// Acked lets an ack ride with the next Send, or sends it alone within
+// wsAckDelay (at once after wsAckEvery frames).
 func (l *wsLink) Acked(recv uint64) { l.acks.Acked(recv) }
 
 // listen adds an event listener whose js.Func Close removes and releases.
