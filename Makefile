@@ -53,6 +53,8 @@ api:
 
 unit:
 	$(GO) test -race -count=1 ./...
+	# Stack sizes are larger under -race: the idle-memory test (build tag !race) runs here without it.
+	$(GO) test -count=1 -run '^TestIdleClientMemory$$' ./client/
 
 # Short runs of every fuzz target (seed corpora are in testdata/fuzz and also run in `unit`).
 fuzz:
