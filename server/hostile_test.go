@@ -120,6 +120,10 @@ func TestHostileOneAddressCannotLockOthersOut(t *testing.T) {
 		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
 		NewSessionRate: -1, // the per-address session bound alone (the rate is tested with synctest)
 		MaxSessions:    1000,
+		// Sessions whose client never comes back end after NewSessionTTL and
+		// free their place: on a loaded machine the flood outlasted the 10 s
+		// default and 512 were admitted.
+		NewSessionTTL: time.Hour, SessionTTL: time.Hour,
 	})
 	open := func(addr string) (int, wire.Error, http.Header) {
 		req, _ := http.NewRequest(http.MethodGet, r.url(q(wire.ParamMode, wire.ModePollOpen)), nil)
