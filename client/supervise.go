@@ -122,15 +122,6 @@ func (c *Client) afterDead(cn *conn) {
 	c.reconnect(c.bo, &c.attempt, cause, errors.Is(cause, errSuperseded))
 }
 
-func (c *Client) current() *conn {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed != nil {
-		return nil
-	}
-	return c.cur
-}
-
 // reconnect retries until connected (true) or the client ends (false).
 // *attempt counts the attempts since the last healthy connection (or
 // Reconnect), as bo's step does.
