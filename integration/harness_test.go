@@ -247,7 +247,6 @@ func isConnected(ev client.Event) bool    { _, ok := ev.(client.ConnectedEvent);
 func isDisconnected(ev client.Event) bool { _, ok := ev.(client.DisconnectedEvent); return ok }
 func isSessionLost(ev client.Event) bool  { _, ok := ev.(client.SessionLostEvent); return ok }
 func isReconnecting(ev client.Event) bool { _, ok := ev.(client.ReconnectingEvent); return ok }
-func isChanged(ev client.Event) bool      { _, ok := ev.(client.TransportChangedEvent); return ok }
 
 func connectedOn(tr string) func(client.Event) bool {
 	return func(ev client.Event) bool {
