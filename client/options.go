@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -207,8 +206,9 @@ type Options struct {
 	// after the ClosedEvent was delivered. Nil: events are dropped.
 	OnEvent func(Event)
 
-	// Logger receives diagnostics. Nil: silent.
-	Logger *slog.Logger
+	// Logger receives diagnostics (*slog.Logger natively; see [Logger]). Nil:
+	// silent.
+	Logger Logger
 
 	// Dial configures the dialing layer every transport uses: TLS (CAs,
 	// client certificates, pins), proxies, the page origin and plaintext
@@ -294,7 +294,7 @@ func (o *Options) withDefaults() (Options, error) {
 		c.MaxMessageBytes = DefaultMaxMessageBytes
 	}
 	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
+		c.Logger = silentLogger()
 	}
 	return c, nil
 }

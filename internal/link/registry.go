@@ -3,7 +3,6 @@ package link
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"sync"
 	"time"
 )
@@ -26,7 +25,7 @@ type Env struct {
 	Compression     bool          // WebSocket: offer permessage-deflate (native only)
 	Raw             bool          // WebSocket: a plain WebSocket, no session (native only)
 	RawPingInterval time.Duration // WebSocket, raw mode: ping interval (> 0 when Raw)
-	Logger          *slog.Logger  // never nil
+	Logger          Logger        // never nil
 }
 
 // DialFunc attaches one link of a transport to a session. Errors that are
