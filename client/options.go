@@ -3,12 +3,12 @@ package client
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/tether-sdk/tether/internal/wire"
+	"github.com/tether-sdk/tether/internal/xfmt"
 	"github.com/tether-sdk/tether/transport"
 )
 
@@ -244,11 +244,11 @@ func (o *Options) withDefaults() (Options, error) {
 	known := []string{TransportWebSocket, TransportSSE, TransportLongPoll}
 	for i, tr := range c.Transports {
 		if !slices.Contains(known, tr) {
-			return c, &transport.ConfigError{Field: fmt.Sprintf("Options.Transports[%d]", i), Value: tr,
+			return c, &transport.ConfigError{Field: xfmt.Sprintf("Options.Transports[%d]", i), Value: tr,
 				Err: errors.New("unknown transport: use websocket, sse or longpoll (TransportWebSocket, TransportSSE, TransportLongPoll)")}
 		}
 		if slices.Index(c.Transports, tr) != i {
-			return c, &transport.ConfigError{Field: fmt.Sprintf("Options.Transports[%d]", i), Value: tr, Err: errors.New("listed twice")}
+			return c, &transport.ConfigError{Field: xfmt.Sprintf("Options.Transports[%d]", i), Value: tr, Err: errors.New("listed twice")}
 		}
 	}
 	if c.Transports != nil && len(c.Transports) == 0 {

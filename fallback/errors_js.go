@@ -3,12 +3,12 @@
 package fallback
 
 import (
-	"fmt"
 	"os"
 	"time"
 
 	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/wire"
+	"github.com/tether-sdk/tether/internal/xfmt"
 )
 
 // CloseError is a WebSocket closed by the browser or the server before the
@@ -25,20 +25,20 @@ func (e *CloseError) Error() string {
 	if e.Code == 1006 {
 		return "fallback: websocket: the connection failed or the upgrade was refused (close 1006; the browser does not tell which)"
 	}
-	return fmt.Sprintf("fallback: websocket closed: %d %q (clean: %v)", e.Code, e.Reason, e.WasClean)
+	return xfmt.Sprintf("fallback: websocket closed: %d %q (clean: %v)", e.Code, e.Reason, e.WasClean)
 }
 
 // errClosed is what calls on a link closed by Close return.
 func errClosed(transportName string) error {
-	return fmt.Errorf("fallback: %s link closed: %w", transportName, link.ErrClosed)
+	return xfmt.Errorf("fallback: %s link closed: %w", transportName, link.ErrClosed)
 }
 
 // errSilent is a link's liveness failure: no sign of life for d.
 func errSilent(transportName, what string, d time.Duration) error {
-	return fmt.Errorf("fallback: %s: %s within %v: the connection is dead: %w", transportName, what, d, os.ErrDeadlineExceeded)
+	return xfmt.Errorf("fallback: %s: %s within %v: the connection is dead: %w", transportName, what, d, os.ErrDeadlineExceeded)
 }
 
 // malformedf is a protocol violation by the server.
 func malformedf(transportName, format string, args ...any) error {
-	return fmt.Errorf("fallback: %s: %s: %w", transportName, fmt.Sprintf(format, args...), wire.ErrMalformed)
+	return xfmt.Errorf("fallback: %s: %s: %w", transportName, xfmt.Sprintf(format, args...), wire.ErrMalformed)
 }

@@ -4,7 +4,6 @@ package fallback
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/url"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 	"github.com/tether-sdk/tether/internal/jsutil"
 	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/wire"
+	"github.com/tether-sdk/tether/internal/xfmt"
 	"github.com/tether-sdk/tether/transport"
 )
 
@@ -147,7 +147,7 @@ func (r *requester) fetch(ctx context.Context, method, mode string, withAck bool
 	var p js.Value
 	if err := jsutil.Catch(func() { p = js.Global().Call("fetch", u, js.ValueOf(init)) }); err != nil {
 		stop()
-		return nil, fmt.Errorf("fallback: %s: %w", r.name, err)
+		return nil, xfmt.Errorf("fallback: %s: %w", r.name, err)
 	}
 	v, err := jsutil.Await(ctx, p)
 	if cause := context.Cause(ctx); cause != nil {
@@ -159,7 +159,7 @@ func (r *requester) fetch(ctx context.Context, method, mode string, withAck bool
 	}
 	if err != nil {
 		stop()
-		return nil, fmt.Errorf("fallback: %s: %s %s: %w", r.name, method, mode, err)
+		return nil, xfmt.Errorf("fallback: %s: %s %s: %w", r.name, method, mode, err)
 	}
 	resp := &response{
 		status: v.Get("status").Int(), statusText: v.Get("statusText").String(),
@@ -224,7 +224,7 @@ func (r *requester) frameError(resp *response, e *wire.Error) error {
 	}
 	he := &transport.HandshakeError{Transport: r.name, URL: resp.url, StatusCode: resp.status,
 		Status: strconv.Itoa(resp.status) + " " + resp.statusText,
-		Class:  transport.ClassifyStatus(status, false), Err: fmt.Errorf("error frame %q", e.Code)}
+		Class:  transport.ClassifyStatus(status, false), Err: xfmt.Errorf("error frame %q", e.Code)}
 	return &link.ServerError{Transport: r.name, Answer: *e, Err: he}
 }
 
@@ -242,13 +242,13 @@ func (r *requester) roundTrip(ctx context.Context, method, mode string, withAck 
 	case cause != nil:
 		return nil, nil, cause
 	case err != nil:
-		return nil, nil, fmt.Errorf("fallback: %s: reading the %s answer: %w", r.name, mode, err)
+		return nil, nil, xfmt.Errorf("fallback: %s: reading the %s answer: %w", r.name, mode, err)
 	case int64(len(b)) > limit:
-		return nil, nil, fmt.Errorf("fallback: %s: the %s answer is over %d bytes: %w", r.name, mode, limit, wire.ErrTooLarge)
+		return nil, nil, xfmt.Errorf("fallback: %s: the %s answer is over %d bytes: %w", r.name, mode, limit, wire.ErrTooLarge)
 	}
 	frames, err := wire.ParseJSONBatch(b, maxBatchFrames, int(r.max))
 	if err != nil {
-		return resp, nil, r.notTether(resp, fmt.Errorf("fallback: %s: the %s answer: %w", r.name, mode, err))
+		return resp, nil, r.notTether(resp, xfmt.Errorf("fallback: %s: the %s answer: %w", r.name, mode, err))
 	}
 	return resp, frames, nil
 }
@@ -269,7 +269,7 @@ func (r *requester) send(ctx context.Context, frames []wire.Frame) ([]wire.Frame
 			}
 			var err error
 			if body, err = wire.AppendJSON(body, &frames[i]); err != nil {
-				return answers, fmt.Errorf("fallback: %s: cannot send frame %d: %w", r.name, i, err)
+				return answers, xfmt.Errorf("fallback: %s: cannot send frame %d: %w", r.name, i, err)
 			}
 			if n > 0 && int64(len(body))+1 > limit {
 				body = body[:mark]
@@ -306,7 +306,7 @@ func (r *requester) checkWelcome(resp *response, f wire.Frame, a link.Attach) (*
 	case f.Kind != wire.KindWelcome:
 		why = "the first frame is " + f.Kind.String() + ", not a welcome"
 	case w.V != wire.Version:
-		why = fmt.Sprintf("the welcome is for version %d", w.V)
+		why = xfmt.Sprintf("the welcome is for version %d", w.V)
 	case a.SID != "" && w.SID != a.SID:
 		why = "the welcome is for another session"
 	case a.SID == "" && w.Key == "":

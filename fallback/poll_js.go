@@ -5,12 +5,12 @@ package fallback
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync/atomic"
 	"time"
 
 	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/wire"
+	"github.com/tether-sdk/tether/internal/xfmt"
 	"github.com/tether-sdk/tether/transport"
 )
 
@@ -42,7 +42,7 @@ type pollResult struct {
 // dialPoll attaches for long-polling: GET ?tether=poll-open.
 func dialPoll(ctx context.Context, t *transport.Target, header transport.Header, max int, a link.Attach) (link.Link, error) {
 	if a.Probe {
-		return nil, fmt.Errorf("fallback: longpoll: probes are WebSocket only")
+		return nil, xfmt.Errorf("fallback: longpoll: probes are WebSocket only")
 	}
 	r := newRequester(wire.TransportPoll, t, header, max, a)
 	dctx, cancel := context.WithTimeout(ctx, defaultTimeout)
@@ -94,7 +94,7 @@ func (l *pollLink) Recv(ctx context.Context) (wire.Frame, error) {
 			l.pending[0] = wire.Frame{}
 			l.pending = l.pending[1:]
 			if (f.Kind == wire.KindClose || f.Kind == wire.KindSuperseded) && l.err == nil {
-				l.err = fmt.Errorf("fallback: longpoll: the server ended the link with a %s frame", f.Kind)
+				l.err = xfmt.Errorf("fallback: longpoll: the server ended the link with a %s frame", f.Kind)
 			}
 			return f, nil
 		}

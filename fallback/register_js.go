@@ -4,7 +4,7 @@ package fallback
 
 import (
 	"context"
-	"fmt"
+	"errors"
 
 	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/wire"
@@ -33,7 +33,7 @@ func init() {
 func target(e *link.Env) (*transport.Target, error) {
 	d, ok := e.Dialer.(*transport.Dialer)
 	if !ok {
-		return nil, fmt.Errorf("fallback: link.Env.Dialer is %T, not a *transport.Dialer", e.Dialer)
+		return nil, errors.New("fallback: link.Env.Dialer is not a *transport.Dialer")
 	}
 	t := d.Target()
 	return &t, nil

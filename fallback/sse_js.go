@@ -4,7 +4,6 @@ package fallback
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"mime"
 	"sync/atomic"
@@ -13,6 +12,7 @@ import (
 	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/sse"
 	"github.com/tether-sdk/tether/internal/wire"
+	"github.com/tether-sdk/tether/internal/xfmt"
 	"github.com/tether-sdk/tether/transport"
 )
 
@@ -28,7 +28,7 @@ type sseLink struct {
 // is ErrNoFirstEvent (a buffering proxy): the client moves on.
 func dialSSE(ctx context.Context, t *transport.Target, header transport.Header, max int, firstEvent time.Duration, a link.Attach) (link.Link, error) {
 	if a.Probe {
-		return nil, fmt.Errorf("fallback: sse: probes are WebSocket only")
+		return nil, xfmt.Errorf("fallback: sse: probes are WebSocket only")
 	}
 	r := newRequester(wire.TransportSSE, t, header, max, a)
 	life, die := context.WithCancelCause(context.Background())
@@ -62,14 +62,14 @@ func dialSSE(ctx context.Context, t *transport.Target, header transport.Header, 
 		return fail(nil, err)
 	}
 	if mt, _, _ := mime.ParseMediaType(resp.contentType); mt != "text/event-stream" {
-		return fail(resp, r.notTether(resp, fmt.Errorf("the answer is %q, not an event stream", resp.contentType)))
+		return fail(resp, r.notTether(resp, xfmt.Errorf("the answer is %q, not an event stream", resp.contentType)))
 	}
 	ev, err := readFirstEvent(resp.body, int(bodyLimit(r.max)))
 	if err != nil {
 		if cause := context.Cause(life); cause != nil {
 			return fail(resp, cause)
 		}
-		return fail(resp, r.notTether(resp, fmt.Errorf("no welcome event: %w", err)))
+		return fail(resp, r.notTether(resp, xfmt.Errorf("no welcome event: %w", err)))
 	}
 	f, err := wire.ParseJSON([]byte(ev.Data), int(r.max))
 	if err != nil {
@@ -109,7 +109,7 @@ func nextTetherEvent(rd *sse.Reader) (sse.Event, error) {
 	for {
 		ev, err := rd.Next()
 		if err == io.EOF {
-			return ev, fmt.Errorf("the stream ended: %w", io.ErrUnexpectedEOF)
+			return ev, xfmt.Errorf("the stream ended: %w", io.ErrUnexpectedEOF)
 		}
 		if err != nil || ev.Type == sse.DefaultType {
 			return ev, err
@@ -162,11 +162,11 @@ func (l *sseLink) readEvents(resp *response, rd *sse.Reader, watchdog *time.Time
 	for {
 		ev, err := nextTetherEvent(rd)
 		if err != nil {
-			return fmt.Errorf("fallback: sse: reading the stream: %w", err)
+			return xfmt.Errorf("fallback: sse: reading the stream: %w", err)
 		}
 		f, err := wire.ParseJSON([]byte(ev.Data), int(l.r.max))
 		if err != nil {
-			return fmt.Errorf("fallback: sse: event: %w", err)
+			return xfmt.Errorf("fallback: sse: event: %w", err)
 		}
 		switch f.Kind {
 		case wire.KindText, wire.KindBinary, wire.KindAck, wire.KindClose, wire.KindSuperseded:

@@ -2,9 +2,10 @@ package link
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
+
+	"github.com/tether-sdk/tether/internal/xfmt"
 )
 
 // Env is what the client gives a link dialer: its platform's transport
@@ -59,7 +60,7 @@ func Dial(ctx context.Context, name string, e *Env, a Attach) (Link, error) {
 	f := registry[name]
 	regMu.RUnlock()
 	if f == nil {
-		return nil, fmt.Errorf("tether: transport %q is not linked into this program", name)
+		return nil, xfmt.Errorf("tether: transport %q is not linked into this program", name)
 	}
 	return f(ctx, e, a)
 }
