@@ -13,6 +13,7 @@ import (
 
 	"github.com/tether-sdk/tether/internal/jsutil"
 	"github.com/tether-sdk/tether/internal/link"
+	"github.com/tether-sdk/tether/internal/urlx"
 	"github.com/tether-sdk/tether/internal/wire"
 	"github.com/tether-sdk/tether/internal/xfmt"
 	"github.com/tether-sdk/tether/transport"
@@ -179,7 +180,7 @@ func (r *requester) fetch(ctx context.Context, method, mode string, withAck bool
 }
 
 func redacted(raw string) string {
-	u, err := url.Parse(raw)
+	u, err := urlx.Parse(raw) // not url.Parse, whose errors pull fmt into the bundle
 	if err != nil {
 		return raw
 	}

@@ -5,7 +5,6 @@ package fallback
 import (
 	"context"
 	"io"
-	"mime"
 	"sync/atomic"
 	"time"
 
@@ -61,7 +60,7 @@ func dialSSE(ctx context.Context, t *transport.Target, header transport.Header, 
 	if err != nil {
 		return fail(nil, err)
 	}
-	if mt, _, _ := mime.ParseMediaType(resp.contentType); mt != "text/event-stream" {
+	if !isEventStream(resp.contentType) {
 		return fail(resp, r.notTether(resp, xfmt.Errorf("the answer is %q, not an event stream", resp.contentType)))
 	}
 	ev, err := readFirstEvent(resp.body, int(bodyLimit(r.max)))
