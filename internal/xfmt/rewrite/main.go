@@ -340,11 +340,6 @@ func printfArgs(info *types.Info, call *ast.CallExpr) (args []ast.Expr, isSprint
 	return call.Args[n-2:], false
 }
 
-func identOf(e ast.Expr) *ast.Ident {
-	id, _ := e.(*ast.Ident)
-	return id
-}
-
 func constantString(exact string) string {
 	s, err := strconv.Unquote(exact)
 	if err != nil {
@@ -386,6 +381,9 @@ func checkOperand(fset *token.FileSet, info *types.Info, arg ast.Expr, verb byte
 	}
 	if b, ok := t.(*types.Basic); ok && b.Kind() == types.UntypedNil {
 		return
+	}
+	if types.IsInterface(t) && verb != 'w' {
+		return // only its dynamic type tells (e.g. a logger's values): xfmt prints what it cannot format as such
 	}
 	basic, isBasic := types.Unalias(t).(*types.Basic) // a predeclared type, not a named one
 	isInt := isBasic && basic.Info()&types.IsInteger != 0
