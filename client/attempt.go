@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/base64"
 	"errors"
 
@@ -28,7 +27,7 @@ func (p publicLinks) CancelAttempt(ctx context.Context, attempt string) error {
 // newAttemptID returns 128 random bits, base64url without padding.
 func newAttemptID() string {
 	var b [16]byte
-	rand.Read(b[:]) // never fails (crypto/rand panics on failure since Go 1.24)
+	randomBytes(b[:])
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 

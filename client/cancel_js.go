@@ -5,11 +5,13 @@ package client
 import (
 	"context"
 	"errors"
+	"net/url"
 	"strconv"
 	"syscall/js"
 
 	"github.com/tether-sdk/tether/internal/jsutil"
 	"github.com/tether-sdk/tether/internal/wire"
+	"github.com/tether-sdk/tether/transport"
 )
 
 // CancelAttempt asks the server to end the session a new-session attempt
@@ -19,11 +21,8 @@ import (
 // which the caller only logs.
 func (r *registeredLinks) CancelAttempt(ctx context.Context, attempt string) error {
 	u := *r.d.Target().HTTP
-	q := u.Query()
-	q.Set(wire.ParamMode, wire.ModeCancel)
-	q.Set(wire.ParamVersion, strconv.Itoa(wire.Version))
-	q.Set(wire.ParamAttempt, attempt)
-	u.RawQuery = q.Encode()
+	u.RawQuery = transport.AppendQuery(transport.AppendQuery(transport.AppendQuery(u.RawQuery,
+		wire.ParamMode, wire.ModeCancel), wire.ParamVersion, strconv.Itoa(wire.Version)), wire.ParamAttempt, url.QueryEscape(attempt))
 	init := js.ValueOf(map[string]any{"method": "POST", "cache": "no-store", "credentials": "same-origin", "keepalive": true})
 	resp, err := jsutil.Await(ctx, js.Global().Call("fetch", u.String(), init))
 	if err != nil {

@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"strconv"
 	"sync"
@@ -14,6 +13,7 @@ import (
 	"github.com/cenkalti/backoff/v4"
 	"github.com/tether-sdk/tether/internal/seq"
 	"github.com/tether-sdk/tether/internal/wire"
+	"github.com/tether-sdk/tether/internal/xfmt"
 	"github.com/tether-sdk/tether/transport"
 )
 
@@ -178,7 +178,7 @@ func (c *Client) firstConnect(ctx context.Context) (*conn, string, error) {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return nil, "", fmt.Errorf("tether: waiting %v to try again, as the server asked (%s): %w", wait, shorten(err.Error(), 120), ctx.Err())
+			return nil, "", xfmt.Errorf("tether: waiting %v to try again, as the server asked (%s): %w", wait, shorten(err.Error(), 120), ctx.Err())
 		}
 		c.ev.emit(ConnectingEvent{Attempt: attempt + 1})
 	}

@@ -2,10 +2,10 @@ package client
 
 import (
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/tether-sdk/tether/internal/wire"
+	"github.com/tether-sdk/tether/internal/xfmt"
 	"github.com/tether-sdk/tether/transport"
 )
 
@@ -46,9 +46,9 @@ type ServerError struct {
 }
 
 func (e *ServerError) Error() string {
-	s := fmt.Sprintf("tether: the server refused %s: %s (%s", e.Transport, shorten(e.Message, 200), e.Code)
+	s := xfmt.Sprintf("tether: the server refused %s: %s (%s", e.Transport, shorten(e.Message, 200), e.Code)
 	if e.Retry > 0 {
-		s += fmt.Sprintf(", retry after %v", e.Retry)
+		s += xfmt.Sprintf(", retry after %v", e.Retry)
 	}
 	return s + ")"
 }
@@ -122,9 +122,9 @@ func (c CloseCode) String() string {
 		CloseServiceRestart: "service restart", CloseTryAgainLater: "try again later",
 	}
 	if n, ok := names[c]; ok {
-		return fmt.Sprintf("%d (%s)", int(c), n)
+		return xfmt.Sprintf("%d (%s)", int(c), n)
 	}
-	return fmt.Sprint(int(c))
+	return xfmt.Sprint(int(c))
 }
 
 // serverError makes the public error of a server's error object.

@@ -3,13 +3,13 @@ package client
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 
 	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/seq"
 	"github.com/tether-sdk/tether/internal/wire"
+	"github.com/tether-sdk/tether/internal/xfmt"
 	"github.com/tether-sdk/tether/transport"
 )
 
@@ -154,7 +154,7 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 	}
 	header, err := c.headers(ctx)
 	if err != nil {
-		return nil, "", fmt.Errorf("tether: HeaderFunc: %w", err)
+		return nil, "", xfmt.Errorf("tether: HeaderFunc: %w", err)
 	}
 	c.mu.Lock()
 	attach := link.Attach{SID: c.sid, Key: c.key, Ack: c.in.Recv()}
@@ -192,7 +192,7 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 			// before actx itself: past the attempt's bound is its timeout too.
 			own := !time.Now().Before(a.start.Add(c.o.ConnectTimeout))
 			if err != nil && ctx.Err() == nil && (context.Cause(actx) == errAttemptTimeout || own) {
-				err = &transportError{Transport: tr, Err: fmt.Errorf("%w: %v", errAttemptTimeout, c.o.ConnectTimeout),
+				err = &transportError{Transport: tr, Err: xfmt.Errorf("%w: %v", errAttemptTimeout, c.o.ConnectTimeout),
 					Hint: "is the server up and is this its URL? something accepted the connection and never answered"}
 			}
 			if err != nil {
@@ -381,16 +381,16 @@ func (c *Client) slowFor(tr string) time.Duration {
 // tr won (the negotiation stops it; a WebSocket is probed again at once).
 func reasonFor(tr string, failed, still []Attempt, elapsed time.Duration) string {
 	if len(failed) == 0 && len(still) == 0 {
-		return fmt.Sprintf("%s answered in %v", tr, elapsed.Round(time.Millisecond))
+		return xfmt.Sprintf("%s answered in %v", tr, elapsed.Round(time.Millisecond))
 	}
 	s := ""
 	for _, a := range failed {
-		s += fmt.Sprintf("%s failed (%s); ", a.Transport, shortCause(a.Err))
+		s += xfmt.Sprintf("%s failed (%s); ", a.Transport, shortCause(a.Err))
 	}
 	for _, a := range still {
-		s += fmt.Sprintf("%s: %s; ", a.Transport, pendingWords(a))
+		s += xfmt.Sprintf("%s: %s; ", a.Transport, pendingWords(a))
 	}
-	return s + fmt.Sprintf("%s works (answered in %v)", tr, elapsed.Round(time.Millisecond))
+	return s + xfmt.Sprintf("%s works (answered in %v)", tr, elapsed.Round(time.Millisecond))
 }
 
 // pendingWords says what a transport still unanswered at the win is doing.
@@ -398,12 +398,12 @@ func pendingWords(a Attempt) string {
 	d := a.Elapsed.Round(time.Millisecond)
 	switch {
 	case a.Transport == wire.TransportWebSocket:
-		return fmt.Sprintf("no answer after %v, still trying", d)
+		return xfmt.Sprintf("no answer after %v, still trying", d)
 	case link.Patience(a.Transport, &link.Env{FirstEventWait: time.Second}) > 0:
 		// A stream with a first-event window (SSE, PROTOCOL.md 8.1).
-		return fmt.Sprintf("first event held back after %v (a buffering proxy?), still waiting: the session moves there if it comes", d)
+		return xfmt.Sprintf("first event held back after %v (a buffering proxy?), still waiting: the session moves there if it comes", d)
 	}
-	return fmt.Sprintf("no answer after %v", d)
+	return xfmt.Sprintf("no answer after %v", d)
 }
 
 // shortCause is a short description of a transport failure.
@@ -412,13 +412,13 @@ func shortCause(err error) string {
 	switch {
 	case errors.As(err, &he) && he.StatusCode == 400 && he.Transport == wire.TransportWebSocket:
 		if transport.UpgradeDropped(he) {
-			return fmt.Sprintf("%s %s: the server saw no upgrade, a proxy dropped the Upgrade header", transport.Classify(err), he.Status)
+			return xfmt.Sprintf("%s %s: the server saw no upgrade, a proxy dropped the Upgrade header", transport.Classify(err), he.Status)
 		}
-		return fmt.Sprintf("%s %s: not the server's answer, a proxy refused the upgrade", transport.Classify(err), he.Status)
+		return xfmt.Sprintf("%s %s: not the server's answer, a proxy refused the upgrade", transport.Classify(err), he.Status)
 	case errors.As(err, &he) && he.StatusCode != 0:
-		return fmt.Sprintf("%s %s", transport.Classify(err), he.Status)
+		return xfmt.Sprintf("%s %s", transport.Classify(err), he.Status)
 	case errors.As(err, &he):
-		return shorten(fmt.Sprintf("%s: %v", transport.Classify(err), he.Err), 120)
+		return shorten(xfmt.Sprintf("%s: %v", transport.Classify(err), he.Err), 120)
 	}
 	return shorten(err.Error(), 120)
 }

@@ -3,10 +3,10 @@ package client
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
+	"github.com/tether-sdk/tether/internal/xfmt"
 	"github.com/tether-sdk/tether/transport"
 )
 
@@ -51,7 +51,7 @@ func (e *ConnectError) Error() string {
 	var b strings.Builder
 	b.WriteString("tether: could not connect:")
 	for _, a := range e.Attempts {
-		fmt.Fprintf(&b, " %s failed after %v: %s;", a.Transport, a.Elapsed.Round(time.Millisecond), shorten(a.Err.Error(), maxCause))
+		xfmt.Fprintf(&b, " %s failed after %v: %s;", a.Transport, a.Elapsed.Round(time.Millisecond), shorten(a.Err.Error(), maxCause))
 	}
 	return strings.TrimSuffix(b.String(), ";")
 }
@@ -117,9 +117,9 @@ type CloseError struct {
 
 func (e *CloseError) Error() string {
 	if e.Code.Reconnect() {
-		return fmt.Sprintf("tether: the server went away: %v %s; reconnecting", e.Code, e.Reason)
+		return xfmt.Sprintf("tether: the server went away: %v %s; reconnecting", e.Code, e.Reason)
 	}
-	return fmt.Sprintf("tether: session closed by the server: %d %s", int(e.Code), e.Reason)
+	return xfmt.Sprintf("tether: session closed by the server: %d %s", int(e.Code), e.Reason)
 }
 
 // Is makes errors.Is(err, ErrClosed) true for a final close.
@@ -139,7 +139,7 @@ type SessionLostError struct {
 }
 
 func (e *SessionLostError) Error() string {
-	return fmt.Sprintf("tether: session lost (the server no longer knew it); %d message(s) sent were not acknowledged and may not have arrived, "+
+	return xfmt.Sprintf("tether: session lost (the server no longer knew it); %d message(s) sent were not acknowledged and may not have arrived, "+
 		"messages from the server not yet received are lost; continuing on a new session", e.Unacknowledged)
 }
 

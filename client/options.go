@@ -3,13 +3,12 @@ package client
 import (
 	"context"
 	"errors"
-	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/tether-sdk/tether/internal/wire"
+	"github.com/tether-sdk/tether/internal/xfmt"
 	"github.com/tether-sdk/tether/transport"
 )
 
@@ -208,8 +207,9 @@ type Options struct {
 	// after the ClosedEvent was delivered. Nil: events are dropped.
 	OnEvent func(Event)
 
-	// Logger receives diagnostics. Nil: silent.
-	Logger *slog.Logger
+	// Logger receives diagnostics (*slog.Logger natively; see [Logger]). Nil:
+	// silent.
+	Logger Logger
 
 	// Dial configures the dialing layer every transport uses: TLS (CAs,
 	// client certificates, pins), proxies, the page origin and plaintext
@@ -245,11 +245,11 @@ func (o *Options) withDefaults() (Options, error) {
 	known := []string{TransportWebSocket, TransportSSE, TransportLongPoll}
 	for i, tr := range c.Transports {
 		if !slices.Contains(known, tr) {
-			return c, &transport.ConfigError{Field: fmt.Sprintf("Options.Transports[%d]", i), Value: tr,
+			return c, &transport.ConfigError{Field: xfmt.Sprintf("Options.Transports[%d]", i), Value: tr,
 				Err: errors.New("unknown transport: use websocket, sse or longpoll (TransportWebSocket, TransportSSE, TransportLongPoll)")}
 		}
 		if slices.Index(c.Transports, tr) != i {
-			return c, &transport.ConfigError{Field: fmt.Sprintf("Options.Transports[%d]", i), Value: tr, Err: errors.New("listed twice")}
+			return c, &transport.ConfigError{Field: xfmt.Sprintf("Options.Transports[%d]", i), Value: tr, Err: errors.New("listed twice")}
 		}
 	}
 	if c.Transports != nil && len(c.Transports) == 0 {
@@ -295,7 +295,7 @@ func (o *Options) withDefaults() (Options, error) {
 		c.MaxMessageBytes = DefaultMaxMessageBytes
 	}
 	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
+		c.Logger = silentLogger()
 	}
 	return c, nil
 }

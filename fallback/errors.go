@@ -1,23 +1,23 @@
 package fallback
 
 import (
-	"fmt"
 	"os"
 	"time"
 
 	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/wire"
+	"github.com/tether-sdk/tether/internal/xfmt"
 	"github.com/tether-sdk/tether/transport"
 )
 
 // errSilent is a link's liveness failure: no sign of life for d.
 func errSilent(transportName, what string, d time.Duration) error {
-	return fmt.Errorf("fallback: %s: %s within %v: the connection is dead: %w", transportName, what, d, os.ErrDeadlineExceeded)
+	return xfmt.Errorf("fallback: %s: %s within %v: the connection is dead: %w", transportName, what, d, os.ErrDeadlineExceeded)
 }
 
 // malformedf is a protocol violation by the server.
 func malformedf(transportName, format string, args ...any) error {
-	return fmt.Errorf("fallback: %s: %s: %w", transportName, fmt.Sprintf(format, args...), wire.ErrMalformed)
+	return xfmt.Errorf("fallback: %s: %s: %w", transportName, xfmt.Sprintf(format, args...), wire.ErrMalformed)
 }
 
 // notTether is the error of an attach answered with success but not with
@@ -51,7 +51,7 @@ func (r *requester) frameError(resp *answer, e *wire.Error) error {
 		StatusCode: resp.status,
 		Status:     resp.statusLine,
 		Class:      transport.ClassifyStatus(status, false),
-		Err:        fmt.Errorf("error frame %q", e.Code),
+		Err:        xfmt.Errorf("error frame %q", e.Code),
 	}
 	return &link.ServerError{Transport: r.name, Answer: *e, Err: he}
 }

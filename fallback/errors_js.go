@@ -3,9 +3,8 @@
 package fallback
 
 import (
-	"fmt"
-
 	"github.com/tether-sdk/tether/internal/link"
+	"github.com/tether-sdk/tether/internal/xfmt"
 )
 
 // CloseError is a WebSocket closed by the browser or the server before the
@@ -22,10 +21,10 @@ func (e *CloseError) Error() string {
 	if e.Code == 1006 {
 		return "fallback: websocket: the connection failed or the upgrade was refused (close 1006; the browser does not tell which)"
 	}
-	return fmt.Sprintf("fallback: websocket closed: %d %q (clean: %v)", e.Code, e.Reason, e.WasClean)
+	return xfmt.Sprintf("fallback: websocket closed: %d %q (clean: %v)", e.Code, e.Reason, e.WasClean)
 }
 
 // errClosed is what calls on a link closed by Close return.
 func errClosed(transportName string) error {
-	return fmt.Errorf("fallback: %s link closed: %w", transportName, link.ErrClosed)
+	return xfmt.Errorf("fallback: %s link closed: %w", transportName, link.ErrClosed)
 }

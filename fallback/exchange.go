@@ -3,9 +3,9 @@ package fallback
 import (
 	"context"
 	"io"
-	"log/slog"
 	"time"
 
+	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/wire"
 	"github.com/tether-sdk/tether/transport"
 )
@@ -63,7 +63,7 @@ type config struct {
 	header     func() transport.Header // nil: no extra headers
 	firstEvent time.Duration           // > 0
 	max        int64                   // > 0
-	log        *slog.Logger            // not nil
+	log        link.Logger             // not nil
 }
 
 // defaults fills in the zero fields of c.
@@ -75,7 +75,7 @@ func (c *config) defaults() *config {
 		c.max = defaultMaxMessage
 	}
 	if c.log == nil {
-		c.log = slog.New(slog.DiscardHandler)
+		c.log = link.Discard()
 	}
 	return c
 }

@@ -4,15 +4,15 @@ package fallback
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"net/url"
 	"strconv"
 	"strings"
 	"syscall/js"
 	"time"
 
 	"github.com/tether-sdk/tether/internal/jsutil"
+	"github.com/tether-sdk/tether/internal/urlx"
+	"github.com/tether-sdk/tether/internal/xfmt"
 	"github.com/tether-sdk/tether/transport"
 )
 
@@ -52,12 +52,12 @@ func (fetcher) exchange(ctx context.Context, q *request) (*answer, error) {
 	var p js.Value
 	if err := jsutil.Catch(func() { p = js.Global().Call("fetch", q.url, js.ValueOf(init)) }); err != nil {
 		stop()
-		return nil, fmt.Errorf("fallback: %s: %w", q.name, err)
+		return nil, xfmt.Errorf("fallback: %s: %w", q.name, err)
 	}
 	v, err := jsutil.Await(ctx, p)
 	if err != nil {
 		stop()
-		return nil, fmt.Errorf("fallback: %s: %s: %w", q.name, q.method, err)
+		return nil, xfmt.Errorf("fallback: %s: %s: %w", q.name, q.method, err)
 	}
 	resp := &answer{
 		status:     v.Get("status").Int(),
@@ -102,7 +102,7 @@ func statusError(name string, resp *answer) *transport.HandshakeError {
 }
 
 func redacted(raw string) string {
-	u, err := url.Parse(raw)
+	u, err := urlx.Parse(raw) // not url.Parse, whose errors pull fmt into the bundle
 	if err != nil {
 		return raw
 	}

@@ -2,10 +2,10 @@ package fallback
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 
 	"github.com/tether-sdk/tether/internal/sse"
+	"github.com/tether-sdk/tether/internal/xfmt"
 )
 
 // readFirstEvent reads an event stream up to the end of its first event of
@@ -57,7 +57,7 @@ func readFirstEvent(r io.Reader, limit int) (sse.Event, error) {
 			}
 		}
 		if err == io.EOF {
-			return sse.Event{}, fmt.Errorf("the stream ended before its first event: %w", io.ErrUnexpectedEOF)
+			return sse.Event{}, xfmt.Errorf("the stream ended before its first event: %w", io.ErrUnexpectedEOF)
 		}
 		if err != nil {
 			return sse.Event{}, err

@@ -2,9 +2,7 @@ package fallback
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"log/slog"
 	"net/url"
 	"strconv"
 	"strings"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/wire"
+	"github.com/tether-sdk/tether/internal/xfmt"
 	"github.com/tether-sdk/tether/transport"
 )
 
@@ -26,7 +25,7 @@ type requester struct {
 	name     string // wire.TransportSSE or wire.TransportPoll
 	io       exchanger
 	header   func() transport.Header
-	log      *slog.Logger
+	log      link.Logger
 	base     url.URL // the target's HTTP URL
 	appQuery string  // its raw query, Tether's parameters removed
 
@@ -207,7 +206,7 @@ func (r *requester) roundTrip(ctx context.Context, method, mode, url string, bod
 	case cause != nil: // as in do: past the deadline, no answer counts
 		return nil, nil, cause
 	case err != nil:
-		return nil, nil, fmt.Errorf("fallback: %s: reading the %s answer: %w", r.name, mode, err)
+		return nil, nil, xfmt.Errorf("fallback: %s: reading the %s answer: %w", r.name, mode, err)
 	case int64(len(b)) > limit:
 		return nil, nil, r.tooLarge("the "+mode+" answer", limit, wire.ErrTooLarge)
 	}
@@ -221,7 +220,7 @@ func (r *requester) parseBatch(mode string, body []byte) ([]wire.Frame, error) {
 		if lerr := r.payloadError("in the "+mode+" answer", err); lerr != err {
 			return nil, lerr
 		}
-		return nil, fmt.Errorf("fallback: %s: the %s answer: %w", r.name, mode, err)
+		return nil, xfmt.Errorf("fallback: %s: the %s answer: %w", r.name, mode, err)
 	}
 	return frames, nil
 }
@@ -242,7 +241,7 @@ func (r *requester) send(ctx context.Context, frames []wire.Frame) ([]wire.Frame
 			}
 			var err error
 			if body, err = wire.AppendJSON(body, &frames[i]); err != nil {
-				return answers, fmt.Errorf("fallback: %s: cannot send frame %d: %w", r.name, i, err)
+				return answers, xfmt.Errorf("fallback: %s: cannot send frame %d: %w", r.name, i, err)
 			}
 			if n > 0 && int64(len(body))+1 > limit {
 				body = body[:mark] // the next body starts with this frame

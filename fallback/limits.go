@@ -2,11 +2,11 @@ package fallback
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/tether-sdk/tether/internal/sse"
 	"github.com/tether-sdk/tether/internal/wire"
+	"github.com/tether-sdk/tether/internal/xfmt"
 	"github.com/tether-sdk/tether/transport"
 )
 
@@ -21,9 +21,9 @@ func (r *requester) tooLarge(what string, limit int64, cause error) error {
 // the smaller of the client's own max and the server's.
 func (r *requester) limitFix(before, after string) string {
 	if r.max < r.own {
-		return fmt.Sprintf("the bound is %sthe server's max (%d bytes, below the client's %d)%s, and the server broke it", before, r.max, r.own, after)
+		return xfmt.Sprintf("the bound is %sthe server's max (%d bytes, below the client's %d)%s, and the server broke it", before, r.max, r.own, after)
 	}
-	return fmt.Sprintf("the bound is %sthe client's largest message (%d bytes)%s, whatever max the server announces; "+
+	return xfmt.Sprintf("the bound is %sthe client's largest message (%d bytes)%s, whatever max the server announces; "+
 		"to take larger messages from a trusted server, raise client.Options.MaxMessageBytes (fallback.Options.MaxMessage)", before, r.own, after)
 }
 

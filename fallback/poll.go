@@ -3,12 +3,12 @@ package fallback
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync/atomic"
 	"time"
 
 	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/wire"
+	"github.com/tether-sdk/tether/internal/xfmt"
 	"github.com/tether-sdk/tether/transport"
 )
 
@@ -46,7 +46,7 @@ type pollResult struct {
 // Errors are those of attachSSE, without the first-event check.
 func attachPoll(ctx context.Context, c *config, a link.Attach) (link.Link, error) {
 	if a.Probe {
-		return nil, fmt.Errorf("fallback: longpoll: probes are WebSocket only")
+		return nil, xfmt.Errorf("fallback: longpoll: probes are WebSocket only")
 	}
 	r := newRequester(c, wire.TransportPoll, a)
 	dctx, cancel := context.WithTimeout(ctx, defaultTimeout)
@@ -111,7 +111,7 @@ func (l *pollLink) Recv(ctx context.Context) (wire.Frame, error) {
 			l.pending[0] = wire.Frame{}
 			l.pending = l.pending[1:]
 			if (f.Kind == wire.KindClose || f.Kind == wire.KindSuperseded) && l.err == nil {
-				l.err = fmt.Errorf("fallback: longpoll: the server ended the link with a %s frame", f.Kind)
+				l.err = xfmt.Errorf("fallback: longpoll: the server ended the link with a %s frame", f.Kind)
 			}
 			return f, nil
 		}

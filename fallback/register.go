@@ -2,8 +2,8 @@ package fallback
 
 import (
 	"context"
-	"fmt"
 
+	"errors"
 	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/wire"
 	"github.com/tether-sdk/tether/transport"
@@ -33,7 +33,7 @@ func init() {
 func configOf(e *link.Env) (*config, error) {
 	d, ok := e.Dialer.(*transport.Dialer)
 	if !ok {
-		return nil, fmt.Errorf("fallback: link.Env.Dialer is %T, not a *transport.Dialer", e.Dialer)
+		return nil, errors.New("fallback: link.Env.Dialer is not a *transport.Dialer")
 	}
 	h := transport.Header(e.Header)
 	c := &config{

@@ -2,15 +2,14 @@ package fallback
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"mime"
 	"sync/atomic"
 	"time"
 
 	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/sse"
 	"github.com/tether-sdk/tether/internal/wire"
+	"github.com/tether-sdk/tether/internal/xfmt"
 	"github.com/tether-sdk/tether/transport"
 )
 
@@ -34,7 +33,7 @@ type sseLink struct {
 // ErrNoFirstEvent.
 func attachSSE(ctx context.Context, c *config, a link.Attach) (link.Link, error) {
 	if a.Probe {
-		return nil, fmt.Errorf("fallback: sse: probes are WebSocket only")
+		return nil, xfmt.Errorf("fallback: sse: probes are WebSocket only")
 	}
 	r := newRequester(c, wire.TransportSSE, a)
 
@@ -77,7 +76,7 @@ func attachSSE(ctx context.Context, c *config, a link.Attach) (link.Link, error)
 		return fail(nil, err)
 	}
 	if ct := resp.header.Get("Content-Type"); !isEventStream(ct) {
-		return fail(resp, r.notTether(resp, fmt.Errorf("the answer is %q, not an event stream", ct)))
+		return fail(resp, r.notTether(resp, xfmt.Errorf("the answer is %q, not an event stream", ct)))
 	}
 	w, err := r.readWelcome(resp, a, life)
 	if err != nil {
@@ -114,7 +113,7 @@ func (r *requester) readWelcome(resp *answer, a link.Attach, life context.Contex
 		if lerr := r.streamError(err); lerr != err {
 			return nil, r.notTether(resp, lerr)
 		}
-		return nil, r.notTether(resp, fmt.Errorf("no welcome event: %w", err))
+		return nil, r.notTether(resp, xfmt.Errorf("no welcome event: %w", err))
 	}
 	f, err := wire.ParseJSON([]byte(ev.Data), int(r.max))
 	if err != nil {
@@ -134,7 +133,7 @@ func (r *requester) checkWelcome(resp *answer, f wire.Frame, a link.Attach) (*wi
 	case f.Kind != wire.KindWelcome:
 		why = "the first frame is " + f.Kind.String() + ", not a welcome"
 	case w.V != wire.Version:
-		why = fmt.Sprintf("the welcome is for version %d", w.V)
+		why = xfmt.Sprintf("the welcome is for version %d", w.V)
 	case a.SID != "" && w.SID != a.SID:
 		why = "the welcome is for another session"
 	case a.SID == "" && w.Key == "":
@@ -200,12 +199,12 @@ func (l *sseLink) readEvents(resp *answer, rd *sse.Reader, alive *aliveReader) e
 		ev, err := rd.Next()
 		switch {
 		case err == io.EOF || err == io.ErrUnexpectedEOF:
-			return fmt.Errorf("fallback: sse: the server ended the stream: %w", err)
+			return xfmt.Errorf("fallback: sse: the server ended the stream: %w", err)
 		case err != nil:
 			if lerr := l.r.streamError(err); lerr != err {
 				return lerr
 			}
-			return fmt.Errorf("fallback: sse: reading the stream: %w", err)
+			return xfmt.Errorf("fallback: sse: reading the stream: %w", err)
 		case ev.Type != sse.DefaultType:
 			continue // not Tether's; later revisions may add event types
 		}
@@ -214,7 +213,7 @@ func (l *sseLink) readEvents(resp *answer, rd *sse.Reader, alive *aliveReader) e
 			if lerr := l.r.payloadError("on the event stream", err); lerr != err {
 				return lerr
 			}
-			return fmt.Errorf("fallback: sse: event: %w", err)
+			return xfmt.Errorf("fallback: sse: event: %w", err)
 		}
 		switch f.Kind {
 		case wire.KindText, wire.KindBinary, wire.KindAck, wire.KindClose, wire.KindSuperseded:
@@ -238,12 +237,6 @@ func (l *sseLink) readEvents(resp *answer, rd *sse.Reader, alive *aliveReader) e
 			return context.Cause(l.ctx)
 		}
 	}
-}
-
-// isEventStream reports whether a Content-Type is text/event-stream.
-func isEventStream(contentType string) bool {
-	mt, _, _ := mime.ParseMediaType(contentType)
-	return mt == "text/event-stream"
 }
 
 // aliveReader resets the liveness watchdog whenever bytes arrive: any byte,

@@ -16,8 +16,16 @@ func attemptURL(u *url.URL, a link.Attach) string {
 		return u.String()
 	}
 	v := *u
-	q := v.Query()
-	q.Set(wire.ParamAttempt, a.Attempt)
-	v.RawQuery = q.Encode()
+	v.RawQuery = AppendQuery(v.RawQuery, wire.ParamAttempt, url.QueryEscape(a.Attempt))
 	return v.String()
+}
+
+// AppendQuery adds name=value (both already escaped) to a raw query. It
+// does not parse the query: url.Values would bring fmt into the browser
+// bundle (url.ParseQuery's errors).
+func AppendQuery(rawQuery, name, value string) string {
+	if rawQuery != "" {
+		rawQuery += "&"
+	}
+	return rawQuery + name + "=" + value
 }

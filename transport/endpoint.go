@@ -50,14 +50,14 @@ func ParseTarget(rawURL string, rules URLRules) (Target, error) {
 	var origin *url.URL
 	secureOrigin := false
 	if rules.Origin != "" {
-		o, err := url.Parse(rules.Origin)
+		o, err := parseURL(rules.Origin)
 		if err != nil || o.Host == "" || (o.Scheme != "http" && o.Scheme != "https" && o.Scheme != "ws" && o.Scheme != "wss") {
 			return fail(ErrBadURL, "the page origin is not an http(s) origin", `give an origin such as "https://app.example.com"`)
 		}
 		origin = o
 		secureOrigin = o.Scheme == "https" || o.Scheme == "wss"
 	}
-	u, err := url.Parse(rawURL)
+	u, err := parseURL(rawURL)
 	if err != nil {
 		return fail(errorsJoin(ErrBadURL, err), "it does not parse", "give an absolute ws://, wss://, http:// or https:// URL")
 	}
@@ -139,7 +139,7 @@ func validPort(p string) bool {
 
 // redactURL hides a password in a URL given as a string, if it parses.
 func redactURL(raw string) string {
-	u, err := url.Parse(raw)
+	u, err := parseURL(raw)
 	if err != nil {
 		return raw
 	}

@@ -3,9 +3,10 @@ package transport
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
+
+	"github.com/tether-sdk/tether/internal/xfmt"
 )
 
 // Sentinel errors, matched with errors.Is.
@@ -38,9 +39,9 @@ type URLError struct {
 
 func (e *URLError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "tether/transport: refused URL %q", e.URL)
+	xfmt.Fprintf(&b, "tether/transport: refused URL %q", e.URL)
 	if e.Origin != "" {
-		fmt.Fprintf(&b, " (page origin %q)", e.Origin)
+		xfmt.Fprintf(&b, " (page origin %q)", e.Origin)
 	}
 	b.WriteString(": ")
 	b.WriteString(e.Reason)
@@ -64,9 +65,9 @@ type ConfigError struct {
 
 func (e *ConfigError) Error() string {
 	if e.Value != "" {
-		return fmt.Sprintf("tether/transport: bad %s %q: %v", e.Field, e.Value, e.Err)
+		return xfmt.Sprintf("tether/transport: bad %s %q: %v", e.Field, e.Value, e.Err)
 	}
-	return fmt.Sprintf("tether/transport: bad %s: %v", e.Field, e.Err)
+	return xfmt.Sprintf("tether/transport: bad %s: %v", e.Field, e.Err)
 }
 
 func (e *ConfigError) Unwrap() error { return e.Err }
@@ -80,7 +81,7 @@ type PinError struct {
 }
 
 func (e *PinError) Error() string {
-	return fmt.Sprintf("tether/transport: certificate pin mismatch for %s: the server's verified chain has %s, expected one of %s; "+
+	return xfmt.Sprintf("tether/transport: certificate pin mismatch for %s: the server's verified chain has %s, expected one of %s; "+
 		"if the server's key changed on purpose, update the pins (tether pin HOST:PORT prints them)",
 		e.Host, strings.Join(e.Presented, ", "), strings.Join(e.Expected, ", "))
 }
@@ -103,10 +104,10 @@ type ProxyError struct {
 
 func (e *ProxyError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "tether/transport: proxy %s", e.Proxy)
+	xfmt.Fprintf(&b, "tether/transport: proxy %s", e.Proxy)
 	switch {
 	case e.StatusCode != 0:
-		fmt.Fprintf(&b, " refused CONNECT to %s: %d", e.Target, e.StatusCode)
+		xfmt.Fprintf(&b, " refused CONNECT to %s: %d", e.Target, e.StatusCode)
 		if e.Status != "" {
 			b.WriteString(" " + e.Status)
 		}
@@ -117,12 +118,12 @@ func (e *ProxyError) Error() string {
 				b.WriteString(" (proxy authentication failed")
 			}
 			if len(e.ProxyAuthenticate) > 0 {
-				fmt.Fprintf(&b, ", challenge %q", strings.Join(e.ProxyAuthenticate, ", "))
+				xfmt.Fprintf(&b, ", challenge %q", strings.Join(e.ProxyAuthenticate, ", "))
 			}
 			b.WriteString(": give the proxy credentials in the proxy URL (http://user:pass@proxy:port) or Config.ProxyAuth)")
 		}
 	default:
-		fmt.Fprintf(&b, ": %s for %s failed", e.Op, e.Target)
+		xfmt.Fprintf(&b, ": %s for %s failed", e.Op, e.Target)
 	}
 	if e.Err != nil {
 		b.WriteString(": ")
@@ -164,9 +165,9 @@ const MaxErrorBody = 1024
 
 func (e *HandshakeError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "tether/transport: %s handshake with %s failed", e.Transport, e.URL)
+	xfmt.Fprintf(&b, "tether/transport: %s handshake with %s failed", e.Transport, e.URL)
 	if e.StatusCode != 0 {
-		fmt.Fprintf(&b, ": %s", e.Status)
+		xfmt.Fprintf(&b, ": %s", e.Status)
 	}
 	if h := e.Hint(); h != "" {
 		b.WriteString(" (" + h + ")")
@@ -196,7 +197,7 @@ func (e *HandshakeError) Hint() string {
 	case e.Class == ClassUnauthorized:
 		return "the server refused the credentials"
 	case e.Class == ClassServer && e.RetryAfter > 0:
-		return fmt.Sprintf("server error; retry after %v", e.RetryAfter)
+		return xfmt.Sprintf("server error; retry after %v", e.RetryAfter)
 	}
 	return ""
 }

@@ -2,7 +2,8 @@ package transport
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/tether-sdk/tether/internal/xfmt"
 )
 
 // Fixed bounds on what the client reads from the network before it knows the
@@ -43,7 +44,7 @@ type LimitError struct {
 }
 
 func (e *LimitError) Error() string {
-	s := fmt.Sprintf("tether/transport: %s: %s exceeded %d bytes", e.Transport, e.What, e.Limit)
+	s := xfmt.Sprintf("tether/transport: %s: %s exceeded %d bytes", e.Transport, e.What, e.Limit)
 	if e.Fix != "" {
 		return s + "; " + e.Fix
 	}

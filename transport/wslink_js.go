@@ -4,7 +4,6 @@ package transport
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"sync"
 	"syscall/js"
@@ -13,6 +12,7 @@ import (
 	"github.com/tether-sdk/tether/internal/jsutil"
 	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/wire"
+	"github.com/tether-sdk/tether/internal/xfmt"
 )
 
 // handshakeTimeout bounds a WebSocket attach: open, hello, welcome.
@@ -104,10 +104,10 @@ func dialWS(ctx context.Context, url string, max int, a link.Attach) (*wsLink, e
 		return fail(&HandshakeError{Transport: wire.TransportWebSocket, URL: url, Class: ClassRefused, Err: l.deathCause()})
 	case <-hctx.Done():
 		return fail(&HandshakeError{Transport: wire.TransportWebSocket, URL: url, Class: ClassNetwork,
-			Err: fmt.Errorf("the WebSocket did not open within %v", handshakeTimeout)})
+			Err: xfmt.Errorf("the WebSocket did not open within %v", handshakeTimeout)})
 	}
 	if p := l.ws.Get("protocol").String(); p != wire.Subprotocol {
-		return fail(&link.ProtocolError{Reason: fmt.Sprintf("the server at %s does not speak %s (it chose subprotocol %q)", url, wire.Subprotocol, p)})
+		return fail(&link.ProtocolError{Reason: xfmt.Sprintf("the server at %s does not speak %s (it chose subprotocol %q)", url, wire.Subprotocol, p)})
 	}
 	hello := wire.Frame{Kind: wire.KindHello, Hello: &wire.Hello{V: wire.Version, SID: a.SID, Key: a.Key, Ack: a.Ack, Probe: a.Probe}}
 	if err := l.Send(hctx, []wire.Frame{hello}); err != nil {
@@ -115,7 +115,7 @@ func dialWS(ctx context.Context, url string, max int, a link.Attach) (*wsLink, e
 	}
 	f, err := l.Recv(hctx)
 	if err != nil {
-		return fail(fmt.Errorf("tether: websocket: waiting for the welcome: %w", err))
+		return fail(xfmt.Errorf("tether: websocket: waiting for the welcome: %w", err))
 	}
 	switch f.Kind {
 	case wire.KindWelcome:
@@ -208,7 +208,7 @@ func (l *wsLink) Send(ctx context.Context, frames []wire.Frame) error {
 	default:
 	}
 	if s := l.ws.Get("readyState").Int(); s != 1 {
-		return fmt.Errorf("tether: websocket: not open (readyState %d)", s)
+		return xfmt.Errorf("tether: websocket: not open (readyState %d)", s)
 	}
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
@@ -238,7 +238,7 @@ func (l *wsLink) Send(ctx context.Context, frames []wire.Frame) error {
 			l.hdr = b[:0]
 		}
 		if err := jsutil.Catch(func() { l.ws.Call("send", v) }); err != nil {
-			return fmt.Errorf("tether: websocket: send: %w", err)
+			return xfmt.Errorf("tether: websocket: send: %w", err)
 		}
 	}
 	return nil
@@ -331,15 +331,15 @@ func (e *closeEvent) Error() string {
 	if e.Code == 1006 {
 		return "tether: websocket: the connection failed or the upgrade was refused (close 1006; the browser does not tell which)"
 	}
-	return fmt.Sprintf("tether: websocket closed: %d %q (clean: %v)", e.Code, e.Reason, e.WasClean)
+	return xfmt.Sprintf("tether: websocket closed: %d %q (clean: %v)", e.Code, e.Reason, e.WasClean)
 }
 
 // errClosed is what calls on a link closed by Close return.
 func errClosed(transportName string) error {
-	return fmt.Errorf("tether: %s link closed: %w", transportName, link.ErrClosed)
+	return xfmt.Errorf("tether: %s link closed: %w", transportName, link.ErrClosed)
 }
 
 // errSilent is a link's liveness failure: no sign of life for d.
 func errSilent(transportName, what string, d time.Duration) error {
-	return fmt.Errorf("tether: %s: %s within %v: the connection is dead: %w", transportName, what, d, os.ErrDeadlineExceeded)
+	return xfmt.Errorf("tether: %s: %s within %v: the connection is dead: %w", transportName, what, d, os.ErrDeadlineExceeded)
 }

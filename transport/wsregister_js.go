@@ -5,7 +5,6 @@ package transport
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/wire"
@@ -18,7 +17,7 @@ func init() { link.Register(wire.TransportWebSocket, dialWSLink) }
 func dialWSLink(ctx context.Context, e *link.Env, a link.Attach) (link.Link, error) {
 	d, ok := e.Dialer.(*Dialer)
 	if !ok {
-		return nil, fmt.Errorf("tether: websocket: link.Env.Dialer is %T, not a *transport.Dialer", e.Dialer)
+		return nil, errors.New("tether: websocket: link.Env.Dialer is not a *transport.Dialer")
 	}
 	if e.Raw {
 		return nil, &ConfigError{Field: "Raw", Err: errRawInBrowser}

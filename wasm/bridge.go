@@ -382,6 +382,9 @@ func optionsFromJS(v js.Value) (*client.Options, error) {
 			o.Header.Add(e.Index(0).String(), e.Index(1).String())
 		}
 	}
+	if v.Get("debug").Truthy() {
+		o.Logger = newConsoleLogger()
+	}
 	ms := func(name string, d *time.Duration) {
 		if x := v.Get(name); x.Type() == js.TypeNumber {
 			*d = time.Duration(x.Float() * float64(time.Millisecond))

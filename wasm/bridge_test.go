@@ -3,6 +3,7 @@
 package wasm
 
 import (
+	"errors"
 	"strings"
 	"syscall/js"
 	"testing"
@@ -28,5 +29,24 @@ func TestOptionsFromJS(t *testing.T) {
 	}
 	if o, err := optionsFromJS(js.Undefined()); err != nil || o.Header != nil {
 		t.Fatalf("undefined: %+v %v", o, err)
+	}
+}
+
+func TestDebugLogsToConsole(t *testing.T) {
+	o, err := optionsFromJS(js.Global().Get("JSON").Call("parse", `{"debug":true}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := o.Logger.(consoleLogger); !ok {
+		t.Fatalf("debug: Logger is %#v, not the console", o.Logger)
+	}
+	if o, _ := optionsFromJS(js.Global().Get("JSON").Call("parse", `{}`)); o.Logger != nil {
+		t.Fatalf("no debug: Logger is %#v, want nil (silent)", o.Logger)
+	}
+	a := attrs([]any{"transport", "sse", "delay", 1500 * time.Millisecond, "attempt", 2, "error", errors.New("x"), 7})
+	for key, want := range map[string]string{"transport": "sse", "delay": "1.5s", "attempt": "2", "error": "x", "!BADKEY": "7"} {
+		if got := a.Get(key).String(); got != want {
+			t.Errorf("attrs[%q] = %q, want %q", key, got, want)
+		}
 	}
 }

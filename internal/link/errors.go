@@ -2,9 +2,9 @@ package link
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/tether-sdk/tether/internal/wire"
+	"github.com/tether-sdk/tether/internal/xfmt"
 )
 
 // ServerError is an error answer from a Tether server: an error frame on a
@@ -18,7 +18,7 @@ type ServerError struct {
 }
 
 func (e *ServerError) Error() string {
-	return fmt.Sprintf("tether: server refused %s: %s (%s)", e.Transport, e.Answer.Message, e.Answer.Code)
+	return xfmt.Sprintf("tether: server refused %s: %s (%s)", e.Transport, e.Answer.Message, e.Answer.Code)
 }
 
 func (e *ServerError) Unwrap() error { return e.Err }

@@ -2,10 +2,10 @@ package link
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/tether-sdk/tether/internal/xfmt"
 )
 
 // Env is what the client gives a link dialer: its platform's transport
@@ -26,7 +26,7 @@ type Env struct {
 	Compression     bool          // WebSocket: offer permessage-deflate (native only)
 	Raw             bool          // WebSocket: a plain WebSocket, no session (native only)
 	RawPingInterval time.Duration // WebSocket, raw mode: ping interval (> 0 when Raw)
-	Logger          *slog.Logger  // never nil
+	Logger          Logger        // never nil
 }
 
 // DialFunc attaches one link of a transport to a session. Errors that are
@@ -60,7 +60,7 @@ func Dial(ctx context.Context, name string, e *Env, a Attach) (Link, error) {
 	f := registry[name]
 	regMu.RUnlock()
 	if f == nil {
-		return nil, fmt.Errorf("tether: transport %q is not linked into this program", name)
+		return nil, xfmt.Errorf("tether: transport %q is not linked into this program", name)
 	}
 	return f(ctx, e, a)
 }

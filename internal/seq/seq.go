@@ -6,7 +6,8 @@ package seq
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/tether-sdk/tether/internal/xfmt"
 )
 
 // Msg is one data message with its sequence number.
@@ -43,7 +44,7 @@ func (o *Outbox) Push(binary bool, data []byte) Msg {
 // error.
 func (o *Outbox) Ack(n uint64) error {
 	if n > o.last {
-		return fmt.Errorf("%w: ack %d, last sent %d", ErrAckAhead, n, o.last)
+		return xfmt.Errorf("%w: ack %d, last sent %d", ErrAckAhead, n, o.last)
 	}
 	for o.head < len(o.msgs) && o.msgs[o.head].Seq <= n {
 		o.bytes -= len(o.msgs[o.head].Data)

@@ -3,7 +3,6 @@ package wire
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"strconv"
 	"unicode/utf8"
 )
@@ -150,13 +149,8 @@ func checkJSON(b []byte, what string) ([]byte, error) {
 	if !utf8.Valid(b) {
 		return nil, malformed(EncodingJSON, what+" is not valid UTF-8")
 	}
-	if !json.Valid(b) {
-		var raw json.RawMessage // to get encoding/json's description of the error
-		reason := "not valid JSON"
-		if err := json.Unmarshal(b, &raw); err != nil {
-			reason += ": " + err.Error()
-		}
-		return nil, malformed(EncodingJSON, what+" is "+reason)
+	if reason := jsonSyntax(b); reason != "" {
+		return nil, malformed(EncodingJSON, what+" is not valid JSON: "+reason)
 	}
 	start, end := skipSpace(b, 0), len(b)
 	for end > start && isSpace(b[end-1]) {
@@ -246,11 +240,10 @@ func parseJSONKind(raw []byte) (Kind, string) {
 	if len(raw) == 3 && raw[1] != '\\' {
 		return Kind(raw[1]), ""
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil || len(s) != 1 {
-		return 0, "unknown frame kind " + string(raw)
+	if s := unquoteJSON(raw); len(s) == 1 {
+		return Kind(s[0]), ""
 	}
-	return Kind(s[0]), ""
+	return 0, "unknown frame kind " + string(raw)
 }
 
 // parseJSONInt reads a seq or an ack: plain digits up to MaxSafeInt.
@@ -281,14 +274,11 @@ func parseJSONText(raw []byte, maxPayload int) ([]byte, error) {
 	if maxPayload > 0 && len(inner)/6 > maxPayload { // an escape is at most 6 bytes
 		return nil, payloadTooLarge(KindText, len(inner)/6, maxPayload)
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil { // not reachable for a valid JSON string
-		return nil, malformed(EncodingJSON, "text data frame: "+err.Error())
-	}
+	s := unquoteJSON(raw)
 	if maxPayload > 0 && len(s) > maxPayload {
 		return nil, payloadTooLarge(KindText, len(s), maxPayload)
 	}
-	return []byte(s), nil
+	return s, nil
 }
 
 // parseJSONBase64 decodes the JSON string of a binary payload.
@@ -298,11 +288,7 @@ func parseJSONBase64(raw []byte, maxPayload int) ([]byte, error) {
 	}
 	s := raw[1 : len(raw)-1]
 	if bytes.IndexByte(s, '\\') >= 0 { // escaped, e.g. "\/": unescape first
-		var u string
-		if err := json.Unmarshal(raw, &u); err != nil {
-			return nil, malformed(EncodingJSON, "binary data frame: "+err.Error())
-		}
-		s = []byte(u)
+		s = unquoteJSON(raw)
 	}
 	// The base64 decoder skips CR and LF; the protocol does not.
 	if len(s)%4 != 0 || bytes.IndexByte(s, '\r') >= 0 || bytes.IndexByte(s, '\n') >= 0 {

@@ -1,97 +1,116 @@
 package wire
 
 import (
-	"encoding/json"
-	"errors"
 	"strconv"
 	"unicode/utf8"
 )
 
 // The JSON objects of hello, welcome, close and error frames are the same in
-// both encodings. They are written with encoding/json from the exported
-// structs and read into the structs below, whose pointer fields tell a
-// missing field from a zero one. Unknown fields are ignored, so that a later
-// revision of v1 can add optional fields.
-
-type helloIn struct {
-	V     *int   `json:"v"`
-	SID   string `json:"sid"`
-	Key   string `json:"key"`
-	Ack   uint64 `json:"ack"`
-	Probe bool   `json:"probe"`
-}
-
-type welcomeIn struct {
-	V          *int      `json:"v"`
-	SID        *string   `json:"sid"`
-	Key        string    `json:"key"`
-	Resumed    *bool     `json:"resumed"`
-	Probe      bool      `json:"probe"`
-	Ack        *uint64   `json:"ack"`
-	HB         *int64    `json:"hb"`
-	Timeout    *int64    `json:"timeout"`
-	TTL        *int64    `json:"ttl"`
-	Max        *int64    `json:"max"`
-	Poll       *int64    `json:"poll"`
-	Transports *[]string `json:"transports"`
-}
-
-type closeIn struct {
-	Code   *int   `json:"code"`
-	Reason string `json:"reason"`
-}
-
-type errorIn struct {
-	Code     *string `json:"code"`
-	Message  string  `json:"message"`
-	Status   int     `json:"status"`
-	Versions []int   `json:"versions"`
-	Retry    int64   `json:"retry"`
-}
+// both encodings. They are written and read by hand (jsonvalue.go), with
+// encoding/json's output and semantics for these shapes (json_diff_test.go
+// holds them to it), so that the browser build links no encoding/json.
+// Unknown fields are ignored, so that a later revision of v1 can add optional
+// fields; a required field that is missing or null is an error.
 
 // appendObject appends the JSON object of a hello, welcome, close or error
 // frame after checking it.
 func appendObject(dst []byte, f *Frame, enc string) ([]byte, error) {
-	var v any
 	var reason string
+	o := jsonObject{b: append(dst, '{')}
 	switch f.Kind {
 	case KindHello:
-		if f.Hello == nil {
+		h := f.Hello
+		if h == nil {
 			return dst, malformed(enc, "cannot encode hello frame: Hello is nil")
 		}
-		v, reason = f.Hello, checkHello(f.Hello)
+		if reason = checkHello(h); reason == "" {
+			o.int("v", int64(h.V))
+			if h.SID != "" {
+				o.str("sid", h.SID)
+			}
+			if h.Key != "" {
+				o.str("key", h.Key)
+			}
+			if h.Ack != 0 {
+				o.uint("ack", h.Ack)
+			}
+			if h.Probe {
+				o.bool("probe", true)
+			}
+		}
 	case KindWelcome:
 		w := f.Welcome
 		if w == nil {
 			return dst, malformed(enc, "cannot encode welcome frame: Welcome is nil")
 		}
-		if w.Transports == nil { // "transports" is required: write [], not null
-			c := *w
-			c.Transports = []string{}
-			w = &c
+		if reason = checkWelcome(w); reason == "" {
+			o.int("v", int64(w.V))
+			o.str("sid", w.SID)
+			if w.Key != "" {
+				o.str("key", w.Key)
+			}
+			o.bool("resumed", w.Resumed)
+			if w.Probe {
+				o.bool("probe", true)
+			}
+			o.uint("ack", w.Ack)
+			o.int("hb", w.HB)
+			o.int("timeout", w.Timeout)
+			o.int("ttl", w.TTL)
+			o.int("max", w.Max)
+			o.int("poll", w.Poll)
+			o.key("transports") // required: [] when there are none, never null
+			o.b = append(o.b, '[')
+			for i, t := range w.Transports {
+				if i > 0 {
+					o.b = append(o.b, ',')
+				}
+				o.b = appendJSONQuoted(o.b, t)
+			}
+			o.b = append(o.b, ']')
 		}
-		v, reason = w, checkWelcome(w)
 	case KindClose:
-		if f.Close == nil {
+		c := f.Close
+		if c == nil {
 			return dst, malformed(enc, "cannot encode close frame: Close is nil")
 		}
-		v, reason = f.Close, checkClose(f.Close)
+		if reason = checkClose(c); reason == "" {
+			o.int("code", int64(c.Code))
+			o.str("reason", c.Reason)
+		}
 	case KindError:
-		if f.Error == nil {
+		e := f.Error
+		if e == nil {
 			return dst, malformed(enc, "cannot encode error frame: Error is nil")
 		}
-		v, reason = f.Error, checkError(f.Error)
+		if reason = checkError(e); reason == "" {
+			o.str("code", e.Code)
+			o.str("message", e.Message)
+			if e.Status != 0 {
+				o.int("status", int64(e.Status))
+			}
+			if len(e.Versions) > 0 {
+				o.key("versions")
+				o.b = append(o.b, '[')
+				for i, v := range e.Versions {
+					if i > 0 {
+						o.b = append(o.b, ',')
+					}
+					o.b = strconv.AppendInt(o.b, int64(v), 10)
+				}
+				o.b = append(o.b, ']')
+			}
+			if e.Retry != 0 {
+				o.int("retry", e.Retry)
+			}
+		}
 	default:
 		return dst, malformed(enc, "cannot encode "+f.Kind.String()+" frame as an object")
 	}
 	if reason != "" {
 		return dst, malformed(enc, "cannot encode "+f.Kind.String()+" frame: "+reason)
 	}
-	b, err := json.Marshal(v)
-	if err != nil { // not reachable with the checked structs above
-		return dst, malformed(enc, "cannot encode "+f.Kind.String()+" frame: "+err.Error())
-	}
-	return append(dst, b...), nil
+	return append(o.b, '}'), nil
 }
 
 // parseObject parses the JSON object b of a frame of kind k. b must be
@@ -101,81 +120,20 @@ func parseObject(k Kind, b []byte, enc string) (Frame, error) {
 	if len(b) == 0 || b[0] != '{' || b[len(b)-1] != '}' {
 		return Frame{}, malformed(enc, what+": expected a JSON object")
 	}
+	if reason := jsonSyntax(b); reason != "" {
+		return Frame{}, malformed(enc, what+": not valid JSON: "+reason)
+	}
 	f := Frame{Kind: k}
 	var reason string
 	switch k {
 	case KindHello:
-		var in helloIn
-		if err := json.Unmarshal(b, &in); err != nil {
-			return Frame{}, malformed(enc, what+": "+describeJSONError(err))
-		}
-		if in.V == nil {
-			return Frame{}, malformed(enc, what+`: field "v" is missing`)
-		}
-		f.Hello = &Hello{V: *in.V, SID: in.SID, Key: in.Key, Ack: in.Ack, Probe: in.Probe}
-		reason = checkHello(f.Hello)
+		f.Hello, reason = parseHello(b)
 	case KindWelcome:
-		var in welcomeIn
-		if err := json.Unmarshal(b, &in); err != nil {
-			return Frame{}, malformed(enc, what+": "+describeJSONError(err))
-		}
-		switch {
-		case in.V == nil:
-			reason = `field "v" is missing`
-		case in.SID == nil:
-			reason = `field "sid" is missing`
-		case in.Resumed == nil:
-			reason = `field "resumed" is missing`
-		case in.Ack == nil:
-			reason = `field "ack" is missing`
-		case in.HB == nil:
-			reason = `field "hb" is missing`
-		case in.Timeout == nil:
-			reason = `field "timeout" is missing`
-		case in.TTL == nil:
-			reason = `field "ttl" is missing`
-		case in.Max == nil:
-			reason = `field "max" is missing`
-		case in.Poll == nil:
-			reason = `field "poll" is missing`
-		case in.Transports == nil:
-			reason = `field "transports" is missing`
-		}
-		if reason != "" {
-			return Frame{}, malformed(enc, what+": "+reason)
-		}
-		f.Welcome = &Welcome{
-			V: *in.V, SID: *in.SID, Key: in.Key, Resumed: *in.Resumed, Probe: in.Probe,
-			Ack: *in.Ack, HB: *in.HB, Timeout: *in.Timeout, TTL: *in.TTL, Max: *in.Max,
-			Poll: *in.Poll, Transports: *in.Transports,
-		}
-		if f.Welcome.Transports == nil {
-			f.Welcome.Transports = []string{}
-		}
-		reason = checkWelcome(f.Welcome)
+		f.Welcome, reason = parseWelcome(b)
 	case KindClose:
-		var in closeIn
-		if err := json.Unmarshal(b, &in); err != nil {
-			return Frame{}, malformed(enc, what+": "+describeJSONError(err))
-		}
-		if in.Code == nil {
-			return Frame{}, malformed(enc, what+`: field "code" is missing`)
-		}
-		f.Close = &Close{Code: *in.Code, Reason: in.Reason}
-		reason = checkClose(f.Close)
+		f.Close, reason = parseClose(b)
 	case KindError:
-		var in errorIn
-		if err := json.Unmarshal(b, &in); err != nil {
-			return Frame{}, malformed(enc, what+": "+describeJSONError(err))
-		}
-		if in.Code == nil {
-			return Frame{}, malformed(enc, what+`: field "code" is missing`)
-		}
-		f.Error = &Error{Code: *in.Code, Message: in.Message, Status: in.Status, Versions: in.Versions, Retry: in.Retry}
-		if len(f.Error.Versions) == 0 {
-			f.Error.Versions = nil // "versions":[] is written as nothing
-		}
-		reason = checkError(f.Error)
+		f.Error, reason = parseError(b)
 	default:
 		return Frame{}, malformed(enc, what+" has no object")
 	}
@@ -185,17 +143,218 @@ func parseObject(k Kind, b []byte, enc string) (Frame, error) {
 	return f, nil
 }
 
-// describeJSONError turns an encoding/json error into a reason that names
-// the offending field rather than this package's internal types.
-func describeJSONError(err error) string {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		if te.Field == "" {
-			return "expected a JSON object, got " + te.Value
+// missing names the first required field not set, in the order given.
+func missing(names []string, set []bool) string {
+	for i, ok := range set {
+		if !ok {
+			return `field "` + names[i] + `" is missing`
 		}
-		return strconv.Quote(te.Field) + " has the wrong type (" + te.Value + ")"
 	}
-	return "not valid JSON: " + err.Error()
+	return ""
+}
+
+func parseHello(b []byte) (*Hello, string) {
+	var h Hello
+	var hasV bool
+	reason := eachMember(b, func(key string, v []byte) (r string) {
+		switch key {
+		case "v":
+			var n int64
+			if n, hasV, r = jsonInt(key, v); hasV {
+				h.V = int(n)
+			}
+		case "sid":
+			if s, ok, r2 := jsonString(key, v); ok {
+				h.SID = s
+			} else {
+				r = r2
+			}
+		case "key":
+			if s, ok, r2 := jsonString(key, v); ok {
+				h.Key = s
+			} else {
+				r = r2
+			}
+		case "ack":
+			if n, ok, r2 := jsonUint(key, v); ok {
+				h.Ack = n
+			} else {
+				r = r2
+			}
+		case "probe":
+			if p, ok, r2 := jsonBool(key, v); ok {
+				h.Probe = p
+			} else {
+				r = r2
+			}
+		}
+		return r
+	})
+	if reason == "" {
+		reason = missing([]string{"v"}, []bool{hasV})
+	}
+	if reason == "" {
+		reason = checkHello(&h)
+	}
+	if reason != "" {
+		return nil, reason
+	}
+	return &h, ""
+}
+
+func parseWelcome(b []byte) (*Welcome, string) {
+	var w Welcome
+	// set[i]: the required field names[i] was present and not null.
+	names := []string{"v", "sid", "resumed", "ack", "hb", "timeout", "ttl", "max", "poll", "transports"}
+	set := make([]bool, len(names))
+	ints := map[string]*int64{"hb": &w.HB, "timeout": &w.Timeout, "ttl": &w.TTL, "max": &w.Max, "poll": &w.Poll}
+	reason := eachMember(b, func(key string, v []byte) (r string) {
+		idx := -1
+		for i, n := range names {
+			if n == key {
+				idx = i
+			}
+		}
+		var ok bool
+		switch key {
+		case "v":
+			var n int64
+			if n, ok, r = jsonInt(key, v); ok {
+				w.V = int(n)
+			}
+		case "sid":
+			var s string
+			if s, ok, r = jsonString(key, v); ok {
+				w.SID = s
+			}
+		case "key":
+			if s, set, r2 := jsonString(key, v); set {
+				w.Key = s
+			} else {
+				r = r2
+			}
+		case "resumed":
+			var x bool
+			if x, ok, r = jsonBool(key, v); ok {
+				w.Resumed = x
+			}
+		case "probe":
+			if x, set, r2 := jsonBool(key, v); set {
+				w.Probe = x
+			} else {
+				r = r2
+			}
+		case "ack":
+			var n uint64
+			if n, ok, r = jsonUint(key, v); ok {
+				w.Ack = n
+			}
+		case "hb", "timeout", "ttl", "max", "poll":
+			var n int64
+			if n, ok, r = jsonInt(key, v); ok {
+				*ints[key] = n
+			}
+		case "transports":
+			var ts []string
+			ts, ok, r = jsonStrings(key, v)
+			w.Transports = ts
+		}
+		if idx >= 0 {
+			set[idx] = ok // null clears a required field, as it does encoding/json's pointer
+		}
+		return r
+	})
+	if reason == "" {
+		reason = missing(names, set)
+	}
+	if reason == "" {
+		reason = checkWelcome(&w)
+	}
+	if reason != "" {
+		return nil, reason
+	}
+	return &w, ""
+}
+
+func parseClose(b []byte) (*Close, string) {
+	var c Close
+	var hasCode bool
+	reason := eachMember(b, func(key string, v []byte) (r string) {
+		switch key {
+		case "code":
+			var n int64
+			if n, hasCode, r = jsonInt(key, v); hasCode {
+				c.Code = int(n)
+			}
+		case "reason":
+			if s, ok, r2 := jsonString(key, v); ok {
+				c.Reason = s
+			} else {
+				r = r2
+			}
+		}
+		return r
+	})
+	if reason == "" {
+		reason = missing([]string{"code"}, []bool{hasCode})
+	}
+	if reason == "" {
+		reason = checkClose(&c)
+	}
+	if reason != "" {
+		return nil, reason
+	}
+	return &c, ""
+}
+
+func parseError(b []byte) (*Error, string) {
+	var e Error
+	var hasCode bool
+	reason := eachMember(b, func(key string, v []byte) (r string) {
+		switch key {
+		case "code":
+			var s string
+			if s, hasCode, r = jsonString(key, v); hasCode {
+				e.Code = s
+			}
+		case "message":
+			if s, ok, r2 := jsonString(key, v); ok {
+				e.Message = s
+			} else {
+				r = r2
+			}
+		case "status":
+			if n, ok, r2 := jsonInt(key, v); ok {
+				e.Status = int(n)
+			} else {
+				r = r2
+			}
+		case "versions":
+			var vs []int
+			vs, _, r = jsonInts(key, v)
+			e.Versions = vs
+		case "retry":
+			if n, ok, r2 := jsonInt(key, v); ok {
+				e.Retry = n
+			} else {
+				r = r2
+			}
+		}
+		return r
+	})
+	if reason == "" {
+		reason = missing([]string{"code"}, []bool{hasCode})
+	}
+	if len(e.Versions) == 0 {
+		e.Versions = nil // "versions":[] is written as nothing
+	}
+	if reason == "" {
+		reason = checkError(&e)
+	}
+	if reason != "" {
+		return nil, reason
+	}
+	return &e, ""
 }
 
 func checkHello(h *Hello) string {

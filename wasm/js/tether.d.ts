@@ -30,6 +30,8 @@ export interface TetherOptions {
   maxQueuedBytes?: number;
   /** Largest message sent or received, in bytes. Default 1 MiB. */
   maxMessageBytes?: number;
+  /** Log the client's diagnostics (connects, transport changes, reconnects) to the console. Default false. */
+  debug?: boolean;
 }
 
 export interface TetherTransportChangeEvent extends Event {
