@@ -57,6 +57,15 @@ type SharedStore interface {
 	// does nothing; n past the last seq is ErrStoreAckAhead.
 	Ack(ctx context.Context, sid string, d Direction, n uint64) error
 
+	// Sync is a mirror's one round trip to the store (a wake-up, a re-read,
+	// a request): it stores q.Ack (the client's ack of ToClient, as Ack
+	// does; 0: none) and q.Touch (as Touch with that ttl; 0: none), then
+	// returns the session's state and, when q.From is not 0, the messages
+	// to the client from q.From on (about q.MaxBytes of payload, at least
+	// one when there is one; none when From is past Out.Last). Errors as
+	// Ack's and Touch's.
+	Sync(ctx context.Context, sid string, q SyncRequest) (SyncResult, error)
+
 	// Acquire makes node the owner of session sid for ttl (the node runs
 	// the application's serve function for it) unless another node holds a
 	// live lease (ErrLeaseHeld). The lease's token increases with every
@@ -82,6 +91,22 @@ type AppendOptions struct {
 	MaxBytes int    // bound on the direction's unacknowledged bytes (one message always fits)
 	Fence    uint64 // the owner's lease token; 0: no check (the client's messages)
 	AckIn    uint64 // with ToClient: ack ToServer up to this too; 0: none
+}
+
+// SyncRequest is what one SharedStore.Sync stores and reads.
+type SyncRequest struct {
+	Ack      uint64        // the client's ack of the messages to it; 0: none
+	Touch    time.Duration // extend the session's life to this; 0: no touch
+	From     uint64        // read the messages to the client from this seq; 0: no read
+	MaxBytes int           // about how much payload to read
+}
+
+// SyncResult is the state a SharedStore.Sync returns.
+type SyncResult struct {
+	Established bool
+	Closed      *CloseState // nil while the session lives
+	State       SeqState
+	Out         []StoredMessage // the messages to the client from SyncRequest.From on
 }
 
 // Direction is one direction of a session's messages.

@@ -38,6 +38,7 @@ type sharedState struct {
 	sendMu    sync.Mutex
 	inAcked   uint64 // guarded by s.mu: the stored taken mark, as last read
 	storedAck uint64 // guarded by s.mu: the client's ack as stored
+	storedEst bool   // guarded by s.mu: the store has the session as established
 	recvMu    sync.Mutex
 	ahead     []StoredMessage // guarded by recvMu: read from the store, not yet returned by Receive
 	contact   atomic.Bool     // client contact since the last Touch
@@ -111,7 +112,7 @@ func (h *Handler) find(sid, key string) (*Session, error) {
 			return nil, err
 		}
 	}
-	if err := s.syncShared(ctx); err != nil {
+	if err := s.syncShared(ctx, SyncRequest{}); err != nil {
 		if errors.Is(err, ErrStoreNotFound) {
 			return nil, nil
 		}
@@ -198,10 +199,16 @@ func (s *Session) tryOwn(ctx context.Context) {
 }
 
 // syncShared brings the mirror up to the stored state: new messages to the
-// client, acks made through other nodes, the recv, the end.
-func (s *Session) syncShared(ctx context.Context) error {
+// client, acks made through other nodes, the recv, the end. It is one
+// SharedStore.Sync (which also stores q's ack and touch), plus a Read per
+// further MaxBufferedBytes of messages when the first reply did not hold
+// them all.
+func (s *Session) syncShared(ctx context.Context, q SyncRequest) error {
 	st := s.sh.st
-	rec, state, err := st.Load(ctx, s.id)
+	s.mu.Lock()
+	q.From, q.MaxBytes = s.out.Last()+1, s.h.opts.MaxBufferedBytes
+	s.mu.Unlock()
+	res, err := st.Sync(ctx, s.id, q)
 	if errors.Is(err, ErrStoreNotFound) {
 		s.lost()
 		return err
@@ -209,16 +216,13 @@ func (s *Session) syncShared(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	changed := false
-	if state.Out.Acked > s.out.Last() {
-		s.out.Skip(state.Out.Acked) // acked through other nodes past what this mirror had
-		changed = true
+	state := res.State
+	msgs := res.Out
+	from := q.From
+	if len(msgs) > 0 {
+		from = msgs[len(msgs)-1].Seq + 1
 	}
-	from := s.out.Last() + 1
-	s.mu.Unlock()
-	var msgs []StoredMessage
-	for from <= state.Out.Last {
+	for len(msgs) > 0 && from <= state.Out.Last {
 		ms, err := st.Read(ctx, s.id, ToClient, from, s.h.opts.MaxBufferedBytes)
 		if err != nil {
 			if errors.Is(err, ErrStoreNotFound) {
@@ -234,6 +238,11 @@ func (s *Session) syncShared(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	changed := false
+	if state.Out.Acked > s.out.Last() {
+		s.out.Skip(state.Out.Acked) // acked through other nodes past what this mirror had
+		changed = true
+	}
 	for _, m := range msgs {
 		if m.Seq == s.out.Last()+1 {
 			s.out.Push(m.Binary, m.Data)
@@ -245,6 +254,7 @@ func (s *Session) syncShared(ctx context.Context) error {
 		changed = true
 	}
 	s.sh.storedAck = max(s.sh.storedAck, state.Out.Acked)
+	s.sh.storedEst = res.Established
 	if state.In.Last > s.in.Recv() {
 		s.in.Advance(state.In.Last)
 		changed = true
@@ -253,10 +263,10 @@ func (s *Session) syncShared(ctx context.Context) error {
 		s.sh.inAcked = state.In.Acked
 		changed = true
 	}
-	if rec.Established {
+	if res.Established {
 		s.established.Store(true)
 	}
-	if c := rec.Closed; c != nil && s.ended == nil {
+	if c := res.Closed; c != nil && s.ended == nil {
 		switch {
 		case c.Expired:
 			s.ended = ErrExpired
@@ -335,37 +345,56 @@ func (s *Session) pump() {
 	}
 }
 
+// touchGap is the least time between two Touches of a session the client
+// keeps in contact with: at most a tenth of its TTL (a session expires at
+// most that much before ttl after the client's last contact) and at most
+// sharedTick. The first Touch of an established session is not held back.
+func touchGap(ttl time.Duration) time.Duration { return min(ttl/10, sharedTick) }
+
 func (s *Session) pumpOnce(ctx context.Context) {
 	sh, o := s.sh, &s.h.opts
 	s.mu.Lock()
-	ack, stored, lease := s.out.Acked(), sh.storedAck, sh.lease
+	ack, stored, lease, storedEst := s.out.Acked(), sh.storedAck, sh.lease, sh.storedEst
 	persistent := s.att != nil && s.att.persistent
 	s.mu.Unlock()
+	var q SyncRequest
 	if ack > stored {
-		err := sh.st.Ack(ctx, s.id, ToClient, ack)
-		if errors.Is(err, ErrStoreNotFound) {
-			s.lost()
-			return
-		}
-		if err == nil {
-			s.mu.Lock()
-			sh.storedAck = max(sh.storedAck, ack)
-			s.mu.Unlock()
-		}
+		q.Ack = ack
 	}
 	ttl := o.NewSessionTTL
-	if s.established.Load() {
+	est := s.established.Load()
+	if est {
 		ttl = o.SessionTTL
 	}
-	if sh.contact.Swap(false) || persistent && time.Since(sh.touched) > ttl/3 {
-		if err := sh.st.Touch(ctx, s.id, ttl); err != nil {
+	since := time.Since(sh.touched)
+	if sh.contact.Load() && (since >= touchGap(ttl) || est && !storedEst) || persistent && since > ttl/3 {
+		sh.contact.Store(false)
+		q.Touch = ttl
+	}
+	err := s.syncShared(ctx, q)
+	if errors.Is(err, ErrStoreAckAhead) {
+		// The store has fewer messages than this mirror acks (it cannot,
+		// short of losing some): sync without the ack.
+		o.Logger.Warn("client ack ahead of the shared store", "session", s.id, "ack", ack, "error", err)
+		q.Ack = 0
+		err = s.syncShared(ctx, q)
+	}
+	switch {
+	case errors.Is(err, ErrStoreNotFound):
+		return
+	case err != nil:
+		if q.Touch > 0 {
 			sh.contact.Store(true) // again next time
-		} else {
+		}
+	default:
+		if q.Touch > 0 {
 			sh.touched = time.Now()
 		}
-	}
-	if err := s.syncShared(ctx); errors.Is(err, ErrStoreNotFound) {
-		return
+		if q.Ack > 0 {
+			s.mu.Lock()
+			sh.storedAck = max(sh.storedAck, q.Ack)
+			s.mu.Unlock()
+		}
 	}
 	if lease.Token == 0 {
 		s.tryOwn(ctx)

@@ -172,6 +172,10 @@ func (f *MemoryShared) Read(_ context.Context, sid string, d Direction, from uin
 	if err != nil {
 		return nil, err
 	}
+	return f.readLocked(s, d, from, maxBytes), nil
+}
+
+func (f *MemoryShared) readLocked(s *fakeSession, d Direction, from uint64, maxBytes int) []StoredMessage {
 	var out []StoredMessage
 	size := 0
 	for _, m := range s.dirs[d].msgs {
@@ -184,7 +188,34 @@ func (f *MemoryShared) Read(_ context.Context, sid string, d Direction, from uin
 		size += len(m.Data)
 		out = append(out, StoredMessage{Seq: m.Seq, Binary: m.Binary, Data: append([]byte(nil), m.Data...)})
 	}
-	return out, nil
+	return out
+}
+
+func (f *MemoryShared) Sync(_ context.Context, sid string, q SyncRequest) (SyncResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, err := f.get(sid)
+	if err != nil {
+		return SyncResult{}, err
+	}
+	if q.Ack > 0 {
+		if err := f.ackLocked(sid, s, ToClient, q.Ack); err != nil {
+			return SyncResult{}, err
+		}
+	}
+	if q.Touch > 0 && s.rec.Closed == nil {
+		s.rec.Established = true
+		s.expires = f.now().Add(q.Touch)
+	}
+	r := SyncResult{Established: s.rec.Established, State: SeqState{Out: s.dirs[ToClient].state, In: s.dirs[ToServer].state}}
+	if s.rec.Closed != nil {
+		c := *s.rec.Closed
+		r.Closed = &c
+	}
+	if q.From > 0 {
+		r.Out = f.readLocked(s, ToClient, q.From, q.MaxBytes)
+	}
+	return r, nil
 }
 
 func (f *MemoryShared) Ack(_ context.Context, sid string, d Direction, n uint64) error {

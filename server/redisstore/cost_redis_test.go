@@ -4,7 +4,9 @@ package redisstore
 
 import (
 	"context"
+	"fmt"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -31,6 +33,38 @@ func infoInt(t *testing.T, rdb *redis.Client, section, field string) int64 {
 	}
 	t.Fatalf("no %s in INFO %s", field, section)
 	return 0
+}
+
+// commandStats reads INFO commandstats: calls per command.
+func commandStats(t *testing.T, rdb *redis.Client) map[string]int64 {
+	t.Helper()
+	s, err := rdb.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]int64{}
+	for _, l := range strings.Split(s, "\r\n") {
+		name, rest, ok := strings.Cut(strings.TrimPrefix(l, "cmdstat_"), ":calls=")
+		if !ok {
+			continue
+		}
+		n, _ := strconv.ParseInt(strings.SplitN(rest, ",", 2)[0], 10, 64)
+		m[name] = n
+	}
+	return m
+}
+
+// logPerMessage logs the commands of each kind per message since before.
+func logPerMessage(t *testing.T, rdb *redis.Client, before map[string]int64, n int) {
+	t.Helper()
+	var parts []string
+	for k, v := range commandStats(t, rdb) {
+		if d := v - before[k]; d > 0 && k != "info" {
+			parts = append(parts, fmt.Sprintf("%s %.2f", k, float64(d)/float64(n)))
+		}
+	}
+	sort.Strings(parts)
+	t.Logf("per message, by command (commands run inside scripts counted too): %s", strings.Join(parts, ", "))
 }
 
 // TestCostIdleSession measures the Redis memory an idle session takes (its
@@ -69,6 +103,7 @@ func TestCostPerMessage(t *testing.T) {
 	sendQ := url.Values{wire.ParamMode: {wire.ModeSend}, wire.ParamSID: {sid}}
 	const n = 500
 	before := infoInt(t, rdb, "stats", "total_commands_processed")
+	stats := commandStats(t, rdb)
 	start := time.Now()
 	var batch []wire.Frame
 	ack := uint64(0)
@@ -99,6 +134,7 @@ func TestCostPerMessage(t *testing.T) {
 	}
 	el := time.Since(start)
 	cmds := infoInt(t, rdb, "stats", "total_commands_processed") - before
+	logPerMessage(t, rdb, stats, n)
 	t.Logf("%d messages echoed through two nodes in batches of 50 over long-polling: %.1f Redis commands per message (scripts count as one; the periodic re-reads of idle mirrors included), %.0f msgs/s",
 		n, float64(cmds)/n, n/el.Seconds())
 }

@@ -15,20 +15,28 @@ import "github.com/redis/go-redis/v9"
 
 const luaHelpers = `
 local function s(x) return string.format('%d', x) end
-local function num(k, f) return tonumber(redis.call('HGET', k, f) or '0') end
--- ack drops the entries of direction p up to n: 1 done (or stale), -5 ahead.
-local function ack(meta, stream, p, n)
-  local last, acked, bytes = num(meta, p..'l'), num(meta, p..'a'), num(meta, p..'b')
-  if n > last then return -5 end
-  if n <= acked then return 1 end
-  local freed = 0
-  for _, e in ipairs(redis.call('XRANGE', stream, '0-'..s(acked + 1), '0-'..s(n))) do
-    local f = e[2]
-    for i = 1, #f, 2 do if f[i] == 'd' then freed = freed + string.len(f[i + 1]) end end
+-- ack drops the entries of direction p (last, acked, bytes as read) up to
+-- n, adding the meta fields to set to the table set: returns 1 and the new
+-- acked and bytes (1, acked, bytes when n is stale), or -5 when n is ahead.
+-- Acking everything frees every byte held: no read of the entries.
+local function ack(stream, p, last, acked, bytes, n, set)
+  if n > last then return -5, acked, bytes end
+  if n <= acked then return 1, acked, bytes end
+  local freed = bytes
+  if n < last then
+    freed = 0
+    for _, e in ipairs(redis.call('XRANGE', stream, '0-'..s(acked + 1), '0-'..s(n))) do
+      local f = e[2]
+      for i = 1, #f, 2 do if f[i] == 'd' then freed = freed + string.len(f[i + 1]) end end
+    end
   end
   redis.call('XTRIM', stream, 'MINID', '0-'..s(n + 1))
-  redis.call('HSET', meta, p..'a', s(n), p..'b', s(bytes - freed))
-  return 1
+  set[#set + 1] = p..'a'; set[#set + 1] = s(n)
+  set[#set + 1] = p..'b'; set[#set + 1] = s(bytes - freed)
+  return 1, n, bytes - freed
+end
+local function hset(meta, set)
+  if #set > 0 then redis.call('HSET', meta, unpack(set)) end
 end
 `
 
@@ -44,9 +52,10 @@ return 1
 // KEYS meta, out, in; ARGV ttl ms. 0: not found. An ended session keeps
 // its grace period.
 var scriptTouch = redis.NewScript(`
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if redis.call('HGET', KEYS[1], 'c') == '1' then return 1 end
-redis.call('HSET', KEYS[1], 'e', '1')
+local v = redis.call('HMGET', KEYS[1], 'c', 'e')
+if not v[1] then return 0 end
+if v[1] == '1' then return 1 end
+if v[2] ~= '1' then redis.call('HSET', KEYS[1], 'e', '1') end
 for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[1]) end
 return 1
 `)
@@ -72,25 +81,34 @@ return {2}
 // {1, seq}: appended; {0, seq}: duplicate; -1 not found, -2 lease lost,
 // -3 gap, -4 full, -5 ack ahead.
 var scriptAppend = redis.NewScript(luaHelpers + `
-if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
 local p = ARGV[1]
-if ARGV[6] ~= '0' and redis.call('HGET', KEYS[1], 'f') ~= ARGV[6] then return {-2, 0} end
+local v = redis.call('HMGET', KEYS[1], 'c', 'f', 'il', 'ia', 'ib', p..'l', p..'a', p..'b')
+if not v[1] then return {-1, 0} end
+if ARGV[6] ~= '0' and v[2] ~= ARGV[6] then return {-2, 0} end
+local il, ia, ib = tonumber(v[3]), tonumber(v[4]), tonumber(v[5])
 local ackIn = tonumber(ARGV[8])
-if ackIn > 0 and ackIn > num(KEYS[1], 'il') then return {-5, 0} end
-local last, acked, bytes = num(KEYS[1], p..'l'), num(KEYS[1], p..'a'), num(KEYS[1], p..'b')
+if ackIn > 0 and ackIn > il then return {-5, 0} end
+local last, acked, bytes = tonumber(v[6]), tonumber(v[7]), tonumber(v[8])
+local set = {}
 local n = tonumber(ARGV[2])
 if n == 0 then n = last + 1
 elseif n <= last then
-  if ackIn > 0 then ack(KEYS[1], KEYS[3], 'i', ackIn) end
+  if ackIn > 0 then ack(KEYS[3], 'i', il, ia, ib, ackIn, set); hset(KEYS[1], set) end
   return {0, n}
 elseif n > last + 1 then return {-3, last} end
 local size = string.len(ARGV[4])
 if last > acked and bytes + size > tonumber(ARGV[5]) then return {-4, last} end
-if ackIn > 0 then ack(KEYS[1], KEYS[3], 'i', ackIn) end
+if ackIn > 0 then ack(KEYS[3], 'i', il, ia, ib, ackIn, set) end
 redis.call('XADD', KEYS[2], '0-'..s(n), 'b', ARGV[3], 'd', ARGV[4])
-redis.call('HSET', KEYS[1], p..'l', s(n), p..'b', s(bytes + size))
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+set[#set + 1] = p..'l'; set[#set + 1] = s(n)
+set[#set + 1] = p..'b'; set[#set + 1] = s(bytes + size)
+hset(KEYS[1], set)
+-- The stream lives as long as the record: XADD made it with the first
+-- message (XTRIM never deletes it; Touch and End set both expiries).
+if n == 1 then
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+end
 redis.call('PUBLISH', ARGV[7], p)
 return {1, n}
 `)
@@ -104,10 +122,44 @@ return redis.call('XRANGE', KEYS[2], '0-'..ARGV[1], '+', 'COUNT', ARGV[2])
 // KEYS meta, stream; ARGV dir, n, wake channel. 1 done (or stale), -1 not
 // found, -5 ahead.
 var scriptAck = redis.NewScript(luaHelpers + `
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-local r = ack(KEYS[1], KEYS[2], ARGV[1], tonumber(ARGV[2]))
-if r == 1 then redis.call('PUBLISH', ARGV[3], ARGV[1]) end
+local p = ARGV[1]
+local v = redis.call('HMGET', KEYS[1], 'c', p..'l', p..'a', p..'b')
+if not v[1] then return -1 end
+local set = {}
+local r = ack(KEYS[2], p, tonumber(v[2]), tonumber(v[3]), tonumber(v[4]), tonumber(ARGV[2]), set)
+if #set > 0 then
+  hset(KEYS[1], set)
+  redis.call('PUBLISH', ARGV[3], p)
+end
 return r
+`)
+
+// KEYS meta, out, in; ARGV ack of the messages to the client (0: none),
+// ttl ms (0: no touch), from seq (0: no read), count, wake channel.
+// 0: not found; -5: ack ahead; else {closed, established, ol, oa, ob, il,
+// ia, ib, cc, cr, cb, cx, entries}.
+var scriptSync = redis.NewScript(luaHelpers + `
+local v = redis.call('HMGET', KEYS[1], 'c', 'e', 'ol', 'oa', 'ob', 'il', 'ia', 'ib', 'cc', 'cr', 'cb', 'cx')
+if not v[1] then return 0 end
+local ol, oa, ob = tonumber(v[3]), tonumber(v[4]), tonumber(v[5])
+local set = {}
+local a = tonumber(ARGV[1])
+if a > 0 then
+  local r
+  r, oa, ob = ack(KEYS[2], 'o', ol, oa, ob, a, set)
+  if r ~= 1 then return r end
+end
+local acked = #set > 0
+if ARGV[2] ~= '0' and v[1] ~= '1' then
+  if v[2] ~= '1' then set[#set + 1] = 'e'; set[#set + 1] = '1'; v[2] = '1' end
+  for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
+end
+hset(KEYS[1], set)
+if acked then redis.call('PUBLISH', ARGV[5], 'o') end
+local e = {}
+local from = tonumber(ARGV[3])
+if from > 0 and from <= ol then e = redis.call('XRANGE', KEYS[2], '0-'..ARGV[3], '+', 'COUNT', ARGV[4]) end
+return {v[1], v[2], s(ol), s(oa), s(ob), v[6], v[7], v[8], v[9], v[10], v[11], v[12], e}
 `)
 
 // KEYS meta, lease; ARGV node, ttl ms. -1 not found, 0 held, else the token.

@@ -316,12 +316,22 @@ func (st *Store) Read(ctx context.Context, sid string, d server.Direction, from 
 	if !ok {
 		return nil, server.ErrStoreNotFound
 	}
+	out, err := parseEntries(entries, maxBytes)
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: session %s: %w", sid, err)
+	}
+	return out, nil
+}
+
+// parseEntries reads XRANGE entries, about maxBytes of payload (at least
+// one entry when there is one).
+func parseEntries(entries []any, maxBytes int) ([]server.StoredMessage, error) {
 	out := make([]server.StoredMessage, 0, len(entries))
 	size := 0
 	for _, e := range entries {
 		m, err := parseEntry(e)
 		if err != nil {
-			return nil, fmt.Errorf("redisstore: session %s: %w", sid, err)
+			return nil, err
 		}
 		if len(out) > 0 && size+len(m.Data) > maxBytes {
 			break
@@ -330,6 +340,45 @@ func (st *Store) Read(ctx context.Context, sid string, d server.Direction, from 
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+func (st *Store) Sync(ctx context.Context, sid string, q server.SyncRequest) (server.SyncResult, error) {
+	if !validID(sid) {
+		return server.SyncResult{}, server.ErrStoreNotFound
+	}
+	ttl := int64(0)
+	if q.Touch > 0 {
+		ttl = ms(q.Touch)
+	}
+	v, err := scriptSync.Run(ctx, st.rdb, st.keys(sid), strconv.FormatUint(q.Ack, 10), ttl,
+		strconv.FormatUint(q.From, 10), readCount, st.key(sid, "w")).Result()
+	if err != nil {
+		return server.SyncResult{}, unavailable("sync", err)
+	}
+	r, ok := v.([]any)
+	if !ok {
+		if n, _ := v.(int64); n == -5 {
+			return server.SyncResult{}, fmt.Errorf("%w: ack %d (%s)", server.ErrStoreAckAhead, q.Ack, server.ToClient)
+		}
+		return server.SyncResult{}, server.ErrStoreNotFound
+	}
+	if len(r) != 13 {
+		return server.SyncResult{}, fmt.Errorf("redisstore: session %s: malformed sync reply (%d fields)", sid, len(r))
+	}
+	str := func(i int) string { s, _ := r[i].(string); return s }
+	u := func(i int) uint64 { n, _ := strconv.ParseUint(str(i), 10, 64); return n }
+	res := server.SyncResult{Established: str(1) == "1", State: server.SeqState{
+		Out: server.DirState{Last: u(2), Acked: u(3), Bytes: int64(u(4))},
+		In:  server.DirState{Last: u(5), Acked: u(6), Bytes: int64(u(7))},
+	}}
+	if str(0) == "1" {
+		res.Closed = closeState(str(8), str(9), str(10), str(11))
+	}
+	entries, _ := r[12].([]any)
+	if res.Out, err = parseEntries(entries, q.MaxBytes); err != nil {
+		return server.SyncResult{}, fmt.Errorf("redisstore: session %s: %w", sid, err)
+	}
+	return res, nil
 }
 
 // parseEntry reads one XRANGE entry: [id, [field, value, ...]].

@@ -40,6 +40,7 @@ func Run(t *testing.T, newStore func(t *testing.T) server.SharedStore) {
 		{"Delete", testDelete},
 		{"Expiry", testExpiry},
 		{"Watch", testWatch},
+		{"Sync", testSync},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, newStore(t)) })
@@ -431,5 +432,50 @@ func testAppendAckIn(t *testing.T, st server.SharedStore) {
 	}
 	if s := state(t, st, sid); s.In != (server.DirState{Last: 2, Acked: 2}) || s.Out.Last != 1 {
 		t.Fatalf("after the retry: %+v", s)
+	}
+}
+
+// testSync: one Sync stores the client's ack and a touch and returns the
+// state and the new messages to the client; an ack ahead or an unknown
+// session is an error, a From past the last message reads nothing.
+func testSync(t *testing.T, st server.SharedStore) {
+	ctx := t.Context()
+	sid := create(t, st, time.Hour)
+	appendN(t, st, sid, server.ToClient, "a", "bb", "ccc")
+	appendN(t, st, sid, server.ToServer, "q")
+	r, err := st.Sync(ctx, sid, server.SyncRequest{From: 1, MaxBytes: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Established || r.Closed != nil || !reflect.DeepEqual(seqs(r.Out), []uint64{1, 2, 3}) ||
+		r.State.Out != (server.DirState{Last: 3, Bytes: 6}) || r.State.In != (server.DirState{Last: 1, Bytes: 1}) {
+		t.Fatalf("first Sync: %+v", r)
+	}
+	if r, err = st.Sync(ctx, sid, server.SyncRequest{Ack: 2, Touch: time.Hour, From: 3, MaxBytes: 1 << 20}); err != nil {
+		t.Fatal(err)
+	}
+	if !r.Established || !reflect.DeepEqual(seqs(r.Out), []uint64{3}) || string(r.Out[0].Data) != "ccc" ||
+		r.State.Out != (server.DirState{Last: 3, Acked: 2, Bytes: 3}) {
+		t.Fatalf("Sync with ack 2 and a touch: %+v", r)
+	}
+	if s := state(t, st, sid); s.Out != (server.DirState{Last: 3, Acked: 2, Bytes: 3}) {
+		t.Fatalf("the ack was not stored: %+v", s)
+	}
+	if r, err = st.Sync(ctx, sid, server.SyncRequest{Ack: 1, From: 4, MaxBytes: 1 << 20}); err != nil || len(r.Out) != 0 || r.State.Out.Acked != 2 {
+		t.Fatalf("stale ack, From past the last: %+v %v", r, err)
+	}
+	if r, err = st.Sync(ctx, sid, server.SyncRequest{From: 1, MaxBytes: 1}); err != nil || !reflect.DeepEqual(seqs(r.Out), []uint64{3}) {
+		t.Fatalf("From before the acked ones: %+v %v", r, err)
+	}
+	_, err = st.Sync(ctx, sid, server.SyncRequest{Ack: 4})
+	mustIs(t, "ack 4 of 3", err, server.ErrStoreAckAhead)
+	_, err = st.Sync(ctx, newID(), server.SyncRequest{From: 1})
+	mustIs(t, "Sync unknown", err, server.ErrStoreNotFound)
+	first := server.CloseState{Code: 4001, Reason: "bye"}
+	if _, err := st.End(ctx, sid, first, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if r, err = st.Sync(ctx, sid, server.SyncRequest{Touch: time.Hour}); err != nil || r.Closed == nil || *r.Closed != first {
+		t.Fatalf("Sync after End: %+v %v", r, err)
 	}
 }
