@@ -99,6 +99,7 @@ type SyncRequest struct {
 	Touch    time.Duration // extend the session's life to this; 0: no touch
 	From     uint64        // read the messages to the client from this seq; 0: no read
 	MaxBytes int           // about how much payload to read
+	Owner    bool          // report whether a node holds the owner lease (SyncResult.Unowned)
 }
 
 // SyncResult is the state a SharedStore.Sync returns.
@@ -107,6 +108,7 @@ type SyncResult struct {
 	Closed      *CloseState // nil while the session lives
 	State       SeqState
 	Out         []StoredMessage // the messages to the client from SyncRequest.From on
+	Unowned     bool            // with SyncRequest.Owner: no node holds a live lease (Acquire would succeed)
 }
 
 // Direction is one direction of a session's messages.

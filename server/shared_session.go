@@ -112,7 +112,7 @@ func (h *Handler) find(sid, key string) (*Session, error) {
 			return nil, err
 		}
 	}
-	if err := s.syncShared(ctx, SyncRequest{}); err != nil {
+	if _, err := s.syncShared(ctx, SyncRequest{}); err != nil {
 		if errors.Is(err, ErrStoreNotFound) {
 			return nil, nil
 		}
@@ -203,7 +203,9 @@ func (s *Session) tryOwn(ctx context.Context) {
 // SharedStore.Sync (which also stores q's ack and touch), plus a Read per
 // further MaxBufferedBytes of messages when the first reply did not hold
 // them all.
-func (s *Session) syncShared(ctx context.Context, q SyncRequest) error {
+//
+// unowned: q.Owner was set and no node holds the session's lease.
+func (s *Session) syncShared(ctx context.Context, q SyncRequest) (unowned bool, _ error) {
 	st := s.sh.st
 	s.mu.Lock()
 	q.From, q.MaxBytes = s.out.Last()+1, s.h.opts.MaxBufferedBytes
@@ -211,10 +213,10 @@ func (s *Session) syncShared(ctx context.Context, q SyncRequest) error {
 	res, err := st.Sync(ctx, s.id, q)
 	if errors.Is(err, ErrStoreNotFound) {
 		s.lost()
-		return err
+		return false, err
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	state := res.State
 	msgs := res.Out
@@ -228,7 +230,7 @@ func (s *Session) syncShared(ctx context.Context, q SyncRequest) error {
 			if errors.Is(err, ErrStoreNotFound) {
 				s.lost()
 			}
-			return err
+			return false, err
 		}
 		if len(ms) == 0 {
 			break
@@ -283,7 +285,7 @@ func (s *Session) syncShared(ctx context.Context, q SyncRequest) error {
 	if changed {
 		s.signalLocked()
 	}
-	return nil
+	return res.Unowned, nil
 }
 
 // lost ends a mirror whose session the store no longer has (expired, or
@@ -357,7 +359,7 @@ func (s *Session) pumpOnce(ctx context.Context) {
 	ack, stored, lease, storedEst := s.out.Acked(), sh.storedAck, sh.lease, sh.storedEst
 	persistent := s.att != nil && s.att.persistent
 	s.mu.Unlock()
-	var q SyncRequest
+	q := SyncRequest{Owner: lease.Token == 0}
 	if ack > stored {
 		q.Ack = ack
 	}
@@ -371,13 +373,13 @@ func (s *Session) pumpOnce(ctx context.Context) {
 		sh.contact.Store(false)
 		q.Touch = ttl
 	}
-	err := s.syncShared(ctx, q)
+	unowned, err := s.syncShared(ctx, q)
 	if errors.Is(err, ErrStoreAckAhead) {
 		// The store has fewer messages than this mirror acks (it cannot,
 		// short of losing some): sync without the ack.
 		o.Logger.Warn("client ack ahead of the shared store", "session", s.id, "ack", ack, "error", err)
 		q.Ack = 0
-		err = s.syncShared(ctx, q)
+		unowned, err = s.syncShared(ctx, q)
 	}
 	switch {
 	case errors.Is(err, ErrStoreNotFound):
@@ -397,7 +399,9 @@ func (s *Session) pumpOnce(ctx context.Context) {
 		}
 	}
 	if lease.Token == 0 {
-		s.tryOwn(ctx)
+		if unowned {
+			s.tryOwn(ctx) // else another node owns it: no Acquire to try
+		}
 		return
 	}
 	if time.Since(sh.renewed) >= o.LeaseTTL/3 {
@@ -495,6 +499,7 @@ func (s *Session) receiveShared(ctx context.Context) (Message, error) {
 	for {
 		s.mu.Lock()
 		taken, stored, ended, w, owner := s.sh.taken, s.sh.takenAck, s.ended, s.waitLocked(), s.sh.lease.Token != 0
+		recv := s.in.Recv() // the stored recv as this mirror knows it: nothing past it to read
 		s.mu.Unlock()
 		if !owner {
 			// This node handed the session over: what the client sent is
@@ -517,7 +522,7 @@ func (s *Session) receiveShared(ctx context.Context) (Message, error) {
 		var ms []StoredMessage
 		if a := s.sh.ahead; err == nil && len(a) > 0 && a[0].Seq == taken+1 {
 			ms, s.sh.ahead = a[:1], a[1:]
-		} else if err == nil {
+		} else if err == nil && recv > taken {
 			// Read ahead (bounded by the store's per-session buffer); the
 			// taken mark still moves one message at a time.
 			if ms, err = s.sh.st.Read(rctx, s.id, ToServer, taken+1, s.h.opts.MaxBufferedBytes); len(ms) > 1 {

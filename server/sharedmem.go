@@ -215,6 +215,7 @@ func (f *MemoryShared) Sync(_ context.Context, sid string, q SyncRequest) (SyncR
 	if q.From > 0 {
 		r.Out = f.readLocked(s, ToClient, q.From, q.MaxBytes)
 	}
+	r.Unowned = q.Owner && (s.owner == "" || !f.now().Before(s.leaseTo))
 	return r, nil
 }
 

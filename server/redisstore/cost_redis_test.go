@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -67,6 +68,60 @@ func logPerMessage(t *testing.T, rdb *redis.Client, before map[string]int64, n i
 	t.Logf("per message, by command (commands run inside scripts counted too): %s", strings.Join(parts, ", "))
 }
 
+// tripCounter is a go-redis hook counting the round trips a node makes,
+// by command (a script by its name).
+type tripCounter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+var scriptNames = map[string]string{
+	scriptCreate.Hash(): "create", scriptTouch.Hash(): "touch", scriptEnd.Hash(): "end", scriptAppend.Hash(): "append",
+	scriptRead.Hash(): "read", scriptAck.Hash(): "ack", scriptSync.Hash(): "sync", scriptAcquire.Hash(): "acquire",
+	scriptRenew.Hash(): "renew", scriptRelease.Hash(): "release",
+}
+
+func (c *tripCounter) count(cmd redis.Cmder) {
+	name := cmd.Name()
+	if a := cmd.Args(); (name == "evalsha" || name == "evalsha_ro") && len(a) > 1 {
+		name = scriptNames[fmt.Sprint(a[1])]
+	}
+	c.mu.Lock()
+	c.n[name]++
+	c.mu.Unlock()
+}
+
+func (c *tripCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (c *tripCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error { c.count(cmd); return next(ctx, cmd) }
+}
+func (c *tripCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		c.count(redis.NewStatusCmd(ctx, "pipeline"))
+		return next(ctx, cmds)
+	}
+}
+
+// log logs the round trips per message, by kind, since reset.
+func (c *tripCounter) log(t *testing.T, n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var parts []string
+	total := 0
+	for k, v := range c.n {
+		total += v
+		parts = append(parts, fmt.Sprintf("%s %.2f", k, float64(v)/float64(n)))
+	}
+	sort.Strings(parts)
+	t.Logf("round trips to Redis per message: %.2f (%s)", float64(total)/float64(n), strings.Join(parts, ", "))
+}
+
+func (c *tripCounter) reset() {
+	c.mu.Lock()
+	c.n = map[string]int{}
+	c.mu.Unlock()
+}
+
 // TestCostIdleSession measures the Redis memory an idle session takes (its
 // record, with no message buffered), over 1,000 sessions.
 func TestCostIdleSession(t *testing.T) {
@@ -94,7 +149,8 @@ func TestCostPerMessage(t *testing.T) {
 	rs := redistest.Start(t, "")
 	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr})
 	defer rdb.Close()
-	nodes := []string{node(t, rs.Addr, "a"), node(t, rs.Addr, "b")}
+	trips := &tripCounter{n: map[string]int{}}
+	nodes := []string{node(t, rs.Addr, "a", trips), node(t, rs.Addr, "b", trips)}
 	code, fr, e := call(t, "GET", nodes[0], url.Values{wire.ParamMode: {wire.ModePollOpen}}, "")
 	if code != 200 {
 		t.Fatalf("open: %d %+v", code, e)
@@ -104,6 +160,7 @@ func TestCostPerMessage(t *testing.T) {
 	const n = 500
 	before := infoInt(t, rdb, "stats", "total_commands_processed")
 	stats := commandStats(t, rdb)
+	trips.reset()
 	start := time.Now()
 	var batch []wire.Frame
 	ack := uint64(0)
@@ -135,6 +192,7 @@ func TestCostPerMessage(t *testing.T) {
 	el := time.Since(start)
 	cmds := infoInt(t, rdb, "stats", "total_commands_processed") - before
 	logPerMessage(t, rdb, stats, n)
+	trips.log(t, n)
 	t.Logf("%d messages echoed through two nodes in batches of 50 over long-polling: %.1f Redis commands per message (scripts count as one; the periodic re-reads of idle mirrors included), %.0f msgs/s",
 		n, float64(cmds)/n, n/el.Seconds())
 }

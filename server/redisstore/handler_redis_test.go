@@ -25,8 +25,11 @@ import (
 var echo = testserver.Echo
 
 // node is a Handler on the Redis at addr, behind an httptest server.
-func node(t *testing.T, addr, name string) string {
+func node(t *testing.T, addr, name string, hooks ...redis.Hook) string {
 	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	for _, h := range hooks {
+		rdb.AddHook(h)
+	}
 	st := New(rdb, nil)
 	h := server.NewHandler(echo, &server.Options{Shared: st, Node: name, PollHold: 300 * time.Millisecond})
 	srv := httptest.NewServer(h)

@@ -113,10 +113,12 @@ redis.call('PUBLISH', ARGV[7], p)
 return {1, n}
 `)
 
-// KEYS meta, stream; ARGV from seq, count. 0: not found; else the entries.
+// KEYS meta, stream; ARGV from seq, count. 0: not found; else the entries
+// (a stream with entries lives no longer than its record: no EXISTS).
 var scriptRead = redis.NewScript(`
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-return redis.call('XRANGE', KEYS[2], '0-'..ARGV[1], '+', 'COUNT', ARGV[2])
+local e = redis.call('XRANGE', KEYS[2], '0-'..ARGV[1], '+', 'COUNT', ARGV[2])
+if #e == 0 and redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return e
 `)
 
 // KEYS meta, stream; ARGV dir, n, wake channel. 1 done (or stale), -1 not
@@ -134,10 +136,10 @@ end
 return r
 `)
 
-// KEYS meta, out, in; ARGV ack of the messages to the client (0: none),
-// ttl ms (0: no touch), from seq (0: no read), count, wake channel.
-// 0: not found; -5: ack ahead; else {closed, established, ol, oa, ob, il,
-// ia, ib, cc, cr, cb, cx, entries}.
+// KEYS meta, out, in, lease; ARGV ack of the messages to the client (0:
+// none), ttl ms (0: no touch), from seq (0: no read), count, wake channel,
+// check the lease (1|0). 0: not found; -5: ack ahead; else {closed,
+// established, ol, oa, ob, il, ia, ib, cc, cr, cb, cx, entries, unowned}.
 var scriptSync = redis.NewScript(luaHelpers + `
 local v = redis.call('HMGET', KEYS[1], 'c', 'e', 'ol', 'oa', 'ob', 'il', 'ia', 'ib', 'cc', 'cr', 'cb', 'cx')
 if not v[1] then return 0 end
@@ -159,7 +161,9 @@ if acked then redis.call('PUBLISH', ARGV[5], 'o') end
 local e = {}
 local from = tonumber(ARGV[3])
 if from > 0 and from <= ol then e = redis.call('XRANGE', KEYS[2], '0-'..ARGV[3], '+', 'COUNT', ARGV[4]) end
-return {v[1], v[2], s(ol), s(oa), s(ob), v[6], v[7], v[8], v[9], v[10], v[11], v[12], e}
+local unowned = 0
+if ARGV[6] == '1' and redis.call('EXISTS', KEYS[4]) == 0 then unowned = 1 end
+return {v[1], v[2], s(ol), s(oa), s(ob), v[6], v[7], v[8], v[9], v[10], v[11], v[12], e, unowned}
 `)
 
 // KEYS meta, lease; ARGV node, ttl ms. -1 not found, 0 held, else the token.

@@ -350,8 +350,8 @@ func (st *Store) Sync(ctx context.Context, sid string, q server.SyncRequest) (se
 	if q.Touch > 0 {
 		ttl = ms(q.Touch)
 	}
-	v, err := scriptSync.Run(ctx, st.rdb, st.keys(sid), strconv.FormatUint(q.Ack, 10), ttl,
-		strconv.FormatUint(q.From, 10), readCount, st.key(sid, "w")).Result()
+	v, err := scriptSync.Run(ctx, st.rdb, append(st.keys(sid), st.key(sid, "l")), strconv.FormatUint(q.Ack, 10), ttl,
+		strconv.FormatUint(q.From, 10), readCount, st.key(sid, "w"), flag(q.Owner)).Result()
 	if err != nil {
 		return server.SyncResult{}, unavailable("sync", err)
 	}
@@ -362,12 +362,13 @@ func (st *Store) Sync(ctx context.Context, sid string, q server.SyncRequest) (se
 		}
 		return server.SyncResult{}, server.ErrStoreNotFound
 	}
-	if len(r) != 13 {
+	if len(r) != 14 {
 		return server.SyncResult{}, fmt.Errorf("redisstore: session %s: malformed sync reply (%d fields)", sid, len(r))
 	}
 	str := func(i int) string { s, _ := r[i].(string); return s }
 	u := func(i int) uint64 { n, _ := strconv.ParseUint(str(i), 10, 64); return n }
-	res := server.SyncResult{Established: str(1) == "1", State: server.SeqState{
+	unowned, _ := r[13].(int64)
+	res := server.SyncResult{Established: str(1) == "1", Unowned: unowned == 1, State: server.SeqState{
 		Out: server.DirState{Last: u(2), Acked: u(3), Bytes: int64(u(4))},
 		In:  server.DirState{Last: u(5), Acked: u(6), Bytes: int64(u(7))},
 	}}
