@@ -30,7 +30,12 @@ func node(t *testing.T, addr, name string, hooks ...redis.Hook) string {
 	for _, h := range hooks {
 		rdb.AddHook(h)
 	}
-	st := New(rdb, nil)
+	return nodeOn(t, New(rdb, nil), name)
+}
+
+// nodeOn is a Handler on st (closed with it), behind an httptest server.
+func nodeOn(t *testing.T, st *Store, name string) string {
+	rdb := st.Client()
 	h := server.NewHandler(echo, &server.Options{Shared: st, Node: name, PollHold: 300 * time.Millisecond})
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {

@@ -4,8 +4,10 @@
 // # Layout
 //
 // Every key of a session carries the session id as a hash tag, so a
-// session's keys live in one Redis Cluster slot and each operation is one
-// atomic Lua script:
+// session's keys live in one Redis Cluster slot (Open with a
+// redis+cluster:// URL, or New with a *redis.ClusterClient; TestCluster runs
+// the conformance suite on three masters) and each operation is one atomic
+// Lua script:
 //
 //	tether:{sid}:m  hash: key, remote, lease fence, close state, and per
 //	                direction the last seq, the acked seq and the bytes held
@@ -81,23 +83,78 @@ func New(rdb redis.UniversalClient, opts *Options) *Store {
 }
 
 // ErrBadURL: the Redis URL cannot be used.
-var ErrBadURL = errors.New("redisstore: bad Redis URL (want redis://[user:password@]host:port/db or rediss:// for TLS)")
+var ErrBadURL = errors.New("redisstore: bad Redis URL (want redis://[user:password@]host:port/db, rediss:// for TLS, or redis+cluster://host:port,host:port,... for a Redis Cluster)")
 
-// Open connects to the Redis at url (redis://host:port/db, rediss:// for
-// TLS) and checks that it answers. The Store closes the client on Close.
+// Open connects to the Redis at url and checks that it answers. The Store
+// closes the client on Close. url is one of
+//
+//	redis://[user:password@]host:port/db   one Redis (rediss:// for TLS)
+//	redis+cluster://[user:password@]host:port,host:port,...
+//	                                       a Redis Cluster: any of its nodes
+//	                                       (rediss+cluster:// for TLS; db 0 only)
+//
+// go-redis's query options (dial_timeout=3s, pool_size=...) may follow.
 func Open(ctx context.Context, url string, opts *Options) (*Store, error) {
-	ro, err := redis.ParseURL(url)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadURL, err)
+	var rdb redis.UniversalClient
+	var addr string
+	if scheme, rest, ok := strings.Cut(url, "+cluster://"); ok {
+		co, err := parseClusterURL(scheme, rest)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBadURL, err)
+		}
+		rdb, addr = redis.NewClusterClient(co), strings.Join(co.Addrs, ",")
+	} else {
+		ro, err := redis.ParseURL(url)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBadURL, err)
+		}
+		rdb, addr = redis.NewClient(ro), ro.Addr
 	}
-	rdb := redis.NewClient(ro)
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		rdb.Close()
-		return nil, unavailable("ping "+ro.Addr, err)
+		return nil, unavailable("ping "+addr, err)
 	}
 	st := New(rdb, opts)
 	st.own = true
 	return st, nil
+}
+
+// parseClusterURL reads scheme+cluster://[userinfo@]host:port,host:port/[0][?query]
+// into go-redis's cluster options (its own URL form names the further
+// nodes in addr= parameters).
+func parseClusterURL(scheme, rest string) (*redis.ClusterOptions, error) {
+	if scheme != "redis" && scheme != "rediss" {
+		return nil, fmt.Errorf("scheme %s+cluster (want redis+cluster or rediss+cluster)", scheme)
+	}
+	authority, tail := rest, ""
+	if i := strings.IndexAny(rest, "/?"); i >= 0 {
+		authority, tail = rest[:i], rest[i:]
+	}
+	userinfo := ""
+	if i := strings.LastIndex(authority, "@"); i >= 0 {
+		userinfo, authority = authority[:i+1], authority[i+1:]
+	}
+	hosts := strings.Split(authority, ",")
+	for _, h := range hosts {
+		if h == "" {
+			return nil, errors.New("an empty node address in the cluster's list")
+		}
+	}
+	path, query, _ := strings.Cut(tail, "?")
+	if path != "" && path != "/" && path != "/0" {
+		return nil, fmt.Errorf("database %s: a Redis Cluster has database 0 only", strings.TrimPrefix(path, "/"))
+	}
+	for _, h := range hosts[1:] {
+		if query != "" {
+			query += "&"
+		}
+		query += "addr=" + h
+	}
+	u := scheme + "://" + userinfo + hosts[0]
+	if query != "" {
+		u += "?" + query
+	}
+	return redis.ParseClusterURL(u)
 }
 
 // Close ends the watch subscription, and the client if Open made it.
