@@ -84,6 +84,8 @@ func (s *Session) Transport() string {
 func (s *Session) Remote() RemoteInfo { return s.remote }
 
 // Auth is what Options.Authenticate returned when the session started.
+// With Options.Shared, on a node that took the session over, it is what
+// Options.SharedAuth decoded (nil without SharedAuth).
 func (s *Session) Auth() any { return s.auth }
 
 // Context is canceled when the session ends.

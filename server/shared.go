@@ -136,12 +136,13 @@ type StoredMessage struct {
 }
 
 // SessionRecord is what a SharedStore keeps about a session besides its
-// messages. The Auth value of Options.Authenticate is not kept (it need not
-// be serializable): Session.Auth is nil on a node that took a session over.
+// messages. What Options.Authenticate returned is kept only as
+// Options.SharedAuth encodes it (Auth).
 type SessionRecord struct {
 	ID          string
 	Key         string
-	Established bool // the client came back after the request that started it
+	Auth        []byte // Options.SharedAuth's encoding of Session.Auth; nil: none
+	Established bool   // the client came back after the request that started it
 	Remote      RemoteInfo
 	Closed      *CloseState // how the session ended; nil while it lives
 }

@@ -80,7 +80,11 @@ func (h *Handler) createShared(s *Session) error {
 	ctx, cancel := storeCtx(context.Background())
 	defer cancel()
 	st := h.opts.Shared
-	if err := st.Create(ctx, SessionRecord{ID: s.id, Key: s.key, Remote: s.remote}, h.opts.NewSessionTTL); err != nil {
+	auth, err := h.encodeAuth(s.auth)
+	if err != nil {
+		return err
+	}
+	if err := st.Create(ctx, SessionRecord{ID: s.id, Key: s.key, Auth: auth, Remote: s.remote}, h.opts.NewSessionTTL); err != nil {
 		return err
 	}
 	l, err := st.Acquire(ctx, s.id, h.opts.Node, h.opts.LeaseTTL)
@@ -139,7 +143,7 @@ func (h *Handler) mirror(ctx context.Context, sid, key string) (*Session, error)
 		return nil, nil
 	}
 	sctx, cancel := context.WithCancel(context.Background())
-	s := &Session{h: h, id: sid, key: rec.Key, remote: rec.Remote, ctx: sctx, cancel: cancel,
+	s := &Session{h: h, id: sid, key: rec.Key, auth: h.decodeAuth(sid, rec.Auth), remote: rec.Remote, ctx: sctx, cancel: cancel,
 		sendSlot: make(chan struct{}, 1)}
 	s.established.Store(rec.Established)
 	s.out.Skip(state.Out.Acked)

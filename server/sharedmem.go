@@ -69,6 +69,7 @@ func (f *MemoryShared) Create(_ context.Context, rec SessionRecord, ttl time.Dur
 		return ErrStoreExists
 	}
 	rec.Closed = nil
+	rec.Auth = append([]byte(nil), rec.Auth...)
 	f.sessions[rec.ID] = &fakeSession{rec: rec, expires: f.now().Add(ttl)}
 	return nil
 }
@@ -81,6 +82,7 @@ func (f *MemoryShared) Load(_ context.Context, sid string) (SessionRecord, SeqSt
 		return SessionRecord{}, SeqState{}, err
 	}
 	rec := s.rec
+	rec.Auth = append([]byte(nil), rec.Auth...)
 	if rec.Closed != nil {
 		c := *rec.Closed
 		rec.Closed = &c

@@ -8,7 +8,8 @@ import "github.com/redis/go-redis/v9"
 // the protocol's limit on SSE and long-polling (PROTOCOL.md 6.1); s()
 // formats them without an exponent.
 //
-// Meta hash fields: k key, e established, r remote (JSON), f lease fence,
+// Meta hash fields: k key, e established, r remote (JSON), a auth (as
+// Options.SharedAuth encoded it; absent: none), f lease fence,
 // c closed, cc cr cb cx close code, reason, by client, expired; per
 // direction (o to the client, i to the server) l last seq, a acked, b bytes.
 // Stream entry ids are 0-<seq>, fields b (binary) and d (data).
@@ -40,11 +41,12 @@ local function hset(meta, set)
 end
 `
 
-// KEYS meta; ARGV key, remote, ttl ms. 0: exists.
+// KEYS meta; ARGV key, remote, ttl ms, auth (empty: none). 0: exists.
 var scriptCreate = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'k', ARGV[1], 'e', '0', 'r', ARGV[2], 'f', '0', 'c', '0',
   'ol', '0', 'oa', '0', 'ob', '0', 'il', '0', 'ia', '0', 'ib', '0')
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'a', ARGV[4]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1
 `)

@@ -9,7 +9,7 @@
 // the conformance suite on three masters) and each operation is one atomic
 // Lua script:
 //
-//	tether:{sid}:m  hash: key, remote, lease fence, close state, and per
+//	tether:{sid}:m  hash: key, remote, auth, lease fence, close state, and per
 //	                direction the last seq, the acked seq and the bytes held
 //	tether:{sid}:o  stream of the messages to the client, entry ids 0-<seq>
 //	tether:{sid}:i  stream of the messages from the client, entry ids 0-<seq>
@@ -227,7 +227,7 @@ func (st *Store) Create(ctx context.Context, rec server.SessionRecord, ttl time.
 	if err != nil {
 		return fmt.Errorf("redisstore: remote info: %w", err)
 	}
-	n, err := scriptCreate.Run(ctx, st.rdb, []string{st.key(rec.ID, "m")}, rec.Key, remote, ms(ttl)).Int()
+	n, err := scriptCreate.Run(ctx, st.rdb, []string{st.key(rec.ID, "m")}, rec.Key, remote, ms(ttl), rec.Auth).Int()
 	if err != nil {
 		return unavailable("create", err)
 	}
@@ -249,6 +249,9 @@ func (st *Store) Load(ctx context.Context, sid string) (server.SessionRecord, se
 		return server.SessionRecord{}, server.SeqState{}, server.ErrStoreNotFound
 	}
 	rec := server.SessionRecord{ID: sid, Key: m["k"], Established: m["e"] == "1"}
+	if a, ok := m["a"]; ok {
+		rec.Auth = []byte(a)
+	}
 	if r := m["r"]; r != "" {
 		if err := json.Unmarshal([]byte(r), &rec.Remote); err != nil {
 			return server.SessionRecord{}, server.SeqState{}, fmt.Errorf("redisstore: session %s: stored remote info: %w", sid, err)

@@ -98,7 +98,7 @@ func seqs(ms []server.StoredMessage) []uint64 {
 
 func testCreateLoad(t *testing.T, st server.SharedStore) {
 	ctx := t.Context()
-	rec := server.SessionRecord{ID: newID(), Key: newID(), Remote: server.RemoteInfo{
+	rec := server.SessionRecord{ID: newID(), Key: newID(), Auth: []byte("{\"user\":7}\x00\xff"), Remote: server.RemoteInfo{
 		Addr: "10.0.0.1:5000", IP: netip.MustParseAddr("2001:db8::1"),
 		Header: http.Header{"Accept": {"a", "b"}}, UserAgent: "ua",
 	}}
