@@ -253,6 +253,9 @@ func (s *Session) remove() {
 		s.att.stop("session ended")
 		s.att = nil
 	}
+	if s.sh != nil {
+		s.sh.gone = true // a late sync charges nothing more
+	}
 	s.refundLocked(int(s.held))
 	s.signalLocked()
 	s.mu.Unlock()

@@ -39,6 +39,7 @@ type sharedState struct {
 	inAcked   uint64 // guarded by s.mu: the stored taken mark, as last read
 	storedAck uint64 // guarded by s.mu: the client's ack as stored
 	storedEst bool   // guarded by s.mu: the store has the session as established
+	gone      bool   // guarded by s.mu: removed from this node; nothing more is charged to the budget
 	recvMu    sync.Mutex
 	ahead     []StoredMessage // guarded by recvMu: read from the store, not yet returned by Receive
 	contact   atomic.Bool     // client contact since the last Touch
@@ -204,9 +205,9 @@ func (s *Session) tryOwn(ctx context.Context) {
 
 // syncShared brings the mirror up to the stored state: new messages to the
 // client, acks made through other nodes, the recv, the end. It is one
-// SharedStore.Sync (which also stores q's ack and touch), plus a Read per
-// further MaxBufferedBytes of messages when the first reply did not hold
-// them all.
+// SharedStore.Sync (which also stores q's ack and touch), bringing up to
+// MaxBufferedBytes of new messages, as many as the Handler's budget takes;
+// the rest come with later syncs (the client's ack pokes the pump).
 //
 // unowned: q.Owner was set and no node holds the session's lease.
 func (s *Session) syncShared(ctx context.Context, q SyncRequest) (unowned bool, _ error) {
@@ -223,42 +224,33 @@ func (s *Session) syncShared(ctx context.Context, q SyncRequest) (unowned bool, 
 		return false, err
 	}
 	state := res.State
-	msgs := res.Out
-	from := q.From
-	if len(msgs) > 0 {
-		from = msgs[len(msgs)-1].Seq + 1
-	}
-	for len(msgs) > 0 && from <= state.Out.Last {
-		ms, err := st.Read(ctx, s.id, ToClient, from, s.h.opts.MaxBufferedBytes)
-		if err != nil {
-			if errors.Is(err, ErrStoreNotFound) {
-				s.lost()
-			}
-			return false, err
-		}
-		if len(ms) == 0 {
-			break
-		}
-		msgs = append(msgs, ms...)
-		from = ms[len(ms)-1].Seq + 1
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	changed := false
+	before := s.out.Bytes()
 	if state.Out.Acked > s.out.Last() {
 		s.out.Skip(state.Out.Acked) // acked through other nodes past what this mirror had
 		changed = true
 	}
-	for _, m := range msgs {
-		if m.Seq == s.out.Last()+1 {
-			s.out.Push(m.Binary, m.Data)
-			changed = true
+	for _, m := range res.Out {
+		if m.Seq != s.out.Last()+1 {
+			continue
 		}
+		// The local copy is charged to the Handler's budget: when it is
+		// spent the rest stays in the store, read by a later sync (after an
+		// ack here, or at the next tick).
+		if s.sh.gone || s.chargeLocked(len(m.Data)) != nil {
+			break
+		}
+		before += len(m.Data)
+		s.out.Push(m.Binary, m.Data)
+		changed = true
 	}
 	if state.Out.Acked > s.out.Acked() && state.Out.Acked <= s.out.Last() {
 		s.out.Ack(state.Out.Acked)
 		changed = true
 	}
+	s.refundLocked(before - s.out.Bytes())
 	s.sh.storedAck = max(s.sh.storedAck, state.Out.Acked)
 	s.sh.storedEst = res.Established
 	if state.In.Last > s.in.Recv() {
@@ -461,8 +453,8 @@ func (s *Session) sendShared(ctx context.Context, m Message) error {
 			s.mu.Lock()
 			s.sh.nextOut = n
 			s.sh.takenAck = max(s.sh.takenAck, taken)
-			if n == s.out.Last()+1 {
-				s.out.Push(m.Binary, m.Data)
+			if n == s.out.Last()+1 && !s.sh.gone && s.chargeLocked(len(m.Data)) == nil {
+				s.out.Push(m.Binary, m.Data) // else the budget is spent: the pump reads it from the store later
 				s.signalLocked()
 			}
 			s.mu.Unlock()
@@ -525,12 +517,13 @@ func (s *Session) receiveShared(ctx context.Context) (Message, error) {
 		}
 		var ms []StoredMessage
 		if a := s.sh.ahead; err == nil && len(a) > 0 && a[0].Seq == taken+1 {
-			ms, s.sh.ahead = a[:1], a[1:]
+			ms = a[:1]
+			s.setAhead(a[1:], false)
 		} else if err == nil && recv > taken {
 			// Read ahead (bounded by the store's per-session buffer); the
 			// taken mark still moves one message at a time.
-			if ms, err = s.sh.st.Read(rctx, s.id, ToServer, taken+1, s.h.opts.MaxBufferedBytes); len(ms) > 1 {
-				s.sh.ahead = append(s.sh.ahead[:0], ms[1:]...)
+			if ms, err = s.sh.st.Read(rctx, s.id, ToServer, taken+1, s.h.opts.MaxBufferedBytes); len(ms) > 0 {
+				s.setAhead(ms[1:], true)
 			}
 		}
 		cancel()
@@ -555,6 +548,32 @@ func (s *Session) receiveShared(ctx context.Context) (Message, error) {
 		if err := s.waitShared(ctx, w); err != nil {
 			return Message{}, err
 		}
+	}
+}
+
+// setAhead replaces the messages read ahead (with recvMu held), refunding
+// the old ones' charge to the Handler's budget; fresh ones are charged, and
+// dropped (read again later) when the budget is spent.
+func (s *Session) setAhead(ms []StoredMessage, fresh bool) {
+	sh := s.sh
+	n, old := 0, 0
+	for _, m := range ms {
+		n += len(m.Data)
+	}
+	for _, m := range sh.ahead {
+		old += len(m.Data)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !fresh {
+		s.refundLocked(old - n) // ms is the tail of the old ones
+		sh.ahead = ms
+		return
+	}
+	s.refundLocked(old)
+	sh.ahead = nil
+	if n > 0 && !sh.gone && s.chargeLocked(n) == nil {
+		sh.ahead = ms
 	}
 }
 
