@@ -78,12 +78,25 @@ type SharedStore interface {
 	Release(ctx context.Context, l Lease) error
 
 	// Watch returns a channel that receives (coalesced) after any change to
-	// session sid: an append, an ack, an end, a lease released. Changes
-	// between the call and the subscription becoming active may be missed,
-	// and so may changes while the store is unreachable: a waiter re-reads
-	// the state after Watch returns and at least every few seconds. stop
-	// ends the watch.
-	Watch(sid string) (wake <-chan struct{}, stop func())
+	// session sid: an append, an ack, an end, a lease released. What it
+	// receives is the session's version after the change (the highest of
+	// the coalesced ones), or 0 when unknown (the session deleted; any
+	// change a store does not number): a mirror whose state is at that
+	// version already (SyncResult.Version, AppendOptions.Version) need not
+	// read it again. Changes between the call and the subscription
+	// becoming active may be missed, and so may changes while the store is
+	// unreachable: a waiter re-reads the state after Watch returns and at
+	// least every few seconds. stop ends the watch.
+	Watch(sid string) (wake <-chan uint64, stop func())
+}
+
+// MergeVersions coalesces two wake-ups of SharedStore.Watch: the higher
+// version, 0 (unknown) when either is.
+func MergeVersions(a, b uint64) uint64 {
+	if a == 0 || b == 0 {
+		return 0
+	}
+	return max(a, b)
 }
 
 // AppendOptions are the conditions and side effects of one Append.
@@ -91,6 +104,10 @@ type AppendOptions struct {
 	MaxBytes int    // bound on the direction's unacknowledged bytes (one message always fits)
 	Fence    uint64 // the owner's lease token; 0: no check (the client's messages)
 	AckIn    uint64 // with ToClient: ack ToServer up to this too; 0: none
+	// Version, when not nil, receives the session's version after the
+	// Append (as SyncResult.Version): one past the caller's known version
+	// means no other change came between.
+	Version *uint64
 }
 
 // SyncRequest is what one SharedStore.Sync stores and reads.
@@ -109,6 +126,9 @@ type SyncResult struct {
 	State       SeqState
 	Out         []StoredMessage // the messages to the client from SyncRequest.From on
 	Unowned     bool            // with SyncRequest.Owner: no node holds a live lease (Acquire would succeed)
+	// Version numbers the session's changes the messages, acks, end and
+	// lease release: it grows by one with each (0: a new session).
+	Version uint64
 }
 
 // Direction is one direction of a session's messages.

@@ -45,7 +45,8 @@ type sharedState struct {
 	contact   atomic.Bool     // client contact since the last Touch
 	touched   time.Time       // pump only
 	renewed   time.Time       // pump only
-	wake      <-chan struct{}
+	known     uint64          // guarded by s.mu: the store's version this mirror is at (SyncResult.Version)
+	wake      <-chan uint64
 	stopWatch func()
 	kick      chan struct{} // buffered 1: something local for the pump
 	done      chan struct{} // closed when the mirror is dropped
@@ -253,6 +254,7 @@ func (s *Session) syncShared(ctx context.Context, q SyncRequest) (unowned bool, 
 	s.refundLocked(before - s.out.Bytes())
 	s.sh.storedAck = max(s.sh.storedAck, state.Out.Acked)
 	s.sh.storedEst = res.Established
+	s.sh.known = max(s.sh.known, res.Version)
 	if state.In.Last > s.in.Recv() {
 		s.in.Advance(state.In.Last)
 		changed = true
@@ -333,7 +335,15 @@ func (s *Session) pump() {
 		select {
 		case <-sh.done:
 			return
-		case <-sh.wake:
+		case v := <-sh.wake:
+			if v != 0 {
+				s.mu.Lock()
+				known := sh.known
+				s.mu.Unlock()
+				if v <= known {
+					continue // this mirror is there already (its own change, or one a sync brought)
+				}
+			}
 		case <-sh.kick:
 		case <-t.C:
 		}
@@ -445,18 +455,23 @@ func (s *Session) sendShared(ctx context.Context, m Message) error {
 			return ErrMoved
 		}
 		sctx, cancel := storeCtx(ctx)
-		_, _, err := s.sh.st.Append(sctx, s.id, ToClient, StoredMessage{Seq: n, Binary: m.Binary, Data: m.Data},
-			AppendOptions{MaxBytes: s.h.opts.MaxBufferedBytes, Fence: fence, AckIn: taken})
+		var ver uint64
+		_, appended, err := s.sh.st.Append(sctx, s.id, ToClient, StoredMessage{Seq: n, Binary: m.Binary, Data: m.Data},
+			AppendOptions{MaxBytes: s.h.opts.MaxBufferedBytes, Fence: fence, AckIn: taken, Version: &ver})
 		cancel()
 		switch {
 		case err == nil:
 			s.mu.Lock()
 			s.sh.nextOut = n
 			s.sh.takenAck = max(s.sh.takenAck, taken)
+			s.sh.inAcked = max(s.sh.inAcked, taken)
 			if n == s.out.Last()+1 && !s.sh.gone && s.chargeLocked(len(m.Data)) == nil {
 				s.out.Push(m.Binary, m.Data) // else the budget is spent: the pump reads it from the store later
-				s.signalLocked()
+				if appended && ver == s.sh.known+1 {
+					s.sh.known = ver // this mirror has the change: its wake-up needs no read
+				}
 			}
+			s.signalLocked()
 			s.mu.Unlock()
 			return nil
 		case errors.Is(err, ErrLeaseLost):
@@ -588,13 +603,17 @@ func (s *Session) deliverShared(ctx context.Context, f *wire.Frame) error {
 			return nil // duplicate, or the session ended: the client learns of the end
 		}
 		sctx, cancel := storeCtx(ctx)
-		_, _, err := s.sh.st.Append(sctx, s.id, ToServer, StoredMessage{Seq: f.Seq, Binary: f.Kind == wire.KindBinary, Data: f.Data},
-			AppendOptions{MaxBytes: s.h.opts.MaxBufferedBytes})
+		var ver uint64
+		_, appended, err := s.sh.st.Append(sctx, s.id, ToServer, StoredMessage{Seq: f.Seq, Binary: f.Kind == wire.KindBinary, Data: f.Data},
+			AppendOptions{MaxBytes: s.h.opts.MaxBufferedBytes, Version: &ver})
 		cancel()
 		switch {
 		case err == nil:
 			s.mu.Lock()
 			s.in.Advance(f.Seq)
+			if appended && ver == s.sh.known+1 {
+				s.sh.known = ver // this mirror has the change: its wake-up needs no read
+			}
 			s.signalLocked()
 			s.mu.Unlock()
 			return nil

@@ -59,7 +59,7 @@ type Store struct {
 
 	mu     sync.Mutex
 	ps     *redis.PubSub
-	subs   map[string]map[chan struct{}]struct{} // channel -> watchers
+	subs   map[string]map[chan uint64]struct{} // channel -> watchers
 	closed bool
 	done   chan struct{} // the dispatch goroutine ended
 }
@@ -79,7 +79,7 @@ func New(rdb redis.UniversalClient, opts *Options) *Store {
 	if o.SubscribeTimeout <= 0 {
 		o.SubscribeTimeout = 2 * time.Second
 	}
-	return &Store{rdb: rdb, prefix: o.Prefix, subTO: o.SubscribeTimeout, subs: map[string]map[chan struct{}]struct{}{}}
+	return &Store{rdb: rdb, prefix: o.Prefix, subTO: o.SubscribeTimeout, subs: map[string]map[chan uint64]struct{}{}}
 }
 
 // ErrBadURL: the Redis URL cannot be used.
@@ -345,6 +345,9 @@ func (st *Store) Append(ctx context.Context, sid string, d server.Direction, m s
 	if err != nil {
 		return 0, false, unavailable("append", err)
 	}
+	if v[0] >= 0 && len(v) > 2 && o.Version != nil {
+		*o.Version = uint64(v[2])
+	}
 	switch v[0] {
 	case 1:
 		return uint64(v[1]), true, nil
@@ -422,13 +425,13 @@ func (st *Store) Sync(ctx context.Context, sid string, q server.SyncRequest) (se
 		}
 		return server.SyncResult{}, server.ErrStoreNotFound
 	}
-	if len(r) != 14 {
+	if len(r) != 15 {
 		return server.SyncResult{}, fmt.Errorf("redisstore: session %s: malformed sync reply (%d fields)", sid, len(r))
 	}
 	str := func(i int) string { s, _ := r[i].(string); return s }
 	u := func(i int) uint64 { n, _ := strconv.ParseUint(str(i), 10, 64); return n }
 	unowned, _ := r[13].(int64)
-	res := server.SyncResult{Established: str(1) == "1", Unowned: unowned == 1, State: server.SeqState{
+	res := server.SyncResult{Established: str(1) == "1", Unowned: unowned == 1, Version: u(14), State: server.SeqState{
 		Out: server.DirState{Last: u(2), Acked: u(3), Bytes: int64(u(4))},
 		In:  server.DirState{Last: u(5), Acked: u(6), Bytes: int64(u(7))},
 	}}
@@ -523,7 +526,7 @@ func (st *Store) Release(ctx context.Context, l server.Lease) error {
 	if !validID(l.SID) {
 		return nil
 	}
-	if err := scriptRelease.Run(ctx, st.rdb, []string{st.key(l.SID, "l")}, holder(l), st.key(l.SID, "w")).Err(); err != nil {
+	if err := scriptRelease.Run(ctx, st.rdb, []string{st.key(l.SID, "l"), st.key(l.SID, "m")}, holder(l), st.key(l.SID, "w")).Err(); err != nil {
 		return unavailable("release", err)
 	}
 	return nil

@@ -41,6 +41,7 @@ func Run(t *testing.T, newStore func(t *testing.T) server.SharedStore) {
 		{"Expiry", testExpiry},
 		{"Watch", testWatch},
 		{"Sync", testSync},
+		{"Version", testVersion},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, newStore(t)) })
@@ -394,7 +395,10 @@ func testWatch(t *testing.T, st server.SharedStore) {
 	appendN(t, st, sid, server.ToClient, "a")
 	for {
 		select {
-		case <-wake:
+		case v := <-wake:
+			if r, err := st.Sync(ctx, sid, server.SyncRequest{}); err != nil || v == 0 || v > r.Version {
+				t.Fatalf("woken with version %d; the session is at %d (%v)", v, r.Version, err)
+			}
 			stop()
 			stop() // twice is harmless
 			return
@@ -477,5 +481,54 @@ func testSync(t *testing.T, st server.SharedStore) {
 	}
 	if r, err = st.Sync(ctx, sid, server.SyncRequest{Touch: time.Hour}); err != nil || r.Closed == nil || *r.Closed != first {
 		t.Fatalf("Sync after End: %+v %v", r, err)
+	}
+}
+
+// testVersion: every change adds one to the session's version, which
+// Append (AppendOptions.Version) and Sync report; what changes nothing
+// leaves it.
+func testVersion(t *testing.T, st server.SharedStore) {
+	ctx := t.Context()
+	sid := create(t, st, time.Hour)
+	version := func() uint64 {
+		t.Helper()
+		r, err := st.Sync(ctx, sid, server.SyncRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Version
+	}
+	if v := version(); v != 0 {
+		t.Fatalf("a new session's version: %d", v)
+	}
+	var v uint64
+	o := server.AppendOptions{MaxBytes: 1 << 20, Version: &v}
+	if _, _, err := st.Append(ctx, sid, server.ToClient, server.StoredMessage{Data: []byte("a")}, o); err != nil || v != 1 || version() != 1 {
+		t.Fatalf("after an append: %d (%v)", v, err)
+	}
+	if _, _, err := st.Append(ctx, sid, server.ToServer, server.StoredMessage{Seq: 1, Data: []byte("q")}, o); err != nil || v != 2 {
+		t.Fatalf("after the client's append: %d (%v)", v, err)
+	}
+	if _, ok, err := st.Append(ctx, sid, server.ToServer, server.StoredMessage{Seq: 1, Data: []byte("q")}, o); err != nil || ok || v != 2 || version() != 2 {
+		t.Fatalf("a duplicate changed the version: %d (%v)", v, err)
+	}
+	if err := st.Ack(ctx, sid, server.ToServer, 1); err != nil || version() != 3 {
+		t.Fatalf("after an ack: %d (%v)", version(), err)
+	}
+	if err := st.Ack(ctx, sid, server.ToServer, 1); err != nil || version() != 3 {
+		t.Fatalf("a stale ack changed the version: %d (%v)", version(), err)
+	}
+	if r, err := st.Sync(ctx, sid, server.SyncRequest{Ack: 1}); err != nil || r.Version != 4 {
+		t.Fatalf("Sync storing an ack: %+v (%v)", r, err)
+	}
+	l, err := st.Acquire(ctx, sid, "n", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Release(ctx, l); err != nil || version() != 5 {
+		t.Fatalf("after a release: %d (%v)", version(), err)
+	}
+	if _, err := st.End(ctx, sid, server.CloseState{Code: 4000}, time.Hour); err != nil || version() != 6 {
+		t.Fatalf("after the end: %d (%v)", version(), err)
 	}
 }
