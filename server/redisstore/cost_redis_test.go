@@ -36,7 +36,8 @@ func infoInt(t *testing.T, rdb *redis.Client, section, field string) int64 {
 	return 0
 }
 
-// commandStats reads INFO commandstats: calls per command.
+// commandStats reads INFO commandstats: calls per command, and under
+// "usec" the microseconds Redis spent in commands, all of them.
 func commandStats(t *testing.T, rdb *redis.Client) map[string]int64 {
 	t.Helper()
 	s, err := rdb.Info(context.Background(), "commandstats").Result()
@@ -49,23 +50,31 @@ func commandStats(t *testing.T, rdb *redis.Client) map[string]int64 {
 		if !ok {
 			continue
 		}
-		n, _ := strconv.ParseInt(strings.SplitN(rest, ",", 2)[0], 10, 64)
+		fields := strings.Split(rest, ",")
+		n, _ := strconv.ParseInt(fields[0], 10, 64)
 		m[name] = n
+		if len(fields) > 1 && name != "info" {
+			us, _ := strconv.ParseInt(strings.TrimPrefix(fields[1], "usec="), 10, 64)
+			m["usec"] += us
+		}
 	}
 	return m
 }
 
-// logPerMessage logs the commands of each kind per message since before.
+// logPerMessage logs the commands of each kind per message since before,
+// and Redis's time in them.
 func logPerMessage(t *testing.T, rdb *redis.Client, before map[string]int64, n int) {
 	t.Helper()
 	var parts []string
-	for k, v := range commandStats(t, rdb) {
-		if d := v - before[k]; d > 0 && k != "info" {
+	after := commandStats(t, rdb)
+	for k, v := range after {
+		if d := v - before[k]; d > 0 && k != "info" && k != "usec" {
 			parts = append(parts, fmt.Sprintf("%s %.2f", k, float64(d)/float64(n)))
 		}
 	}
 	sort.Strings(parts)
 	t.Logf("per message, by command (commands run inside scripts counted too): %s", strings.Join(parts, ", "))
+	t.Logf("Redis time in commands per message: %.1f µs (scripts' time includes their commands')", float64(after["usec"]-before["usec"])/float64(n))
 }
 
 // tripCounter is a go-redis hook counting the round trips a node makes,
