@@ -93,3 +93,34 @@ func TestSharedMirrorsChargeTheBudget(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestSharedMirrorsCountAgainstMaxSessions: a node's mirrors count against
+// its MaxSessions; one more is a retryable 503 that names the node's limit
+// (not the store), and the session lives on, served by another node.
+func TestSharedMirrorsCountAgainstMaxSessions(t *testing.T) {
+	st := NewMemoryShared()
+	a := newRig(t, echo, &Options{Shared: st, Node: "a", PollHold: 100 * time.Millisecond})
+	b := newRig(t, echo, &Options{Shared: st, Node: "b", MaxSessions: 1, PollHold: 100 * time.Millisecond})
+	var sids, keys []string
+	for range 2 {
+		code, fr, _ := a.get(q(wire.ParamMode, wire.ModePollOpen), "")
+		if code != 200 || len(fr) != 1 || fr[0].Kind != wire.KindWelcome {
+			t.Fatalf("open: %d %+v", code, fr)
+		}
+		sids, keys = append(sids, fr[0].Welcome.SID), append(keys, fr[0].Welcome.Key)
+	}
+	poll := func(r *rig, i int) (int, wire.Error) {
+		code, _, e := r.get(q(wire.ParamMode, wire.ModePoll, wire.ParamSID, sids[i], wire.ParamAck, "0"), keys[i])
+		return code, e
+	}
+	if code, e := poll(b, 0); code != 200 {
+		t.Fatalf("first mirror on b: %d %+v", code, e)
+	}
+	code, e := poll(b, 1)
+	if code != 503 || !strings.Contains(e.Message, "session limit") {
+		t.Fatalf("second mirror on b (MaxSessions 1): %d %+v, want 503 naming the node's limit", code, e)
+	}
+	if code, e := poll(a, 1); code != 200 {
+		t.Fatalf("the session on a: %d %+v", code, e)
+	}
+}

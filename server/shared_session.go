@@ -155,7 +155,8 @@ func (h *Handler) mirror(ctx context.Context, sid, key string) (*Session, error)
 	if !h.opts.Store.Add(s, h.opts.MaxSessions) {
 		s.sh.stop()
 		cancel()
-		return nil, errors.New("tether/server: MaxSessions reached on this node")
+		h.opts.Logger.Warn("session not mirrored: MaxSessions reached on this node", "session", sid, "node", h.opts.Node)
+		return nil, errNodeFull
 	}
 	h.opts.Logger.Info("session mirrored from the shared store", "session", sid, "node", h.opts.Node)
 	s.mu.Lock()
@@ -683,9 +684,18 @@ func (s *Session) expireShared() {
 	s.mu.Unlock()
 }
 
-// storeDown answers a request the shared store could not serve: 503 with
-// Retry-After, a retryable error; the session is not lost.
+// errNodeFull: this node holds MaxSessions sessions and cannot mirror
+// another; the request is retryable (the balancer may pick another node).
+var errNodeFull = errors.New("tether/server: MaxSessions reached on this node")
+
+// storeDown answers a request the shared store could not serve (or this
+// node could not mirror): 503 with Retry-After, a retryable error; the
+// session is not lost.
 func (h *Handler) storeDown(w http.ResponseWriter, err error) {
+	if errors.Is(err, errNodeFull) {
+		h.failStatus(w, wire.CodeInternal, http.StatusServiceUnavailable, "this server node is at its session limit; retry", 5*time.Second)
+		return
+	}
 	h.opts.Logger.Warn("shared store unavailable", "error", err)
 	h.failStatus(w, wire.CodeInternal, http.StatusServiceUnavailable, "the shared session store is unavailable; retry", time.Second)
 }
