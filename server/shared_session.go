@@ -207,9 +207,9 @@ func (s *Session) tryOwn(ctx context.Context) {
 
 // syncShared brings the mirror up to the stored state: new messages to the
 // client, acks made through other nodes, the recv, the end. It is one
-// SharedStore.Sync (which also stores q's ack and touch), bringing up to
-// MaxBufferedBytes of new messages, as many as the Handler's budget takes;
-// the rest come with later syncs (the client's ack pokes the pump).
+// SharedStore.Sync (which also stores q's ack and touch) and, when its
+// reply did not hold every new message, a Read per further
+// MaxBufferedBytes.
 //
 // unowned: q.Owner was set and no node holds the session's lease.
 func (s *Session) syncShared(ctx context.Context, q SyncRequest) (unowned bool, _ error) {
@@ -226,6 +226,27 @@ func (s *Session) syncShared(ctx context.Context, q SyncRequest) (unowned bool, 
 		return false, err
 	}
 	state := res.State
+	msgs := res.Out
+	// The mirror holds every stored message the client may have: a
+	// resuming client's ack is checked against it. Sync's reply holds up to
+	// MaxBufferedBytes (or 512 messages); read on.
+	for from := q.From; len(msgs) > 0; {
+		from = max(from, msgs[len(msgs)-1].Seq+1)
+		if from > state.Out.Last {
+			break
+		}
+		ms, err := st.Read(ctx, s.id, ToClient, from, s.h.opts.MaxBufferedBytes)
+		if err != nil {
+			if errors.Is(err, ErrStoreNotFound) {
+				s.lost()
+			}
+			return false, err
+		}
+		if len(ms) == 0 {
+			break
+		}
+		msgs = append(msgs, ms...)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	changed := false
@@ -234,15 +255,15 @@ func (s *Session) syncShared(ctx context.Context, q SyncRequest) (unowned bool, 
 		s.out.Skip(state.Out.Acked) // acked through other nodes past what this mirror had
 		changed = true
 	}
-	for _, m := range res.Out {
+	for _, m := range msgs {
 		if m.Seq != s.out.Last()+1 {
 			continue
 		}
-		// The local copy is charged to the Handler's budget: when it is
-		// spent the rest stays in the store, read by a later sync (after an
-		// ack here, or at the next tick).
-		if s.sh.gone || s.chargeLocked(len(m.Data)) != nil {
-			break
+		// The local copy is charged to the Handler's budget as far as it
+		// takes it (what it does not is held uncharged: the store bounds
+		// it per session, and refunds stop at what was charged).
+		if !s.sh.gone {
+			s.chargeLocked(len(m.Data))
 		}
 		before += len(m.Data)
 		s.out.Push(m.Binary, m.Data)
@@ -252,7 +273,7 @@ func (s *Session) syncShared(ctx context.Context, q SyncRequest) (unowned bool, 
 		s.out.Ack(state.Out.Acked)
 		changed = true
 	}
-	s.refundLocked(before - s.out.Bytes())
+	s.refundLocked(before - s.out.Bytes()) // what the acks freed (at most what was charged)
 	s.sh.storedAck = max(s.sh.storedAck, state.Out.Acked)
 	s.sh.storedEst = res.Established
 	s.sh.known = max(s.sh.known, res.Version)
