@@ -111,8 +111,11 @@
 // Session.Auth is kept too when Options.SharedAuth says how to encode it
 // (at most MaxSharedAuthBytes), so the node that takes a session over
 // sees what Authenticate returned when it started. Each node charges its
-// local copies of messages to its MaxTotalBufferedBytes; what does not fit
-// stays in the store until it does. MaxSessions and the per-address
+// local copies of messages to its MaxTotalBufferedBytes as far as it takes
+// them (the other buffers of the node feel it); a mirror still holds every
+// unacknowledged message to the client, which the store bounds per session
+// (MaxBufferedBytes), since a resuming client's ack is checked against
+// them. MaxSessions and the per-address
 // admission bounds count per node: a session mirrored on several nodes
 // counts on each, and the per-address bounds count the sessions a node
 // started, not the cluster's.
