@@ -77,9 +77,10 @@ fuzz:
 	done
 
 # The shared store on a real Redis (server/redisstore, build tag `redis`): the tests start redis-server themselves
-# on a free loopback port and fail without it; this target installs it from apt when it is missing.
+# on a free loopback port and fail without it; this target installs it from apt when it is missing. TestCluster
+# (server/redisstore) and TestServeRedisClusterChat start a 3-master Redis Cluster the same way (redis-cli joins it).
 redis-test:
-	@command -v redis-server >/dev/null || { \
+	@command -v redis-server >/dev/null && command -v redis-cli >/dev/null || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends redis-server; }
 	$(GO) vet -tags redis ./server/... ./cmd/tether/

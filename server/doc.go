@@ -103,7 +103,22 @@
 //     fences the sends, so a node that lost the lease (paused, partitioned)
 //     cannot send;
 //   - wake-ups (Redis pub/sub, one connection per node) when anything of a
-//     session changes, plus a periodic re-read for what pub/sub misses.
+//     session changes, carrying the session's version (one more with each
+//     change), plus a periodic re-read for what pub/sub misses. A mirror
+//     reads only what it lacks: one script per wake-up, none for a change
+//     it made itself.
+//
+// Session.Auth is kept too when Options.SharedAuth says how to encode it
+// (at most MaxSharedAuthBytes), so the node that takes a session over
+// sees what Authenticate returned when it started. Each node charges its
+// local copies of messages to its MaxTotalBufferedBytes as far as it takes
+// them (the other buffers of the node feel it); a mirror still holds every
+// unacknowledged message to the client, which the store bounds per session
+// (MaxBufferedBytes), since a resuming client's ack is checked against
+// them. MaxSessions and the per-address
+// admission bounds count per node: a session mirrored on several nodes
+// counts on each, and the per-address bounds count the sessions a node
+// started, not the cluster's.
 //
 // A request for a session, on any node, finds it in the store (checking the
 // key), mirrors its unacknowledged messages and seq state into a local
@@ -116,8 +131,8 @@
 // state: the client sees nothing but, at worst, a reconnect.
 //
 // Every key of a session carries its id as a hash tag ({sid}), so Redis
-// Cluster keeps a session in one slot and each operation is one atomic
-// script; the keys expire with the session TTL, which client contact
+// Cluster (redisstore.Open with redis+cluster://) keeps a session in one
+// slot and each operation is one atomic script; the keys expire with the session TTL, which client contact
 // extends. Handler.Shutdown with a shared store hands its sessions over:
 // it releases their leases and closes their connections with 1001, which
 // clients treat as "reconnect"; another node resumes them. When the store is

@@ -174,6 +174,13 @@ type Options struct {
 	// holds this node's local copies. Nil: sessions live in this process.
 	Shared SharedStore
 
+	// SharedAuth, with Shared, keeps what Authenticate returned in the
+	// shared store (encoded, at most MaxSharedAuthBytes), so the node that
+	// takes a session over gives its serve function the same Session.Auth
+	// (JSONAuth makes one for a JSON-encodable type). Nil: Session.Auth is
+	// nil on a node that took the session over.
+	SharedAuth *AuthCodec
+
 	// Node names this node in Shared's owner leases and logs.
 	// Empty: a random name.
 	Node string

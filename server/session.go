@@ -85,6 +85,8 @@ func (s *Session) Transport() string {
 func (s *Session) Remote() RemoteInfo { return s.remote }
 
 // Auth is what Options.Authenticate returned when the session started.
+// With Options.Shared, on a node that took the session over, it is what
+// Options.SharedAuth decoded (nil without SharedAuth).
 func (s *Session) Auth() any { return s.auth }
 
 // Context is canceled when the session ends.
@@ -273,6 +275,9 @@ func (s *Session) remove() {
 	if s.att != nil {
 		s.att.stop("session ended")
 		s.att = nil
+	}
+	if s.sh != nil {
+		s.sh.gone = true // a late sync charges nothing more
 	}
 	s.refundLocked(int(s.held))
 	s.signalLocked()

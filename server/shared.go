@@ -57,6 +57,15 @@ type SharedStore interface {
 	// does nothing; n past the last seq is ErrStoreAckAhead.
 	Ack(ctx context.Context, sid string, d Direction, n uint64) error
 
+	// Sync is a mirror's one round trip to the store (a wake-up, a re-read,
+	// a request): it stores q.Ack (the client's ack of ToClient, as Ack
+	// does; 0: none) and q.Touch (as Touch with that ttl; 0: none), then
+	// returns the session's state and, when q.From is not 0, the messages
+	// to the client from q.From on (about q.MaxBytes of payload, at least
+	// one when there is one; none when From is past Out.Last). Errors as
+	// Ack's and Touch's.
+	Sync(ctx context.Context, sid string, q SyncRequest) (SyncResult, error)
+
 	// Acquire makes node the owner of session sid for ttl (the node runs
 	// the application's serve function for it) unless another node holds a
 	// live lease (ErrLeaseHeld). The lease's token increases with every
@@ -69,12 +78,25 @@ type SharedStore interface {
 	Release(ctx context.Context, l Lease) error
 
 	// Watch returns a channel that receives (coalesced) after any change to
-	// session sid: an append, an ack, an end, a lease released. Changes
-	// between the call and the subscription becoming active may be missed,
-	// and so may changes while the store is unreachable: a waiter re-reads
-	// the state after Watch returns and at least every few seconds. stop
-	// ends the watch.
-	Watch(sid string) (wake <-chan struct{}, stop func())
+	// session sid: an append, an ack, an end, a lease released. What it
+	// receives is the session's version after the change (the highest of
+	// the coalesced ones), or 0 when unknown (the session deleted; any
+	// change a store does not number): a mirror whose state is at that
+	// version already (SyncResult.Version, AppendOptions.Version) need not
+	// read it again. Changes between the call and the subscription
+	// becoming active may be missed, and so may changes while the store is
+	// unreachable: a waiter re-reads the state after Watch returns and at
+	// least every few seconds. stop ends the watch.
+	Watch(sid string) (wake <-chan uint64, stop func())
+}
+
+// MergeVersions coalesces two wake-ups of SharedStore.Watch: the higher
+// version, 0 (unknown) when either is.
+func MergeVersions(a, b uint64) uint64 {
+	if a == 0 || b == 0 {
+		return 0
+	}
+	return max(a, b)
 }
 
 // AppendOptions are the conditions and side effects of one Append.
@@ -82,6 +104,31 @@ type AppendOptions struct {
 	MaxBytes int    // bound on the direction's unacknowledged bytes (one message always fits)
 	Fence    uint64 // the owner's lease token; 0: no check (the client's messages)
 	AckIn    uint64 // with ToClient: ack ToServer up to this too; 0: none
+	// Version, when not nil, receives the session's version after the
+	// Append (as SyncResult.Version): one past the caller's known version
+	// means no other change came between.
+	Version *uint64
+}
+
+// SyncRequest is what one SharedStore.Sync stores and reads.
+type SyncRequest struct {
+	Ack      uint64        // the client's ack of the messages to it; 0: none
+	Touch    time.Duration // extend the session's life to this; 0: no touch
+	From     uint64        // read the messages to the client from this seq; 0: no read
+	MaxBytes int           // about how much payload to read
+	Owner    bool          // report whether a node holds the owner lease (SyncResult.Unowned)
+}
+
+// SyncResult is the state a SharedStore.Sync returns.
+type SyncResult struct {
+	Established bool
+	Closed      *CloseState // nil while the session lives
+	State       SeqState
+	Out         []StoredMessage // the messages to the client from SyncRequest.From on
+	Unowned     bool            // with SyncRequest.Owner: no node holds a live lease (Acquire would succeed)
+	// Version numbers the session's changes the messages, acks, end and
+	// lease release: it grows by one with each (0: a new session).
+	Version uint64
 }
 
 // Direction is one direction of a session's messages.
@@ -109,12 +156,13 @@ type StoredMessage struct {
 }
 
 // SessionRecord is what a SharedStore keeps about a session besides its
-// messages. The Auth value of Options.Authenticate is not kept (it need not
-// be serializable): Session.Auth is nil on a node that took a session over.
+// messages. What Options.Authenticate returned is kept only as
+// Options.SharedAuth encodes it (Auth).
 type SessionRecord struct {
 	ID          string
 	Key         string
-	Established bool // the client came back after the request that started it
+	Auth        []byte // Options.SharedAuth's encoding of Session.Auth; nil: none
+	Established bool   // the client came back after the request that started it
 	Remote      RemoteInfo
 	Closed      *CloseState // how the session ended; nil while it lives
 }

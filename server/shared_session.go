@@ -38,12 +38,15 @@ type sharedState struct {
 	sendMu    sync.Mutex
 	inAcked   uint64 // guarded by s.mu: the stored taken mark, as last read
 	storedAck uint64 // guarded by s.mu: the client's ack as stored
+	storedEst bool   // guarded by s.mu: the store has the session as established
+	gone      bool   // guarded by s.mu: removed from this node; nothing more is charged to the budget
 	recvMu    sync.Mutex
 	ahead     []StoredMessage // guarded by recvMu: read from the store, not yet returned by Receive
 	contact   atomic.Bool     // client contact since the last Touch
 	touched   time.Time       // pump only
 	renewed   time.Time       // pump only
-	wake      <-chan struct{}
+	known     uint64          // guarded by s.mu: the store's version this mirror is at (SyncResult.Version)
+	wake      <-chan uint64
 	stopWatch func()
 	kick      chan struct{} // buffered 1: something local for the pump
 	done      chan struct{} // closed when the mirror is dropped
@@ -79,7 +82,11 @@ func (h *Handler) createShared(s *Session) error {
 	ctx, cancel := storeCtx(context.Background())
 	defer cancel()
 	st := h.opts.Shared
-	if err := st.Create(ctx, SessionRecord{ID: s.id, Key: s.key, Remote: s.remote}, h.opts.NewSessionTTL); err != nil {
+	auth, err := h.encodeAuth(s.auth)
+	if err != nil {
+		return err
+	}
+	if err := st.Create(ctx, SessionRecord{ID: s.id, Key: s.key, Auth: auth, Remote: s.remote}, h.opts.NewSessionTTL); err != nil {
 		return err
 	}
 	l, err := st.Acquire(ctx, s.id, h.opts.Node, h.opts.LeaseTTL)
@@ -111,7 +118,7 @@ func (h *Handler) find(sid, key string) (*Session, error) {
 			return nil, err
 		}
 	}
-	if err := s.syncShared(ctx); err != nil {
+	if _, err := s.syncShared(ctx, SyncRequest{}); err != nil {
 		if errors.Is(err, ErrStoreNotFound) {
 			return nil, nil
 		}
@@ -138,7 +145,7 @@ func (h *Handler) mirror(ctx context.Context, sid, key string) (*Session, error)
 		return nil, nil
 	}
 	sctx, cancel := context.WithCancel(context.Background())
-	s := &Session{h: h, id: sid, key: rec.Key, remote: rec.Remote, ctx: sctx, cancel: cancel,
+	s := &Session{h: h, id: sid, key: rec.Key, auth: h.decodeAuth(sid, rec.Auth), remote: rec.Remote, ctx: sctx, cancel: cancel,
 		sendSlot: make(chan struct{}, 1)}
 	s.established.Store(rec.Established)
 	s.out.Skip(state.Out.Acked)
@@ -148,7 +155,8 @@ func (h *Handler) mirror(ctx context.Context, sid, key string) (*Session, error)
 	if !h.opts.Store.Add(s, h.opts.MaxSessions) {
 		s.sh.stop()
 		cancel()
-		return nil, errors.New("tether/server: MaxSessions reached on this node")
+		h.opts.Logger.Warn("session not mirrored: MaxSessions reached on this node", "session", sid, "node", h.opts.Node)
+		return nil, errNodeFull
 	}
 	h.opts.Logger.Info("session mirrored from the shared store", "session", sid, "node", h.opts.Node)
 	s.mu.Lock()
@@ -198,53 +206,77 @@ func (s *Session) tryOwn(ctx context.Context) {
 }
 
 // syncShared brings the mirror up to the stored state: new messages to the
-// client, acks made through other nodes, the recv, the end.
-func (s *Session) syncShared(ctx context.Context) error {
+// client, acks made through other nodes, the recv, the end. It is one
+// SharedStore.Sync (which also stores q's ack and touch) and, when its
+// reply did not hold every new message, a Read per further
+// MaxBufferedBytes.
+//
+// unowned: q.Owner was set and no node holds the session's lease.
+func (s *Session) syncShared(ctx context.Context, q SyncRequest) (unowned bool, _ error) {
 	st := s.sh.st
-	rec, state, err := st.Load(ctx, s.id)
+	s.mu.Lock()
+	q.From, q.MaxBytes = s.out.Last()+1, s.h.opts.MaxBufferedBytes
+	s.mu.Unlock()
+	res, err := st.Sync(ctx, s.id, q)
 	if errors.Is(err, ErrStoreNotFound) {
 		s.lost()
-		return err
+		return false, err
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
-	s.mu.Lock()
-	changed := false
-	if state.Out.Acked > s.out.Last() {
-		s.out.Skip(state.Out.Acked) // acked through other nodes past what this mirror had
-		changed = true
-	}
-	from := s.out.Last() + 1
-	s.mu.Unlock()
-	var msgs []StoredMessage
-	for from <= state.Out.Last {
+	state := res.State
+	msgs := res.Out
+	// The mirror holds every stored message the client may have: a
+	// resuming client's ack is checked against it. Sync's reply holds up to
+	// MaxBufferedBytes (or 512 messages); read on.
+	for from := q.From; len(msgs) > 0; {
+		from = max(from, msgs[len(msgs)-1].Seq+1)
+		if from > state.Out.Last {
+			break
+		}
 		ms, err := st.Read(ctx, s.id, ToClient, from, s.h.opts.MaxBufferedBytes)
 		if err != nil {
 			if errors.Is(err, ErrStoreNotFound) {
 				s.lost()
 			}
-			return err
+			return false, err
 		}
 		if len(ms) == 0 {
 			break
 		}
 		msgs = append(msgs, ms...)
-		from = ms[len(ms)-1].Seq + 1
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	changed := false
+	before := s.out.Bytes()
+	if state.Out.Acked > s.out.Last() {
+		s.out.Skip(state.Out.Acked) // acked through other nodes past what this mirror had
+		changed = true
+	}
 	for _, m := range msgs {
-		if m.Seq == s.out.Last()+1 {
-			s.out.Push(m.Binary, m.Data)
-			changed = true
+		if m.Seq != s.out.Last()+1 {
+			continue
 		}
+		// The local copy is charged to the Handler's budget as far as it
+		// takes it (what it does not is held uncharged: the store bounds
+		// it per session, and refunds stop at what was charged).
+		if !s.sh.gone {
+			s.chargeLocked(len(m.Data))
+		}
+		before += len(m.Data)
+		s.out.Push(m.Binary, m.Data)
+		changed = true
 	}
 	if state.Out.Acked > s.out.Acked() && state.Out.Acked <= s.out.Last() {
 		s.out.Ack(state.Out.Acked)
 		changed = true
 	}
+	s.refundLocked(before - s.out.Bytes()) // what the acks freed (at most what was charged)
 	s.sh.storedAck = max(s.sh.storedAck, state.Out.Acked)
+	s.sh.storedEst = res.Established
+	s.sh.known = max(s.sh.known, res.Version)
 	if state.In.Last > s.in.Recv() {
 		s.in.Advance(state.In.Last)
 		changed = true
@@ -253,10 +285,10 @@ func (s *Session) syncShared(ctx context.Context) error {
 		s.sh.inAcked = state.In.Acked
 		changed = true
 	}
-	if rec.Established {
+	if res.Established {
 		s.established.Store(true)
 	}
-	if c := rec.Closed; c != nil && s.ended == nil {
+	if c := res.Closed; c != nil && s.ended == nil {
 		switch {
 		case c.Expired:
 			s.ended = ErrExpired
@@ -273,7 +305,7 @@ func (s *Session) syncShared(ctx context.Context) error {
 	if changed {
 		s.signalLocked()
 	}
-	return nil
+	return res.Unowned, nil
 }
 
 // lost ends a mirror whose session the store no longer has (expired, or
@@ -325,7 +357,15 @@ func (s *Session) pump() {
 		select {
 		case <-sh.done:
 			return
-		case <-sh.wake:
+		case v := <-sh.wake:
+			if v != 0 {
+				s.mu.Lock()
+				known := sh.known
+				s.mu.Unlock()
+				if v <= known {
+					continue // this mirror is there already (its own change, or one a sync brought)
+				}
+			}
 		case <-sh.kick:
 		case <-t.C:
 		}
@@ -335,40 +375,61 @@ func (s *Session) pump() {
 	}
 }
 
+// touchGap is the least time between two Touches of a session the client
+// keeps in contact with: at most a tenth of its TTL (a session expires at
+// most that much before ttl after the client's last contact) and at most
+// sharedTick. The first Touch of an established session is not held back.
+func touchGap(ttl time.Duration) time.Duration { return min(ttl/10, sharedTick) }
+
 func (s *Session) pumpOnce(ctx context.Context) {
 	sh, o := s.sh, &s.h.opts
 	s.mu.Lock()
-	ack, stored, lease := s.out.Acked(), sh.storedAck, sh.lease
+	ack, stored, lease, storedEst := s.out.Acked(), sh.storedAck, sh.lease, sh.storedEst
 	persistent := s.att != nil && s.att.persistent
 	s.mu.Unlock()
+	q := SyncRequest{Owner: lease.Token == 0}
 	if ack > stored {
-		err := sh.st.Ack(ctx, s.id, ToClient, ack)
-		if errors.Is(err, ErrStoreNotFound) {
-			s.lost()
-			return
+		q.Ack = ack
+	}
+	ttl := o.NewSessionTTL
+	est := s.established.Load()
+	if est {
+		ttl = o.SessionTTL
+	}
+	since := time.Since(sh.touched)
+	if sh.contact.Load() && (since >= touchGap(ttl) || est && !storedEst) || persistent && since > ttl/3 {
+		sh.contact.Store(false)
+		q.Touch = ttl
+	}
+	unowned, err := s.syncShared(ctx, q)
+	if errors.Is(err, ErrStoreAckAhead) {
+		// The store has fewer messages than this mirror acks (it cannot,
+		// short of losing some): sync without the ack.
+		o.Logger.Warn("client ack ahead of the shared store", "session", s.id, "ack", ack, "error", err)
+		q.Ack = 0
+		unowned, err = s.syncShared(ctx, q)
+	}
+	switch {
+	case errors.Is(err, ErrStoreNotFound):
+		return
+	case err != nil:
+		if q.Touch > 0 {
+			sh.contact.Store(true) // again next time
 		}
-		if err == nil {
+	default:
+		if q.Touch > 0 {
+			sh.touched = time.Now()
+		}
+		if q.Ack > 0 {
 			s.mu.Lock()
-			sh.storedAck = max(sh.storedAck, ack)
+			sh.storedAck = max(sh.storedAck, q.Ack)
 			s.mu.Unlock()
 		}
 	}
-	ttl := o.NewSessionTTL
-	if s.established.Load() {
-		ttl = o.SessionTTL
-	}
-	if sh.contact.Swap(false) || persistent && time.Since(sh.touched) > ttl/3 {
-		if err := sh.st.Touch(ctx, s.id, ttl); err != nil {
-			sh.contact.Store(true) // again next time
-		} else {
-			sh.touched = time.Now()
-		}
-	}
-	if err := s.syncShared(ctx); errors.Is(err, ErrStoreNotFound) {
-		return
-	}
 	if lease.Token == 0 {
-		s.tryOwn(ctx)
+		if unowned {
+			s.tryOwn(ctx) // else another node owns it: no Acquire to try
+		}
 		return
 	}
 	if time.Since(sh.renewed) >= o.LeaseTTL/3 {
@@ -416,18 +477,23 @@ func (s *Session) sendShared(ctx context.Context, m Message) error {
 			return ErrMoved
 		}
 		sctx, cancel := storeCtx(ctx)
-		_, _, err := s.sh.st.Append(sctx, s.id, ToClient, StoredMessage{Seq: n, Binary: m.Binary, Data: m.Data},
-			AppendOptions{MaxBytes: s.h.opts.MaxBufferedBytes, Fence: fence, AckIn: taken})
+		var ver uint64
+		_, appended, err := s.sh.st.Append(sctx, s.id, ToClient, StoredMessage{Seq: n, Binary: m.Binary, Data: m.Data},
+			AppendOptions{MaxBytes: s.h.opts.MaxBufferedBytes, Fence: fence, AckIn: taken, Version: &ver})
 		cancel()
 		switch {
 		case err == nil:
 			s.mu.Lock()
 			s.sh.nextOut = n
 			s.sh.takenAck = max(s.sh.takenAck, taken)
-			if n == s.out.Last()+1 {
-				s.out.Push(m.Binary, m.Data)
-				s.signalLocked()
+			s.sh.inAcked = max(s.sh.inAcked, taken)
+			if n == s.out.Last()+1 && !s.sh.gone && s.chargeLocked(len(m.Data)) == nil {
+				s.out.Push(m.Binary, m.Data) // else the budget is spent: the pump reads it from the store later
+				if appended && ver == s.sh.known+1 {
+					s.sh.known = ver // this mirror has the change: its wake-up needs no read
+				}
 			}
+			s.signalLocked()
 			s.mu.Unlock()
 			return nil
 		case errors.Is(err, ErrLeaseLost):
@@ -466,6 +532,7 @@ func (s *Session) receiveShared(ctx context.Context) (Message, error) {
 	for {
 		s.mu.Lock()
 		taken, stored, ended, w, owner := s.sh.taken, s.sh.takenAck, s.ended, s.waitLocked(), s.sh.lease.Token != 0
+		recv := s.in.Recv() // the stored recv as this mirror knows it: nothing past it to read
 		s.mu.Unlock()
 		if !owner {
 			// This node handed the session over: what the client sent is
@@ -487,12 +554,13 @@ func (s *Session) receiveShared(ctx context.Context) (Message, error) {
 		}
 		var ms []StoredMessage
 		if a := s.sh.ahead; err == nil && len(a) > 0 && a[0].Seq == taken+1 {
-			ms, s.sh.ahead = a[:1], a[1:]
-		} else if err == nil {
+			ms = a[:1]
+			s.setAhead(a[1:], false)
+		} else if err == nil && recv > taken {
 			// Read ahead (bounded by the store's per-session buffer); the
 			// taken mark still moves one message at a time.
-			if ms, err = s.sh.st.Read(rctx, s.id, ToServer, taken+1, s.h.opts.MaxBufferedBytes); len(ms) > 1 {
-				s.sh.ahead = append(s.sh.ahead[:0], ms[1:]...)
+			if ms, err = s.sh.st.Read(rctx, s.id, ToServer, taken+1, s.h.opts.MaxBufferedBytes); len(ms) > 0 {
+				s.setAhead(ms[1:], true)
 			}
 		}
 		cancel()
@@ -520,6 +588,32 @@ func (s *Session) receiveShared(ctx context.Context) (Message, error) {
 	}
 }
 
+// setAhead replaces the messages read ahead (with recvMu held), refunding
+// the old ones' charge to the Handler's budget; fresh ones are charged, and
+// dropped (read again later) when the budget is spent.
+func (s *Session) setAhead(ms []StoredMessage, fresh bool) {
+	sh := s.sh
+	n, old := 0, 0
+	for _, m := range ms {
+		n += len(m.Data)
+	}
+	for _, m := range sh.ahead {
+		old += len(m.Data)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !fresh {
+		s.refundLocked(old - n) // ms is the tail of the old ones
+		sh.ahead = ms
+		return
+	}
+	s.refundLocked(old)
+	sh.ahead = nil
+	if n > 0 && !sh.gone && s.chargeLocked(n) == nil {
+		sh.ahead = ms
+	}
+}
+
 // deliverShared stores a data frame from the client (the store applies the
 // receiver rule) before the mirror counts it as received.
 func (s *Session) deliverShared(ctx context.Context, f *wire.Frame) error {
@@ -531,13 +625,17 @@ func (s *Session) deliverShared(ctx context.Context, f *wire.Frame) error {
 			return nil // duplicate, or the session ended: the client learns of the end
 		}
 		sctx, cancel := storeCtx(ctx)
-		_, _, err := s.sh.st.Append(sctx, s.id, ToServer, StoredMessage{Seq: f.Seq, Binary: f.Kind == wire.KindBinary, Data: f.Data},
-			AppendOptions{MaxBytes: s.h.opts.MaxBufferedBytes})
+		var ver uint64
+		_, appended, err := s.sh.st.Append(sctx, s.id, ToServer, StoredMessage{Seq: f.Seq, Binary: f.Kind == wire.KindBinary, Data: f.Data},
+			AppendOptions{MaxBytes: s.h.opts.MaxBufferedBytes, Version: &ver})
 		cancel()
 		switch {
 		case err == nil:
 			s.mu.Lock()
 			s.in.Advance(f.Seq)
+			if appended && ver == s.sh.known+1 {
+				s.sh.known = ver // this mirror has the change: its wake-up needs no read
+			}
 			s.signalLocked()
 			s.mu.Unlock()
 			return nil
@@ -607,9 +705,18 @@ func (s *Session) expireShared() {
 	s.mu.Unlock()
 }
 
-// storeDown answers a request the shared store could not serve: 503 with
-// Retry-After, a retryable error; the session is not lost.
+// errNodeFull: this node holds MaxSessions sessions and cannot mirror
+// another; the request is retryable (the balancer may pick another node).
+var errNodeFull = errors.New("tether/server: MaxSessions reached on this node")
+
+// storeDown answers a request the shared store could not serve (or this
+// node could not mirror): 503 with Retry-After, a retryable error; the
+// session is not lost.
 func (h *Handler) storeDown(w http.ResponseWriter, err error) {
+	if errors.Is(err, errNodeFull) {
+		h.failStatus(w, wire.CodeInternal, http.StatusServiceUnavailable, "this server node is at its session limit; retry", 5*time.Second)
+		return
+	}
 	h.opts.Logger.Warn("shared store unavailable", "error", err)
 	h.failStatus(w, wire.CodeInternal, http.StatusServiceUnavailable, "the shared session store is unavailable; retry", time.Second)
 }

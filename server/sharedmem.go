@@ -14,7 +14,7 @@ import (
 type MemoryShared struct {
 	mu       sync.Mutex
 	sessions map[string]*fakeSession
-	watchers map[string]map[chan struct{}]struct{}
+	watchers map[string]map[chan uint64]struct{}
 	now      func() time.Time
 }
 
@@ -25,6 +25,7 @@ type fakeSession struct {
 	fence   uint64
 	owner   string
 	leaseTo time.Time
+	version uint64
 }
 
 type fakeDir struct {
@@ -34,7 +35,7 @@ type fakeDir struct {
 
 // NewMemoryShared returns an empty MemoryShared.
 func NewMemoryShared() *MemoryShared {
-	return &MemoryShared{sessions: map[string]*fakeSession{}, watchers: map[string]map[chan struct{}]struct{}{}, now: time.Now}
+	return &MemoryShared{sessions: map[string]*fakeSession{}, watchers: map[string]map[chan uint64]struct{}{}, now: time.Now}
 }
 
 var _ SharedStore = (*MemoryShared)(nil)
@@ -52,12 +53,26 @@ func (f *MemoryShared) get(sid string) (*fakeSession, error) {
 	return s, nil
 }
 
-// wake signals the watchers of sid; with the lock held.
-func (f *MemoryShared) wake(sid string) {
+// changed numbers a change of session s and wakes its watchers; with the
+// lock held.
+func (f *MemoryShared) changed(sid string, s *fakeSession) {
+	s.version++
+	f.wake(sid, s.version)
+}
+
+// wake signals the watchers of sid with version v (0: unknown), coalescing
+// with a wake-up not yet received; with the lock held.
+func (f *MemoryShared) wake(sid string, v uint64) {
 	for ch := range f.watchers[sid] {
 		select {
-		case ch <- struct{}{}:
+		case ch <- v:
 		default:
+			select {
+			case old := <-ch:
+				ch <- MergeVersions(old, v)
+			default:
+				ch <- v
+			}
 		}
 	}
 }
@@ -69,6 +84,7 @@ func (f *MemoryShared) Create(_ context.Context, rec SessionRecord, ttl time.Dur
 		return ErrStoreExists
 	}
 	rec.Closed = nil
+	rec.Auth = append([]byte(nil), rec.Auth...)
 	f.sessions[rec.ID] = &fakeSession{rec: rec, expires: f.now().Add(ttl)}
 	return nil
 }
@@ -81,6 +97,7 @@ func (f *MemoryShared) Load(_ context.Context, sid string) (SessionRecord, SeqSt
 		return SessionRecord{}, SeqState{}, err
 	}
 	rec := s.rec
+	rec.Auth = append([]byte(nil), rec.Auth...)
 	if rec.Closed != nil {
 		c := *rec.Closed
 		rec.Closed = &c
@@ -112,7 +129,7 @@ func (f *MemoryShared) End(_ context.Context, sid string, c CloseState, grace ti
 	}
 	s.rec.Closed = &c
 	s.expires = f.now().Add(grace)
-	f.wake(sid)
+	f.changed(sid, s)
 	return c, nil
 }
 
@@ -120,7 +137,7 @@ func (f *MemoryShared) Delete(_ context.Context, sid string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	delete(f.sessions, sid)
-	f.wake(sid)
+	f.wake(sid, 0)
 	return nil
 }
 
@@ -144,8 +161,11 @@ func (f *MemoryShared) Append(_ context.Context, sid string, d Direction, m Stor
 	case n == 0:
 		n = dir.state.Last + 1
 	case n <= dir.state.Last:
-		if ackIn {
-			f.ackLocked(sid, s, ToServer, o.AckIn)
+		if ackIn && f.ackLocked(s, ToServer, o.AckIn) {
+			f.changed(sid, s)
+		}
+		if o.Version != nil {
+			*o.Version = s.version
 		}
 		return n, false, nil
 	case n > dir.state.Last+1:
@@ -155,13 +175,16 @@ func (f *MemoryShared) Append(_ context.Context, sid string, d Direction, m Stor
 		return 0, false, ErrStoreFull
 	}
 	if ackIn {
-		f.ackLocked(sid, s, ToServer, o.AckIn)
+		f.ackLocked(s, ToServer, o.AckIn)
 	}
 	data := append([]byte(nil), m.Data...)
 	dir.msgs = append(dir.msgs, StoredMessage{Seq: n, Binary: m.Binary, Data: data})
 	dir.state.Last = n
 	dir.state.Bytes += int64(len(data))
-	f.wake(sid)
+	f.changed(sid, s)
+	if o.Version != nil {
+		*o.Version = s.version
+	}
 	return n, true, nil
 }
 
@@ -172,6 +195,10 @@ func (f *MemoryShared) Read(_ context.Context, sid string, d Direction, from uin
 	if err != nil {
 		return nil, err
 	}
+	return f.readLocked(s, d, from, maxBytes), nil
+}
+
+func (f *MemoryShared) readLocked(s *fakeSession, d Direction, from uint64, maxBytes int) []StoredMessage {
 	var out []StoredMessage
 	size := 0
 	for _, m := range s.dirs[d].msgs {
@@ -184,7 +211,39 @@ func (f *MemoryShared) Read(_ context.Context, sid string, d Direction, from uin
 		size += len(m.Data)
 		out = append(out, StoredMessage{Seq: m.Seq, Binary: m.Binary, Data: append([]byte(nil), m.Data...)})
 	}
-	return out, nil
+	return out
+}
+
+func (f *MemoryShared) Sync(_ context.Context, sid string, q SyncRequest) (SyncResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, err := f.get(sid)
+	if err != nil {
+		return SyncResult{}, err
+	}
+	if q.Ack > toClientLast(s) {
+		return SyncResult{}, ErrStoreAckAhead
+	}
+	change := q.Ack > 0 && f.ackLocked(s, ToClient, q.Ack)
+	if q.Touch > 0 && s.rec.Closed == nil {
+		change = change || !s.rec.Established
+		s.rec.Established = true
+		s.expires = f.now().Add(q.Touch)
+	}
+	if change {
+		f.changed(sid, s)
+	}
+	r := SyncResult{Established: s.rec.Established, State: SeqState{Out: s.dirs[ToClient].state, In: s.dirs[ToServer].state}}
+	if s.rec.Closed != nil {
+		c := *s.rec.Closed
+		r.Closed = &c
+	}
+	if q.From > 0 {
+		r.Out = f.readLocked(s, ToClient, q.From, q.MaxBytes)
+	}
+	r.Unowned = q.Owner && (s.owner == "" || !f.now().Before(s.leaseTo))
+	r.Version = s.version
+	return r, nil
 }
 
 func (f *MemoryShared) Ack(_ context.Context, sid string, d Direction, n uint64) error {
@@ -194,16 +253,24 @@ func (f *MemoryShared) Ack(_ context.Context, sid string, d Direction, n uint64)
 	if err != nil {
 		return err
 	}
-	return f.ackLocked(sid, s, d, n)
-}
-
-func (f *MemoryShared) ackLocked(sid string, s *fakeSession, d Direction, n uint64) error {
-	dir := &s.dirs[d]
-	if n > dir.state.Last {
+	if n > s.dirs[d].state.Last {
 		return ErrStoreAckAhead
 	}
+	if f.ackLocked(s, d, n) {
+		f.changed(sid, s)
+	}
+	return nil
+}
+
+// toClientLast is the last seq of s's messages to the client.
+func toClientLast(s *fakeSession) uint64 { return s.dirs[ToClient].state.Last }
+
+// ackLocked drops the messages of d up to n (at most the last), reporting
+// whether that changed anything.
+func (f *MemoryShared) ackLocked(s *fakeSession, d Direction, n uint64) bool {
+	dir := &s.dirs[d]
 	if n <= dir.state.Acked {
-		return nil
+		return false
 	}
 	i := 0
 	for i < len(dir.msgs) && dir.msgs[i].Seq <= n {
@@ -212,8 +279,7 @@ func (f *MemoryShared) ackLocked(sid string, s *fakeSession, d Direction, n uint
 	}
 	dir.msgs = append(dir.msgs[:0:0], dir.msgs[i:]...)
 	dir.state.Acked = n
-	f.wake(sid)
-	return nil
+	return true
 }
 
 func (f *MemoryShared) Acquire(_ context.Context, sid, node string, ttl time.Duration) (Lease, error) {
@@ -258,16 +324,16 @@ func (f *MemoryShared) Release(_ context.Context, l Lease) error {
 	}
 	if f.held(s, l) {
 		s.owner = ""
-		f.wake(l.SID)
+		f.changed(l.SID, s)
 	}
 	return nil
 }
 
-func (f *MemoryShared) Watch(sid string) (<-chan struct{}, func()) {
-	ch := make(chan struct{}, 1)
+func (f *MemoryShared) Watch(sid string) (<-chan uint64, func()) {
+	ch := make(chan uint64, 1)
 	f.mu.Lock()
 	if f.watchers[sid] == nil {
-		f.watchers[sid] = map[chan struct{}]struct{}{}
+		f.watchers[sid] = map[chan uint64]struct{}{}
 	}
 	f.watchers[sid][ch] = struct{}{}
 	f.mu.Unlock()

@@ -41,7 +41,9 @@ SIGINT or SIGTERM (sessions are closed with 1001 going away). --listen with port
 --redis URL runs the server as one node of several sharing their sessions
 through Redis: put any number of them behind any balancer, sticky or not. A
 node's shutdown hands its sessions over (their clients reconnect to another
-node and lose nothing); a node that dies is replaced within 10 s.
+node and lose nothing); a node that dies is replaced within 10 s. For a Redis
+Cluster, name any of its nodes: redis+cluster://HOST:PORT,HOST:PORT,...
+(rediss+cluster:// for TLS); a session's keys share one hash slot.
 
 Examples:
   tether serve --self-signed ./certs
@@ -49,6 +51,7 @@ Examples:
   tether serve --plaintext --listen 127.0.0.1:8080 --transports sse,longpoll -v
   tether serve --plaintext --listen 10.0.0.5:8080 --trusted-proxy 10.0.0.2 --allow-host app.example.com
   tether serve --plaintext --listen :8080 --mode chat --redis redis://10.0.0.9:6379/0
+  tether serve --plaintext --listen :8080 --redis redis+cluster://10.0.0.9:7000,10.0.0.10:7000
 
 Limits (per address, per session, memory budget) and what to set in front of
 the server are in SECURITY.md.
@@ -87,7 +90,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	fs.Var(&f.allowHosts, "allow-host", "`NAME` the Host header may carry, e.g. app.example.com or *.example.com (repeatable;\ndefault: any, except that a plaintext server on loopback refuses browser requests naming\nanother host from an http origin: DNS rebinding; see SECURITY.md)")
 	fs.Var(&f.trusted, "trusted-proxy", "`CIDR` of a reverse proxy whose X-Forwarded-For/Forwarded and X-Forwarded-Proto are believed,\ne.g. 127.0.0.1/32 or 10.0.0.0/8 (repeatable; default: none, the peer address is the client's)")
 	fs.BoolVar(&f.verbose, "v", false, "print one logfmt line per session event on stderr")
-	fs.StringVar(&f.redis, "redis", "", "share sessions with other nodes through the Redis at `URL` (redis://HOST:PORT/DB, rediss:// for TLS):\nany node serves any request of any session, no sticky sessions; chat mode broadcasts across nodes")
+	fs.StringVar(&f.redis, "redis", "", "share sessions with other nodes through the Redis at `URL` (redis://HOST:PORT/DB, rediss:// for TLS,\nredis+cluster://HOST:PORT,HOST:PORT,... for a Redis Cluster):\nany node serves any request of any session, no sticky sessions; chat mode broadcasts across nodes")
 	fs.DurationVar(&f.lease, "lease", 0, "how long a node owns a session without renewing: a node that dies is replaced after at most\n`DURATION` (with --redis; default 10s, at least 3s)")
 	fs.StringVar(&f.static, "static", "", "serve the files in `DIR` at every path other than --path (a page and the browser bundle on the\nendpoint's origin; .wasm as application/wasm; no directory listings)")
 	fs.StringVar(&f.node, "node", "", "`NAME` of this node in the shared store's leases and logs (with --redis; default: random)")

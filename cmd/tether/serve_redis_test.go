@@ -178,3 +178,19 @@ func TestServeRedisChatAcrossNodes(t *testing.T) {
 		t.Fatalf("members saw different orders: %q and %q", ga, gb)
 	}
 }
+
+// TestServeRedisClusterChat: --redis redis+cluster://... runs nodes on a
+// Redis Cluster of three masters: chat sessions on different nodes all get
+// every message (the relay's pub/sub crosses the cluster), every request
+// to the next node.
+func TestServeRedisClusterChat(t *testing.T) {
+	rc := redistest.StartCluster(t)
+	c := newCluster(t, 2, "--plaintext", "--redis", rc.URL(), "--mode", "chat")
+	a, b := openPoll(t, c.rr()), openPoll(t, c.rr())
+	a.send(c.rr(), "hello from a")
+	b.send(c.rr(), "hello from b")
+	ga, gb := a.collect(c.rr, 2), b.collect(c.rr, 2)
+	if ga[0] != gb[0] || ga[1] != gb[1] {
+		t.Fatalf("members saw different orders: %q and %q", ga, gb)
+	}
+}

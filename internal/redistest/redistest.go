@@ -37,9 +37,9 @@ func FreePort(t testing.TB) string {
 	return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
 }
 
-// Start starts redis-server on port ("" for a free one) and waits until it
-// answers.
-func Start(t testing.TB, port string) *Server {
+// Start starts redis-server on port ("" for a free one), with extra
+// arguments (redis-server options) appended, and waits until it answers.
+func Start(t testing.TB, port string, extra ...string) *Server {
 	t.Helper()
 	if port == "" {
 		port = FreePort(t)
@@ -51,6 +51,7 @@ func Start(t testing.TB, port string) *Server {
 	s := &Server{Addr: "127.0.0.1:" + port, Port: port}
 	s.cmd = exec.Command(bin, "--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no",
 		"--daemonize", "no", "--loglevel", "warning")
+	s.cmd.Args = append(s.cmd.Args, extra...)
 	out, err := s.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -25,9 +25,17 @@ import (
 var echo = testserver.Echo
 
 // node is a Handler on the Redis at addr, behind an httptest server.
-func node(t *testing.T, addr, name string) string {
+func node(t *testing.T, addr, name string, hooks ...redis.Hook) string {
 	rdb := redis.NewClient(&redis.Options{Addr: addr})
-	st := New(rdb, nil)
+	for _, h := range hooks {
+		rdb.AddHook(h)
+	}
+	return nodeOn(t, New(rdb, nil), name)
+}
+
+// nodeOn is a Handler on st (closed with it), behind an httptest server.
+func nodeOn(t *testing.T, st *Store, name string) string {
+	rdb := st.Client()
 	h := server.NewHandler(echo, &server.Options{Shared: st, Node: name, PollHold: 300 * time.Millisecond})
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
@@ -126,5 +134,39 @@ func TestHandlersOnRedis(t *testing.T) {
 	}
 	if code != 410 || e.Code != wire.CodeSessionNotFound {
 		t.Fatalf("send after Redis came back empty: %d %+v, want 410 session_not_found", code, e)
+	}
+}
+
+// TestMirrorHoldsEveryUnackedMessage: a node that mirrors a session whose
+// unacknowledged messages to the client are more than one store reply
+// holds (512 entries) still has them all, so a client resuming there with
+// an ack past the first reply is served, not refused as a protocol error.
+func TestMirrorHoldsEveryUnackedMessage(t *testing.T) {
+	rs := redistest.Start(t, "")
+	st, _ := newStore(t, rs.Addr)
+	ctx := t.Context()
+	sid, key := "bWlycm9yLXRlc3Q", "a2V5a2V5a2V5a2V5"
+	if err := st.Create(ctx, server.SessionRecord{ID: sid, Key: key, Established: true}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	l, err := st.Acquire(ctx, sid, "elsewhere", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 3 * readCount / 2
+	for i := range n {
+		if _, _, err := st.Append(ctx, sid, server.ToClient, server.StoredMessage{Data: []byte("m" + strconv.Itoa(i+1))},
+			server.AppendOptions{MaxBytes: 1 << 20, Fence: l.Token}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := node(t, rs.Addr, "b")
+	pollQ := url.Values{wire.ParamMode: {wire.ModePoll}, wire.ParamSID: {sid}, wire.ParamAck: {strconv.Itoa(n - 1)}}
+	code, fr, e := call(t, "GET", b, pollQ, key)
+	if code != 200 {
+		t.Fatalf("resume with ack %d of %d stored: %d %+v", n-1, n, code, e)
+	}
+	if len(fr) == 0 || fr[0].Seq != n || string(fr[0].Data) != "m"+strconv.Itoa(n) {
+		t.Fatalf("got %+v, want message %d", fr, n)
 	}
 }

@@ -4,10 +4,12 @@
 // # Layout
 //
 // Every key of a session carries the session id as a hash tag, so a
-// session's keys live in one Redis Cluster slot and each operation is one
-// atomic Lua script:
+// session's keys live in one Redis Cluster slot (Open with a
+// redis+cluster:// URL, or New with a *redis.ClusterClient; TestCluster runs
+// the conformance suite on three masters) and each operation is one atomic
+// Lua script:
 //
-//	tether:{sid}:m  hash: key, remote, lease fence, close state, and per
+//	tether:{sid}:m  hash: key, remote, auth, lease fence, close state, and per
 //	                direction the last seq, the acked seq and the bytes held
 //	tether:{sid}:o  stream of the messages to the client, entry ids 0-<seq>
 //	tether:{sid}:i  stream of the messages from the client, entry ids 0-<seq>
@@ -57,7 +59,7 @@ type Store struct {
 
 	mu     sync.Mutex
 	ps     *redis.PubSub
-	subs   map[string]map[chan struct{}]struct{} // channel -> watchers
+	subs   map[string]map[chan uint64]struct{} // channel -> watchers
 	closed bool
 	done   chan struct{} // the dispatch goroutine ended
 }
@@ -77,27 +79,82 @@ func New(rdb redis.UniversalClient, opts *Options) *Store {
 	if o.SubscribeTimeout <= 0 {
 		o.SubscribeTimeout = 2 * time.Second
 	}
-	return &Store{rdb: rdb, prefix: o.Prefix, subTO: o.SubscribeTimeout, subs: map[string]map[chan struct{}]struct{}{}}
+	return &Store{rdb: rdb, prefix: o.Prefix, subTO: o.SubscribeTimeout, subs: map[string]map[chan uint64]struct{}{}}
 }
 
 // ErrBadURL: the Redis URL cannot be used.
-var ErrBadURL = errors.New("redisstore: bad Redis URL (want redis://[user:password@]host:port/db or rediss:// for TLS)")
+var ErrBadURL = errors.New("redisstore: bad Redis URL (want redis://[user:password@]host:port/db, rediss:// for TLS, or redis+cluster://host:port,host:port,... for a Redis Cluster)")
 
-// Open connects to the Redis at url (redis://host:port/db, rediss:// for
-// TLS) and checks that it answers. The Store closes the client on Close.
+// Open connects to the Redis at url and checks that it answers. The Store
+// closes the client on Close. url is one of
+//
+//	redis://[user:password@]host:port/db   one Redis (rediss:// for TLS)
+//	redis+cluster://[user:password@]host:port,host:port,...
+//	                                       a Redis Cluster: any of its nodes
+//	                                       (rediss+cluster:// for TLS; db 0 only)
+//
+// go-redis's query options (dial_timeout=3s, pool_size=...) may follow.
 func Open(ctx context.Context, url string, opts *Options) (*Store, error) {
-	ro, err := redis.ParseURL(url)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadURL, err)
+	var rdb redis.UniversalClient
+	var addr string
+	if scheme, rest, ok := strings.Cut(url, "+cluster://"); ok {
+		co, err := parseClusterURL(scheme, rest)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBadURL, err)
+		}
+		rdb, addr = redis.NewClusterClient(co), strings.Join(co.Addrs, ",")
+	} else {
+		ro, err := redis.ParseURL(url)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBadURL, err)
+		}
+		rdb, addr = redis.NewClient(ro), ro.Addr
 	}
-	rdb := redis.NewClient(ro)
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		rdb.Close()
-		return nil, unavailable("ping "+ro.Addr, err)
+		return nil, unavailable("ping "+addr, err)
 	}
 	st := New(rdb, opts)
 	st.own = true
 	return st, nil
+}
+
+// parseClusterURL reads scheme+cluster://[userinfo@]host:port,host:port/[0][?query]
+// into go-redis's cluster options (its own URL form names the further
+// nodes in addr= parameters).
+func parseClusterURL(scheme, rest string) (*redis.ClusterOptions, error) {
+	if scheme != "redis" && scheme != "rediss" {
+		return nil, fmt.Errorf("scheme %s+cluster (want redis+cluster or rediss+cluster)", scheme)
+	}
+	authority, tail := rest, ""
+	if i := strings.IndexAny(rest, "/?"); i >= 0 {
+		authority, tail = rest[:i], rest[i:]
+	}
+	userinfo := ""
+	if i := strings.LastIndex(authority, "@"); i >= 0 {
+		userinfo, authority = authority[:i+1], authority[i+1:]
+	}
+	hosts := strings.Split(authority, ",")
+	for _, h := range hosts {
+		if h == "" {
+			return nil, errors.New("an empty node address in the cluster's list")
+		}
+	}
+	path, query, _ := strings.Cut(tail, "?")
+	if path != "" && path != "/" && path != "/0" {
+		return nil, fmt.Errorf("database %s: a Redis Cluster has database 0 only", strings.TrimPrefix(path, "/"))
+	}
+	for _, h := range hosts[1:] {
+		if query != "" {
+			query += "&"
+		}
+		query += "addr=" + h
+	}
+	u := scheme + "://" + userinfo + hosts[0]
+	if query != "" {
+		u += "?" + query
+	}
+	return redis.ParseClusterURL(u)
 }
 
 // Close ends the watch subscription, and the client if Open made it.
@@ -170,7 +227,7 @@ func (st *Store) Create(ctx context.Context, rec server.SessionRecord, ttl time.
 	if err != nil {
 		return fmt.Errorf("redisstore: remote info: %w", err)
 	}
-	n, err := scriptCreate.Run(ctx, st.rdb, []string{st.key(rec.ID, "m")}, rec.Key, remote, ms(ttl)).Int()
+	n, err := scriptCreate.Run(ctx, st.rdb, []string{st.key(rec.ID, "m")}, rec.Key, remote, ms(ttl), rec.Auth).Int()
 	if err != nil {
 		return unavailable("create", err)
 	}
@@ -192,6 +249,9 @@ func (st *Store) Load(ctx context.Context, sid string) (server.SessionRecord, se
 		return server.SessionRecord{}, server.SeqState{}, server.ErrStoreNotFound
 	}
 	rec := server.SessionRecord{ID: sid, Key: m["k"], Established: m["e"] == "1"}
+	if a, ok := m["a"]; ok {
+		rec.Auth = []byte(a)
+	}
 	if r := m["r"]; r != "" {
 		if err := json.Unmarshal([]byte(r), &rec.Remote); err != nil {
 			return server.SessionRecord{}, server.SeqState{}, fmt.Errorf("redisstore: session %s: stored remote info: %w", sid, err)
@@ -285,6 +345,9 @@ func (st *Store) Append(ctx context.Context, sid string, d server.Direction, m s
 	if err != nil {
 		return 0, false, unavailable("append", err)
 	}
+	if v[0] >= 0 && len(v) > 2 && o.Version != nil {
+		*o.Version = uint64(v[2])
+	}
 	switch v[0] {
 	case 1:
 		return uint64(v[1]), true, nil
@@ -316,12 +379,22 @@ func (st *Store) Read(ctx context.Context, sid string, d server.Direction, from 
 	if !ok {
 		return nil, server.ErrStoreNotFound
 	}
+	out, err := parseEntries(entries, maxBytes)
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: session %s: %w", sid, err)
+	}
+	return out, nil
+}
+
+// parseEntries reads XRANGE entries, about maxBytes of payload (at least
+// one entry when there is one).
+func parseEntries(entries []any, maxBytes int) ([]server.StoredMessage, error) {
 	out := make([]server.StoredMessage, 0, len(entries))
 	size := 0
 	for _, e := range entries {
 		m, err := parseEntry(e)
 		if err != nil {
-			return nil, fmt.Errorf("redisstore: session %s: %w", sid, err)
+			return nil, err
 		}
 		if len(out) > 0 && size+len(m.Data) > maxBytes {
 			break
@@ -330,6 +403,46 @@ func (st *Store) Read(ctx context.Context, sid string, d server.Direction, from 
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+func (st *Store) Sync(ctx context.Context, sid string, q server.SyncRequest) (server.SyncResult, error) {
+	if !validID(sid) {
+		return server.SyncResult{}, server.ErrStoreNotFound
+	}
+	ttl := int64(0)
+	if q.Touch > 0 {
+		ttl = ms(q.Touch)
+	}
+	v, err := scriptSync.Run(ctx, st.rdb, append(st.keys(sid), st.key(sid, "l")), strconv.FormatUint(q.Ack, 10), ttl,
+		strconv.FormatUint(q.From, 10), readCount, st.key(sid, "w"), flag(q.Owner)).Result()
+	if err != nil {
+		return server.SyncResult{}, unavailable("sync", err)
+	}
+	r, ok := v.([]any)
+	if !ok {
+		if n, _ := v.(int64); n == -5 {
+			return server.SyncResult{}, fmt.Errorf("%w: ack %d (%s)", server.ErrStoreAckAhead, q.Ack, server.ToClient)
+		}
+		return server.SyncResult{}, server.ErrStoreNotFound
+	}
+	if len(r) != 15 {
+		return server.SyncResult{}, fmt.Errorf("redisstore: session %s: malformed sync reply (%d fields)", sid, len(r))
+	}
+	str := func(i int) string { s, _ := r[i].(string); return s }
+	u := func(i int) uint64 { n, _ := strconv.ParseUint(str(i), 10, 64); return n }
+	unowned, _ := r[13].(int64)
+	res := server.SyncResult{Established: str(1) == "1", Unowned: unowned == 1, Version: u(14), State: server.SeqState{
+		Out: server.DirState{Last: u(2), Acked: u(3), Bytes: int64(u(4))},
+		In:  server.DirState{Last: u(5), Acked: u(6), Bytes: int64(u(7))},
+	}}
+	if str(0) == "1" {
+		res.Closed = closeState(str(8), str(9), str(10), str(11))
+	}
+	entries, _ := r[12].([]any)
+	if res.Out, err = parseEntries(entries, q.MaxBytes); err != nil {
+		return server.SyncResult{}, fmt.Errorf("redisstore: session %s: %w", sid, err)
+	}
+	return res, nil
 }
 
 // parseEntry reads one XRANGE entry: [id, [field, value, ...]].
@@ -413,7 +526,7 @@ func (st *Store) Release(ctx context.Context, l server.Lease) error {
 	if !validID(l.SID) {
 		return nil
 	}
-	if err := scriptRelease.Run(ctx, st.rdb, []string{st.key(l.SID, "l")}, holder(l), st.key(l.SID, "w")).Err(); err != nil {
+	if err := scriptRelease.Run(ctx, st.rdb, []string{st.key(l.SID, "l"), st.key(l.SID, "m")}, holder(l), st.key(l.SID, "w")).Err(); err != nil {
 		return unavailable("release", err)
 	}
 	return nil

@@ -3,7 +3,9 @@ package redisstore
 import (
 	"errors"
 	"net"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/tether-sdk/tether/server"
 )
@@ -55,4 +57,22 @@ func TestOpenUnreachable(t *testing.T) {
 		t.Fatalf("got %v, want ErrStoreUnavailable", err)
 	}
 	t.Log(err)
+}
+
+func TestParseClusterURL(t *testing.T) {
+	co, err := parseClusterURL("rediss", "u:p@10.0.0.1:7000,10.0.0.2:7001,[::1]:7002/0?dial_timeout=3s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"10.0.0.1:7000", "10.0.0.2:7001", "[::1]:7002"}; !slices.Equal(co.Addrs, want) {
+		t.Errorf("addrs %v, want %v", co.Addrs, want)
+	}
+	if co.Username != "u" || co.Password != "p" || co.TLSConfig == nil || co.DialTimeout != 3*time.Second {
+		t.Errorf("options: user %q password %q TLS %v dial timeout %v", co.Username, co.Password, co.TLSConfig != nil, co.DialTimeout)
+	}
+	for _, bad := range []string{"redis+cluster://a:1,b:2/3", "redis+cluster://a:1,,b:2", "http+cluster://a:1"} {
+		if _, err := Open(t.Context(), bad, nil); !errors.Is(err, ErrBadURL) {
+			t.Errorf("%s: got %v, want ErrBadURL", bad, err)
+		}
+	}
 }

@@ -2,17 +2,19 @@ package redisstore
 
 import (
 	"context"
+	"strconv"
 	"sync"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/tether-sdk/tether/server"
 )
 
 // Watch subscribes (one pub/sub connection per Store, shared by every
 // watched session) to the session's wake channel. A subscription that fails
 // (Redis away) is retried by go-redis when it reconnects; waiters re-read
 // the state on their own schedule meanwhile (server.SharedStore.Watch).
-func (st *Store) Watch(sid string) (<-chan struct{}, func()) {
-	ch := make(chan struct{}, 1)
+func (st *Store) Watch(sid string) (<-chan uint64, func()) {
+	ch := make(chan uint64, 1)
 	if !validID(sid) {
 		return ch, func() {}
 	}
@@ -30,7 +32,7 @@ func (st *Store) Watch(sid string) (<-chan struct{}, func()) {
 	ps := st.ps
 	first := st.subs[name] == nil
 	if first {
-		st.subs[name] = map[chan struct{}]struct{}{}
+		st.subs[name] = map[chan uint64]struct{}{}
 	}
 	st.subs[name][ch] = struct{}{}
 	st.mu.Unlock()
@@ -63,11 +65,18 @@ func (st *Store) Watch(sid string) (<-chan struct{}, func()) {
 func (st *Store) dispatch(ps *redis.PubSub, done chan struct{}) {
 	defer close(done)
 	for m := range ps.Channel() {
+		v, _ := strconv.ParseUint(m.Payload, 10, 64) // 0: unknown (a deletion)
 		st.mu.Lock()
 		for ch := range st.subs[m.Channel] {
 			select {
-			case ch <- struct{}{}:
-			default:
+			case ch <- v:
+			default: // a wake-up not yet received: coalesce
+				select {
+				case old := <-ch:
+					ch <- server.MergeVersions(old, v)
+				default:
+					ch <- v
+				}
 			}
 		}
 		st.mu.Unlock()

@@ -40,6 +40,8 @@ func Run(t *testing.T, newStore func(t *testing.T) server.SharedStore) {
 		{"Delete", testDelete},
 		{"Expiry", testExpiry},
 		{"Watch", testWatch},
+		{"Sync", testSync},
+		{"Version", testVersion},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, newStore(t)) })
@@ -97,7 +99,7 @@ func seqs(ms []server.StoredMessage) []uint64 {
 
 func testCreateLoad(t *testing.T, st server.SharedStore) {
 	ctx := t.Context()
-	rec := server.SessionRecord{ID: newID(), Key: newID(), Remote: server.RemoteInfo{
+	rec := server.SessionRecord{ID: newID(), Key: newID(), Auth: []byte("{\"user\":7}\x00\xff"), Remote: server.RemoteInfo{
 		Addr: "10.0.0.1:5000", IP: netip.MustParseAddr("2001:db8::1"),
 		Header: http.Header{"Accept": {"a", "b"}}, UserAgent: "ua",
 	}}
@@ -393,7 +395,10 @@ func testWatch(t *testing.T, st server.SharedStore) {
 	appendN(t, st, sid, server.ToClient, "a")
 	for {
 		select {
-		case <-wake:
+		case v := <-wake:
+			if r, err := st.Sync(ctx, sid, server.SyncRequest{}); err != nil || v == 0 || v > r.Version {
+				t.Fatalf("woken with version %d; the session is at %d (%v)", v, r.Version, err)
+			}
 			stop()
 			stop() // twice is harmless
 			return
@@ -431,5 +436,99 @@ func testAppendAckIn(t *testing.T, st server.SharedStore) {
 	}
 	if s := state(t, st, sid); s.In != (server.DirState{Last: 2, Acked: 2}) || s.Out.Last != 1 {
 		t.Fatalf("after the retry: %+v", s)
+	}
+}
+
+// testSync: one Sync stores the client's ack and a touch and returns the
+// state and the new messages to the client; an ack ahead or an unknown
+// session is an error, a From past the last message reads nothing.
+func testSync(t *testing.T, st server.SharedStore) {
+	ctx := t.Context()
+	sid := create(t, st, time.Hour)
+	appendN(t, st, sid, server.ToClient, "a", "bb", "ccc")
+	appendN(t, st, sid, server.ToServer, "q")
+	r, err := st.Sync(ctx, sid, server.SyncRequest{From: 1, MaxBytes: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Established || r.Closed != nil || !reflect.DeepEqual(seqs(r.Out), []uint64{1, 2, 3}) ||
+		r.State.Out != (server.DirState{Last: 3, Bytes: 6}) || r.State.In != (server.DirState{Last: 1, Bytes: 1}) {
+		t.Fatalf("first Sync: %+v", r)
+	}
+	if r, err = st.Sync(ctx, sid, server.SyncRequest{Ack: 2, Touch: time.Hour, From: 3, MaxBytes: 1 << 20}); err != nil {
+		t.Fatal(err)
+	}
+	if !r.Established || !reflect.DeepEqual(seqs(r.Out), []uint64{3}) || string(r.Out[0].Data) != "ccc" ||
+		r.State.Out != (server.DirState{Last: 3, Acked: 2, Bytes: 3}) {
+		t.Fatalf("Sync with ack 2 and a touch: %+v", r)
+	}
+	if s := state(t, st, sid); s.Out != (server.DirState{Last: 3, Acked: 2, Bytes: 3}) {
+		t.Fatalf("the ack was not stored: %+v", s)
+	}
+	if r, err = st.Sync(ctx, sid, server.SyncRequest{Ack: 1, From: 4, MaxBytes: 1 << 20}); err != nil || len(r.Out) != 0 || r.State.Out.Acked != 2 {
+		t.Fatalf("stale ack, From past the last: %+v %v", r, err)
+	}
+	if r, err = st.Sync(ctx, sid, server.SyncRequest{From: 1, MaxBytes: 1}); err != nil || !reflect.DeepEqual(seqs(r.Out), []uint64{3}) {
+		t.Fatalf("From before the acked ones: %+v %v", r, err)
+	}
+	_, err = st.Sync(ctx, sid, server.SyncRequest{Ack: 4})
+	mustIs(t, "ack 4 of 3", err, server.ErrStoreAckAhead)
+	_, err = st.Sync(ctx, newID(), server.SyncRequest{From: 1})
+	mustIs(t, "Sync unknown", err, server.ErrStoreNotFound)
+	first := server.CloseState{Code: 4001, Reason: "bye"}
+	if _, err := st.End(ctx, sid, first, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if r, err = st.Sync(ctx, sid, server.SyncRequest{Touch: time.Hour}); err != nil || r.Closed == nil || *r.Closed != first {
+		t.Fatalf("Sync after End: %+v %v", r, err)
+	}
+}
+
+// testVersion: every change adds one to the session's version, which
+// Append (AppendOptions.Version) and Sync report; what changes nothing
+// leaves it.
+func testVersion(t *testing.T, st server.SharedStore) {
+	ctx := t.Context()
+	sid := create(t, st, time.Hour)
+	version := func() uint64 {
+		t.Helper()
+		r, err := st.Sync(ctx, sid, server.SyncRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Version
+	}
+	if v := version(); v != 0 {
+		t.Fatalf("a new session's version: %d", v)
+	}
+	var v uint64
+	o := server.AppendOptions{MaxBytes: 1 << 20, Version: &v}
+	if _, _, err := st.Append(ctx, sid, server.ToClient, server.StoredMessage{Data: []byte("a")}, o); err != nil || v != 1 || version() != 1 {
+		t.Fatalf("after an append: %d (%v)", v, err)
+	}
+	if _, _, err := st.Append(ctx, sid, server.ToServer, server.StoredMessage{Seq: 1, Data: []byte("q")}, o); err != nil || v != 2 {
+		t.Fatalf("after the client's append: %d (%v)", v, err)
+	}
+	if _, ok, err := st.Append(ctx, sid, server.ToServer, server.StoredMessage{Seq: 1, Data: []byte("q")}, o); err != nil || ok || v != 2 || version() != 2 {
+		t.Fatalf("a duplicate changed the version: %d (%v)", v, err)
+	}
+	if err := st.Ack(ctx, sid, server.ToServer, 1); err != nil || version() != 3 {
+		t.Fatalf("after an ack: %d (%v)", version(), err)
+	}
+	if err := st.Ack(ctx, sid, server.ToServer, 1); err != nil || version() != 3 {
+		t.Fatalf("a stale ack changed the version: %d (%v)", version(), err)
+	}
+	if r, err := st.Sync(ctx, sid, server.SyncRequest{Ack: 1}); err != nil || r.Version != 4 {
+		t.Fatalf("Sync storing an ack: %+v (%v)", r, err)
+	}
+	l, err := st.Acquire(ctx, sid, "n", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Release(ctx, l); err != nil || version() != 5 {
+		t.Fatalf("after a release: %d (%v)", version(), err)
+	}
+	if _, err := st.End(ctx, sid, server.CloseState{Code: 4000}, time.Hour); err != nil || version() != 6 {
+		t.Fatalf("after the end: %d (%v)", version(), err)
 	}
 }
