@@ -84,7 +84,11 @@ func (h *Handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 			wc.failRetry(wire.CodeTooManySessions, "too many sessions", wait)
 			return
 		}
-	} else if s, err = h.find(hello.SID, hello.Key); err != nil {
+	} else if s, err = h.find(hello.SID, hello.Key); errors.Is(err, errNodeFull) {
+		wc.failRetry(wire.CodeInternal, "this server node is at its session limit; retry", 5*time.Second)
+		return
+	} else if err != nil {
+		h.opts.Logger.Warn("shared store unavailable", "error", err)
 		wc.failRetry(wire.CodeInternal, "the shared session store is unavailable; retry", time.Second)
 		return
 	} else if s == nil || s.overFor(hello.Ack) {
