@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -33,6 +34,8 @@ type Dialer struct {
 
 	httpOnce   sync.Once
 	httpClient *http.Client
+
+	rtt atomic.Int64 // RTT, in nanoseconds
 }
 
 // New checks rawURL against the URL rules and cfg for errors, reads CA files

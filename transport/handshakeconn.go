@@ -21,6 +21,7 @@ type handshakeConn struct {
 	left   int64 // bytes the handshake may still read
 	hit    bool  // a read was refused for want of allowance
 	lifted atomic.Bool
+	wrote  func() // called after the first write (the upgrade request); nil: none
 }
 
 func newHandshakeConn(c net.Conn, limit int64) *handshakeConn {
@@ -40,6 +41,18 @@ func (c *handshakeConn) Read(p []byte) (int, error) {
 	}
 	n, err := c.Conn.Read(p)
 	c.left -= int64(n)
+	return n, err
+}
+
+// Write writes p; the first write before lift (the upgrade request, which
+// gorilla writes at once) calls wrote.
+func (c *handshakeConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	if err == nil && !c.lifted.Load() && c.wrote != nil {
+		f := c.wrote
+		c.wrote = nil
+		f()
+	}
 	return n, err
 }
 

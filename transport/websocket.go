@@ -86,22 +86,26 @@ func (d *Dialer) dialWebSocket(ctx context.Context, o *wsOptions) (*websocket.Co
 	wd := &websocket.Dialer{
 		Proxy: nil, // Tether's own tunnel below; gorilla's proxy code is never used
 		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			t0 := time.Now()
 			c, err := d.dialVia(ctx, scheme, addr)
 			if err != nil {
 				return nil, err
 			}
 			connected.Store(true)
 			capped = newHandshakeConn(c, MaxHandshakeAnswer)
+			capped.wrote = sentHook(o.Attach.Sent, d.noteRTT(time.Since(t0)))
 			dialled.Store(&c)
 			return capped, nil
 		},
 		// TLS is done here rather than by gorilla so that the cap counts
 		// the answer's bytes, not TLS records and certificates.
 		NetDialTLSContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			t0 := time.Now()
 			c, err := d.dialVia(ctx, scheme, addr)
 			if err != nil {
 				return nil, err
 			}
+			t1 := time.Now()
 			connected.Store(true)
 			dialled.Store(&c)
 			// Through a tunnel the last handshake flight goes out with the
@@ -112,6 +116,7 @@ func (d *Dialer) dialWebSocket(ctx context.Context, o *wsOptions) (*websocket.Co
 				return nil, err
 			}
 			capped = newHandshakeConn(tc, MaxHandshakeAnswer)
+			capped.wrote = sentHook(o.Attach.Sent, d.noteRTT(t1.Sub(t0), time.Since(t1)))
 			return capped, nil
 		},
 		HandshakeTimeout:  timeout,
