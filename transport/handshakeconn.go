@@ -56,6 +56,19 @@ func (c *handshakeConn) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// Close closes the connection, except before lift: a failed upgrade's
+// connection (gorilla closes it) may become the Dialer's spare, so
+// dialWebSocket decides (putSpare or closeNow).
+func (c *handshakeConn) Close() error {
+	if c.lifted.Load() {
+		return c.Conn.Close()
+	}
+	return nil
+}
+
+// closeNow closes the connection below.
+func (c *handshakeConn) closeNow() error { return c.Conn.Close() }
+
 // lift ends the cap: the handshake is complete.
 func (c *handshakeConn) lift() { c.lifted.Store(true) }
 

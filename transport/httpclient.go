@@ -24,6 +24,9 @@ func (d *Dialer) HTTPClient() *http.Client {
 		tr := &http.Transport{
 			Proxy: nil,
 			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				if c := d.takeSpare("http", addr); c != nil {
+					return c, nil
+				}
 				t0 := time.Now()
 				c, err := d.dialVia(ctx, "http", addr)
 				if err == nil {
@@ -32,6 +35,9 @@ func (d *Dialer) HTTPClient() *http.Client {
 				return c, err
 			},
 			DialTLSContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				if c := d.takeSpare("https", addr); c != nil {
+					return c, nil // its handshake checked the same pins
+				}
 				t0 := time.Now()
 				raw, err := d.dialVia(ctx, "https", addr)
 				if err != nil {

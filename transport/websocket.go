@@ -79,6 +79,7 @@ func (d *Dialer) dialWebSocket(ctx context.Context, o *wsOptions) (*websocket.Co
 		timeout = DefaultHandshakeTimeout
 	}
 	var connected, tlsDone atomic.Bool
+	var dialAddr string                  // the host:port gorilla dialled
 	var capped *handshakeConn            // the dialled connection, its reads capped until the upgrade completes
 	var dialled atomic.Pointer[net.Conn] // the TCP (or tunnel) connection, for a cancel to cut
 	scheme := d.target.WS.Scheme
@@ -92,6 +93,7 @@ func (d *Dialer) dialWebSocket(ctx context.Context, o *wsOptions) (*websocket.Co
 				return nil, err
 			}
 			connected.Store(true)
+			dialAddr = addr
 			capped = newHandshakeConn(c, MaxHandshakeAnswer)
 			capped.wrote = sentHook(o.Attach.Sent, d.noteRTT(time.Since(t0)))
 			dialled.Store(&c)
@@ -107,6 +109,7 @@ func (d *Dialer) dialWebSocket(ctx context.Context, o *wsOptions) (*websocket.Co
 			}
 			t1 := time.Now()
 			connected.Store(true)
+			dialAddr = addr
 			dialled.Store(&c)
 			// Through a tunnel the last handshake flight goes out with the
 			// upgrade request (clientTLS): no stall in a proxy's Nagle.
@@ -142,7 +145,17 @@ func (d *Dialer) dialWebSocket(ctx context.Context, o *wsOptions) (*websocket.Co
 		}
 	})
 	conn, resp, err := wd.DialContext(ctx, attemptURL(d.target.WS, o.Attach), header)
-	if !stop() {
+	cut := !stop()
+	if err != nil && capped != nil {
+		// gorilla's Close of a failed upgrade's connection is deferred
+		// to here: the answer may leave it fit for the fallback's request.
+		if !cut && errors.Is(err, websocket.ErrBadHandshake) && !capped.hit && reusableAnswer(resp) {
+			d.putSpare(httpScheme(scheme), dialAddr, capped.Conn)
+		} else {
+			capped.closeNow()
+		}
+	}
+	if cut {
 		// Cut by the cancel (or canceled as the dial succeeded, the
 		// deadline perhaps already cut): the cause is ctx's.
 		if err == nil {
