@@ -384,10 +384,15 @@ func (c *Client) raced(tr string) bool {
 // raceRTTs and raceFloor pace a race by the path: the next transport
 // starts when an attempt's answer is raceRTTs round trips overdue after
 // its request went out, but not before raceFloor (a server's own work:
-// a session created, a welcome written) nor after RaceDelay.
+// a session created, a welcome written; a few ms on a healthy server) nor
+// after RaceDelay. The floor counts on fast paths only (a round trip under
+// 5 ms): a race started too soon costs one request, cancelled (PROTOCOL.md
+// 4.8), and a WebSocket still unanswered is probed again at once; a
+// later one cost the first echo behind a black hole more than Socket.IO's
+// polling start (issue 15: 30 ms gave 45.6 against 44.7 ms).
 const (
 	raceRTTs  = 4
-	raceFloor = 30 * time.Millisecond
+	raceFloor = 20 * time.Millisecond
 )
 
 // racePace is how long after its request is sent an attempt may go
