@@ -160,6 +160,9 @@ func (d *Dialer) dialWebSocket(ctx context.Context, o *wsOptions) (*websocket.Co
 		// deadline perhaps already cut): the cause is ctx's.
 		if err == nil {
 			conn.Close()
+			if capped != nil {
+				capped.closeNow() // gorilla's Close comes before lift: a no-op
+			}
 			conn, err = nil, context.Cause(ctx)
 		} else if !errors.Is(err, context.Cause(ctx)) {
 			err = fmt.Errorf("%w (%w)", context.Cause(ctx), err)
