@@ -147,6 +147,7 @@ type attempt struct {
 	start     time.Time
 	done      bool
 	paced     time.Duration // > 0: the next transport was due this long after its request was sent
+	rtt       time.Duration // the round trip paced was computed from
 }
 
 // sentNote is an attempt's request on the wire (link.Attach.Sent).
@@ -270,11 +271,11 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 				cancel()
 				drain(pending, r.l)
 				var still []Attempt
-				var paced []time.Duration
+				var paced []string
 				for _, a := range tries {
 					if !a.done {
 						still = append(still, Attempt{Transport: a.transport, Elapsed: time.Since(a.start)})
-						paced = append(paced, a.paced)
+						paced = append(paced, pacedWords(a))
 					}
 				}
 				c.noteRaceLost(r.transport, still)
@@ -319,7 +320,7 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 			}
 			pace := racePace(rtt, c.o.RaceDelay)
 			if due := n.at.Add(pace); due.Before(n.a.start.Add(c.o.RaceDelay)) {
-				n.a.paced = pace
+				n.a.paced, n.a.rtt = pace, rtt
 				slow.Reset(time.Until(due))
 			}
 		case <-slow.C:
@@ -448,9 +449,9 @@ func (c *Client) slowFor(tr string) time.Duration {
 // reasonFor explains why a transport was chosen, and what happened to every
 // other transport tried: failed (with its cause) or still unanswered when
 // tr won (the negotiation stops it; a WebSocket is probed again at once).
-// paced, when not nil, holds for each of still how long after its request
-// the next transport was due (racePace; 0: after RaceDelay from its start).
-func reasonFor(tr string, failed, still []Attempt, paced []time.Duration, elapsed time.Duration) string {
+// paced, when not nil, holds for each of still what paced the start of the
+// next transport (pacedWords; "": RaceDelay from its start).
+func reasonFor(tr string, failed, still []Attempt, paced []string, elapsed time.Duration) string {
 	if len(failed) == 0 && len(still) == 0 {
 		return xfmt.Sprintf("%s answered in %v", tr, elapsed.Round(time.Millisecond))
 	}
@@ -460,11 +461,21 @@ func reasonFor(tr string, failed, still []Attempt, paced []time.Duration, elapse
 	}
 	for i, a := range still {
 		s += xfmt.Sprintf("%s: %s; ", a.Transport, pendingWords(a))
-		if i < len(paced) && paced[i] > 0 {
-			s = s[:len(s)-2] + xfmt.Sprintf(" (the next transport started %v after its request: a few round trips); ", paced[i])
+		if i < len(paced) && paced[i] != "" {
+			s = s[:len(s)-2] + " (" + paced[i] + "); "
 		}
 	}
 	return s + xfmt.Sprintf("%s works (answered in %v)", tr, elapsed.Round(time.Millisecond))
+}
+
+// pacedWords says when the next transport started beside a, when its
+// round trip paced it (racePace); "" when RaceDelay did.
+func pacedWords(a *attempt) string {
+	if a.paced <= 0 {
+		return ""
+	}
+	return xfmt.Sprintf("the next transport started %v after its request: %d round trips of %v, at least %v",
+		a.paced, raceRTTs, a.rtt.Round(10*time.Microsecond), raceFloor)
 }
 
 // pendingWords says what a transport still unanswered at the win is doing.

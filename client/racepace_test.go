@@ -82,6 +82,10 @@ func TestRacePacedByRTT(t *testing.T) {
 				if got := strings.Contains(ce.Reason, "after its request"); got != tc.paced {
 					t.Fatalf("reason %q: says the race was paced %v, want %v", ce.Reason, got, tc.paced)
 				}
+				paced := "the next transport started " + (tc.want - tc.hs).String() + " after its request: 4 round trips of " + tc.rtt.String() + ", at least 20ms"
+				if tc.paced && !strings.Contains(ce.Reason, paced) {
+					t.Fatalf("reason %q lacks %q", ce.Reason, paced)
+				}
 			})
 		})
 	}
