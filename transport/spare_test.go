@@ -54,16 +54,26 @@ func refusingServer(t *testing.T, p pki, closing bool) (*httptest.Server, *count
 }
 
 // Issue 15: a refused upgrade whose answer leaves the connection open
-// carries the fallback's request: one TCP and TLS connection, not two.
-// An answer with "Connection: close" does not.
+// carries the fallback's request: one TCP and TLS connection (and one
+// proxy tunnel), not two. An answer with "Connection: close" does not.
 func TestRefusedUpgradeConnectionReused(t *testing.T) {
 	for _, tc := range []struct {
-		closing bool
-		want    int32
-	}{{false, 1}, {true, 2}} {
+		closing, proxied bool
+		want             int32
+	}{{false, false, 1}, {true, false, 2}, {false, true, 1}} {
 		p := newPKI(t)
 		ts, cl := refusingServer(t, p, tc.closing)
-		d := mustDialer(t, "wss://"+ts.Listener.Addr().String()+"/tether", &Config{RootCAs: p.ca.Pool(), Pins: []Pin{{Hash: SPKIPin(p.leaf.Cert)}}})
+		cfg := &Config{RootCAs: p.ca.Pool(), Pins: []Pin{{Hash: SPKIPin(p.leaf.Cert)}}}
+		var px *testProxy
+		if tc.proxied {
+			px = newTestProxy(t, nil, "", "", nil)
+			proxy, err := FixedProxy("http://" + px.addr())
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.Proxy = proxy
+		}
+		d := mustDialer(t, "wss://"+ts.Listener.Addr().String()+"/tether", cfg)
 		_, _, err := d.dialWebSocket(context.Background(), nil)
 		var he *HandshakeError
 		if !errors.As(err, &he) || he.StatusCode != http.StatusBadRequest {
@@ -79,7 +89,10 @@ func TestRefusedUpgradeConnectionReused(t *testing.T) {
 			t.Fatalf("fallback answer %q", body)
 		}
 		if got := cl.n.Load(); got != tc.want {
-			t.Fatalf("closing %v: %d connections accepted, want %d", tc.closing, got, tc.want)
+			t.Fatalf("closing %v, proxied %v: %d connections accepted, want %d", tc.closing, tc.proxied, got, tc.want)
+		}
+		if px != nil && len(px.seen()) != int(tc.want) {
+			t.Fatalf("proxied: %d CONNECTs, want %d", len(px.seen()), tc.want)
 		}
 	}
 }
@@ -104,4 +117,36 @@ func TestSpareDropped(t *testing.T) {
 			t.Fatalf("the dropped spare is not closed: %v", err)
 		}
 	})
+}
+
+// Only an answer that leaves the connection at a message boundary, open,
+// lends it: HTTP/1.1, no "Connection: close", a Content-Length body gorilla
+// read whole.
+func TestReusableAnswer(t *testing.T) {
+	ok := func() *http.Response {
+		return &http.Response{StatusCode: 400, ProtoMajor: 1, ProtoMinor: 1, ContentLength: 40}
+	}
+	for _, tc := range []struct {
+		name   string
+		change func(r *http.Response)
+		want   bool
+	}{
+		{"HTTP/1.1, small body", func(*http.Response) {}, true},
+		{"empty body", func(r *http.Response) { r.ContentLength = 0 }, true},
+		{"HTTP/1.0", func(r *http.Response) { r.ProtoMinor = 0 }, false},
+		{"Connection: close", func(r *http.Response) { r.Close = true }, false},
+		{"chunked", func(r *http.Response) { r.ContentLength, r.TransferEncoding = -1, []string{"chunked"} }, false},
+		{"body to the close", func(r *http.Response) { r.ContentLength = -1 }, false},
+		{"body beyond what gorilla reads", func(r *http.Response) { r.ContentLength = maxSpareBody + 1 }, false},
+		{"not a refusal", func(r *http.Response) { r.StatusCode = 200 }, false},
+	} {
+		r := ok()
+		tc.change(r)
+		if got := reusableAnswer(r); got != tc.want {
+			t.Errorf("%s: reusable %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	if reusableAnswer(nil) {
+		t.Error("no answer: reusable")
+	}
 }
