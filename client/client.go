@@ -73,6 +73,7 @@ type Client struct {
 	closeFrame  wire.Close // the close frame Close sends
 	closed      error      // why the client ended (ErrClosed after Close)
 	lastGood    string
+	rtt         time.Duration // the path's round trip last measured by a connect (noteRTT)
 	probeSoon   bool          // a fallback won a race over an unanswered WebSocket: probe at once
 	proved      *provedStream // a raced stream proved itself before the winner was adopted (streamup.go)
 	offered     []string      // the transports of the session's last welcome (nil: not known yet)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/tether-sdk/tether/internal/link"
@@ -145,6 +146,15 @@ type attempt struct {
 	transport string
 	start     time.Time
 	done      bool
+	paced     time.Duration // > 0: the next transport was due this long after its request was sent
+	rtt       time.Duration // the round trip paced was computed from
+}
+
+// sentNote is an attempt's request on the wire (link.Attach.Sent).
+type sentNote struct {
+	a   *attempt
+	rtt time.Duration
+	at  time.Time
 }
 
 func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
@@ -170,6 +180,7 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 	sctx, scancel := context.WithCancel(c.ctx)
 	keepStreams := context.AfterFunc(dctx, scancel)
 	results := make(chan dialResult, len(order))
+	sent := make(chan sentNote, len(order))
 	start := time.Now()
 	var tries []*attempt
 	launch := func(tr string) {
@@ -178,6 +189,12 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 		at := attach
 		if at.SID == "" {
 			at.Attempt = newAttemptID()
+		}
+		if c.raced(tr) {
+			var once sync.Once
+			at.Sent = func(rtt time.Duration) {
+				once.Do(func() { sent <- sentNote{a: a, rtt: rtt, at: time.Now()} })
+			}
 		}
 		go func() {
 			// Each attempt has its own bound, whatever the caller's ctx.
@@ -254,13 +271,15 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 				cancel()
 				drain(pending, r.l)
 				var still []Attempt
+				var paced []string
 				for _, a := range tries {
 					if !a.done {
 						still = append(still, Attempt{Transport: a.transport, Elapsed: time.Since(a.start)})
+						paced = append(paced, pacedWords(a))
 					}
 				}
 				c.noteRaceLost(r.transport, still)
-				return newConn(r.l), reasonFor(r.transport, attempts, still, time.Since(start)), nil
+				return newConn(r.l), reasonFor(r.transport, attempts, still, paced, time.Since(start)), nil
 			}
 			if ctx.Err() != nil {
 				// Ended by ctx as the ones still running: listed alike.
@@ -289,6 +308,20 @@ func (c *Client) negotiate(ctx context.Context) (*conn, string, error) {
 				slow.Reset(c.waitFor(order[started-1]))
 			} else if pending == 0 {
 				return nil, "", &ConnectError{Attempts: attempts}
+			}
+		case n := <-sent:
+			// The last attempt started has its request on the wire: its
+			// answer is due within a few of the path's round trips, and
+			// the next transport starts then unless it came (RFC 8305's
+			// delay from a measured RTT), never later than RaceDelay.
+			rtt := c.noteRTT(n.rtt)
+			if started == len(order) || n.a != tries[len(tries)-1] || n.a.done || rtt <= 0 {
+				break
+			}
+			pace := racePace(rtt, c.o.RaceDelay)
+			if due := n.at.Add(pace); due.Before(n.a.start.Add(c.o.RaceDelay)) {
+				n.a.paced, n.a.rtt = pace, rtt
+				slow.Reset(time.Until(due))
 			}
 		case <-slow.C:
 			if started < len(order) {
@@ -337,10 +370,47 @@ const orphanCloseWait = 2 * time.Second
 // its first event comes, the session moves to it, streamProved),
 // slowFor otherwise.
 func (c *Client) waitFor(tr string) time.Duration {
-	if c.o.RaceDelay > 0 && (tr == wire.TransportWebSocket || c.stream(tr)) {
+	if c.raced(tr) {
 		return c.o.RaceDelay
 	}
 	return c.slowFor(tr)
+}
+
+// raced reports a transport whose silence starts the next one after
+// RaceDelay or sooner (racePace), not after SlowTimeout.
+func (c *Client) raced(tr string) bool {
+	return c.o.RaceDelay > 0 && (tr == wire.TransportWebSocket || c.stream(tr))
+}
+
+// raceRTTs and raceFloor pace a race by the path: the next transport
+// starts when an attempt's answer is raceRTTs round trips overdue after
+// its request went out, but not before raceFloor (a server's own work:
+// a session created, a welcome written; a few ms on a healthy server) nor
+// after RaceDelay. The floor counts on fast paths only (a round trip under
+// 5 ms): a race started too soon costs one request, cancelled (PROTOCOL.md
+// 4.8), and a WebSocket still unanswered is probed again at once; a
+// later one cost the first echo behind a black hole more than Socket.IO's
+// polling start (issue 15: 30 ms gave 45.6 against 44.7 ms).
+const (
+	raceRTTs  = 4
+	raceFloor = 20 * time.Millisecond
+)
+
+// racePace is how long after its request is sent an attempt may go
+// unanswered before the next transport starts beside it.
+func racePace(rtt, raceDelay time.Duration) time.Duration {
+	return min(raceDelay, max(raceRTTs*rtt, raceFloor))
+}
+
+// noteRTT remembers a measured round trip of the path (rtt > 0) for the
+// client's life and returns it, or the last one remembered when rtt is 0.
+func (c *Client) noteRTT(rtt time.Duration) time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if rtt > 0 {
+		c.rtt = rtt
+	}
+	return c.rtt
 }
 
 // stream reports a transport with a first-event window (SSE, PROTOCOL.md
@@ -379,7 +449,9 @@ func (c *Client) slowFor(tr string) time.Duration {
 // reasonFor explains why a transport was chosen, and what happened to every
 // other transport tried: failed (with its cause) or still unanswered when
 // tr won (the negotiation stops it; a WebSocket is probed again at once).
-func reasonFor(tr string, failed, still []Attempt, elapsed time.Duration) string {
+// paced, when not nil, holds for each of still what paced the start of the
+// next transport (pacedWords; "": RaceDelay from its start).
+func reasonFor(tr string, failed, still []Attempt, paced []string, elapsed time.Duration) string {
 	if len(failed) == 0 && len(still) == 0 {
 		return xfmt.Sprintf("%s answered in %v", tr, elapsed.Round(time.Millisecond))
 	}
@@ -387,10 +459,23 @@ func reasonFor(tr string, failed, still []Attempt, elapsed time.Duration) string
 	for _, a := range failed {
 		s += xfmt.Sprintf("%s failed (%s); ", a.Transport, shortCause(a.Err))
 	}
-	for _, a := range still {
+	for i, a := range still {
 		s += xfmt.Sprintf("%s: %s; ", a.Transport, pendingWords(a))
+		if i < len(paced) && paced[i] != "" {
+			s = s[:len(s)-2] + " (" + paced[i] + "); "
+		}
 	}
 	return s + xfmt.Sprintf("%s works (answered in %v)", tr, elapsed.Round(time.Millisecond))
+}
+
+// pacedWords says when the next transport started beside a, when its
+// round trip paced it (racePace); "" when RaceDelay did.
+func pacedWords(a *attempt) string {
+	if a.paced <= 0 {
+		return ""
+	}
+	return xfmt.Sprintf("the next transport started %v after its request: %d round trips of %v, at least %v",
+		a.paced, raceRTTs, a.rtt.Round(10*time.Microsecond), raceFloor)
 }
 
 // pendingWords says what a transport still unanswered at the win is doing.

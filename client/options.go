@@ -102,6 +102,13 @@ type Options struct {
 	// it back) has long-polling started beside it; SSE keeps its window
 	// (FirstEventWait), and when its first event comes after long-polling
 	// won, the session moves to SSE.
+	// Once the attempt's request is on the wire (the upgrade request, the
+	// SSE request written), the race is paced by the path's round trip,
+	// measured by the handshakes of the client's connections (RFC 8305
+	// allows it): the next transport starts when the answer is 4 round
+	// trips overdue, at least 20 ms after the request, and never later
+	// than RaceDelay after the attempt started (where no round trip is
+	// measured, the browser, RaceDelay alone applies).
 	// Only an unanswered attempt is raced: a refusal moves on at once, and
 	// the transport that last worked is still tried first.
 	// Zero: DefaultRaceDelay (250 ms). Negative: no race, SlowTimeout applies.

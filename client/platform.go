@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"time"
 
 	_ "github.com/tether-sdk/tether/fallback" // registers the SSE and long-poll links
 	"github.com/tether-sdk/tether/internal/link"
@@ -44,6 +45,17 @@ func (r *registeredLinks) DialLink(ctx context.Context, tr string, header transp
 		Raw:             r.o.Raw,
 		RawPingInterval: r.o.rawPingInterval(),
 		Logger:          r.o.Logger,
+	}
+	if sent := a.Sent; sent != nil {
+		// A link that did not measure its connection's round trip (an
+		// HTTP request on a reused connection) passes 0: the dialer's
+		// last measured one stands for it.
+		a.Sent = func(rtt time.Duration) {
+			if rtt <= 0 {
+				rtt = r.d.RTT()
+			}
+			sent(rtt)
+		}
 	}
 	return link.Dial(ctx, tr, e, a)
 }

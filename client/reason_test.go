@@ -12,7 +12,7 @@ import (
 func TestReasonNamesDroppedUpgrade(t *testing.T) {
 	he := &transport.HandshakeError{Transport: "websocket", StatusCode: 400, Status: "400 Bad Request", Class: transport.ClassRefused,
 		Body: []byte(`{"code":"bad_request","message":"not a Tether request: expected a WebSocket upgrade"}`)}
-	got := reasonFor("sse", []Attempt{{Transport: "websocket", Err: he}}, nil, 0)
+	got := reasonFor("sse", []Attempt{{Transport: "websocket", Err: he}}, nil, nil, 0)
 	if !strings.Contains(got, "websocket failed (refused 400 Bad Request: the server saw no upgrade, a proxy dropped the Upgrade header)") {
 		t.Fatalf("reason %q", got)
 	}

@@ -71,7 +71,8 @@ func attachSSE(ctx context.Context, c *config, a link.Attach) (link.Link, error)
 		return nil, err
 	}
 
-	resp, err := r.do(life, "GET", wire.ModeSSE, r.url(wire.ModeSSE, a.SID != "", a.Ack), nil, func() { timer.Reset(c.firstEvent) })
+	sent := sentOnce(a)
+	resp, err := r.do(life, "GET", wire.ModeSSE, r.url(wire.ModeSSE, a.SID != "", a.Ack), nil, func() { timer.Reset(c.firstEvent); sent() })
 	if err != nil {
 		return fail(nil, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -33,6 +34,9 @@ type Dialer struct {
 
 	httpOnce   sync.Once
 	httpClient *http.Client
+
+	rtt   atomic.Int64 // RTT, in nanoseconds
+	spare spareSlot    // a refused upgrade's connection, for the fallback's request
 }
 
 // New checks rawURL against the URL rules and cfg for errors, reads CA files

@@ -2,7 +2,10 @@
 
 package transport
 
-import "syscall/js"
+import (
+	"syscall/js"
+	"time"
+)
 
 // Dialer, in the browser, holds the target: the browser owns TLS,
 // certificates, pins and proxies, and its WebSocket and fetch do the
@@ -50,3 +53,6 @@ func PageOrigin() string {
 	}
 	return s
 }
+
+// RTT is 0 in the browser: its WebSocket and fetch hide the handshakes.
+func (d *Dialer) RTT() time.Duration { return 0 }

@@ -21,6 +21,7 @@ type handshakeConn struct {
 	left   int64 // bytes the handshake may still read
 	hit    bool  // a read was refused for want of allowance
 	lifted atomic.Bool
+	wrote  func() // called after the first write (the upgrade request); nil: none
 }
 
 func newHandshakeConn(c net.Conn, limit int64) *handshakeConn {
@@ -42,6 +43,31 @@ func (c *handshakeConn) Read(p []byte) (int, error) {
 	c.left -= int64(n)
 	return n, err
 }
+
+// Write writes p; the first write before lift (the upgrade request, which
+// gorilla writes at once) calls wrote.
+func (c *handshakeConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	if err == nil && !c.lifted.Load() && c.wrote != nil {
+		f := c.wrote
+		c.wrote = nil
+		f()
+	}
+	return n, err
+}
+
+// Close closes the connection, except before lift: a failed upgrade's
+// connection (gorilla closes it) may become the Dialer's spare, so
+// dialWebSocket decides (putSpare or closeNow).
+func (c *handshakeConn) Close() error {
+	if c.lifted.Load() {
+		return c.Conn.Close()
+	}
+	return nil
+}
+
+// closeNow closes the connection below.
+func (c *handshakeConn) closeNow() error { return c.Conn.Close() }
 
 // lift ends the cap: the handshake is complete.
 func (c *handshakeConn) lift() { c.lifted.Store(true) }

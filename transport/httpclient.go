@@ -24,13 +24,26 @@ func (d *Dialer) HTTPClient() *http.Client {
 		tr := &http.Transport{
 			Proxy: nil,
 			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-				return d.dialVia(ctx, "http", addr)
+				if c := d.takeSpare("http", addr); c != nil {
+					return c, nil
+				}
+				t0 := time.Now()
+				c, err := d.dialVia(ctx, "http", addr)
+				if err == nil {
+					d.noteRTT(time.Since(t0))
+				}
+				return c, err
 			},
 			DialTLSContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				if c := d.takeSpare("https", addr); c != nil {
+					return c, nil // its handshake checked the same pins
+				}
+				t0 := time.Now()
 				raw, err := d.dialVia(ctx, "https", addr)
 				if err != nil {
 					return nil, err
 				}
+				t1 := time.Now()
 				host, _, err := net.SplitHostPort(addr)
 				if err != nil {
 					raw.Close()
@@ -41,6 +54,7 @@ func (d *Dialer) HTTPClient() *http.Client {
 					raw.Close()
 					return nil, fmt.Errorf("tether/transport: TLS with %s: %w", addr, err)
 				}
+				d.noteRTT(t1.Sub(t0), time.Since(t1))
 				return tc, nil
 			},
 			TLSHandshakeTimeout:    d.dialTimeout,

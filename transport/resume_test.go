@@ -14,11 +14,14 @@ import (
 
 // refusingTarget answers every WebSocket upgrade with 400 (a proxy dropped
 // the Upgrade header: the answer to a plain request) at /custom, and
-// other requests there with 200, over TLS.
+// other requests there with 200, over TLS. The 400 closes the connection
+// (as nginx's does), so the fallback opens another (a refusal that leaves
+// it open lends it to the fallback: spare_test.go).
 func refusingTarget(t *testing.T, p pki) *targetServer {
 	t.Helper()
 	return newTarget(t, p, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Upgrade") != "" {
+			w.Header().Set("Connection", "close")
 			http.Error(w, "not a websocket request", http.StatusBadRequest)
 			return
 		}

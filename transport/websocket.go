@@ -79,6 +79,7 @@ func (d *Dialer) dialWebSocket(ctx context.Context, o *wsOptions) (*websocket.Co
 		timeout = DefaultHandshakeTimeout
 	}
 	var connected, tlsDone atomic.Bool
+	var dialAddr string                  // the host:port gorilla dialled
 	var capped *handshakeConn            // the dialled connection, its reads capped until the upgrade completes
 	var dialled atomic.Pointer[net.Conn] // the TCP (or tunnel) connection, for a cancel to cut
 	scheme := d.target.WS.Scheme
@@ -86,23 +87,29 @@ func (d *Dialer) dialWebSocket(ctx context.Context, o *wsOptions) (*websocket.Co
 	wd := &websocket.Dialer{
 		Proxy: nil, // Tether's own tunnel below; gorilla's proxy code is never used
 		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			t0 := time.Now()
 			c, err := d.dialVia(ctx, scheme, addr)
 			if err != nil {
 				return nil, err
 			}
 			connected.Store(true)
+			dialAddr = addr
 			capped = newHandshakeConn(c, MaxHandshakeAnswer)
+			capped.wrote = sentHook(o.Attach.Sent, d.noteRTT(time.Since(t0)))
 			dialled.Store(&c)
 			return capped, nil
 		},
 		// TLS is done here rather than by gorilla so that the cap counts
 		// the answer's bytes, not TLS records and certificates.
 		NetDialTLSContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			t0 := time.Now()
 			c, err := d.dialVia(ctx, scheme, addr)
 			if err != nil {
 				return nil, err
 			}
+			t1 := time.Now()
 			connected.Store(true)
+			dialAddr = addr
 			dialled.Store(&c)
 			// Through a tunnel the last handshake flight goes out with the
 			// upgrade request (clientTLS): no stall in a proxy's Nagle.
@@ -112,6 +119,7 @@ func (d *Dialer) dialWebSocket(ctx context.Context, o *wsOptions) (*websocket.Co
 				return nil, err
 			}
 			capped = newHandshakeConn(tc, MaxHandshakeAnswer)
+			capped.wrote = sentHook(o.Attach.Sent, d.noteRTT(t1.Sub(t0), time.Since(t1)))
 			return capped, nil
 		},
 		HandshakeTimeout:  timeout,
@@ -137,11 +145,24 @@ func (d *Dialer) dialWebSocket(ctx context.Context, o *wsOptions) (*websocket.Co
 		}
 	})
 	conn, resp, err := wd.DialContext(ctx, attemptURL(d.target.WS, o.Attach), header)
-	if !stop() {
+	cut := !stop()
+	if err != nil && capped != nil {
+		// gorilla's Close of a failed upgrade's connection is deferred
+		// to here: the answer may leave it fit for the fallback's request.
+		if !cut && errors.Is(err, websocket.ErrBadHandshake) && !capped.hit && reusableAnswer(resp) {
+			d.putSpare(httpScheme(scheme), dialAddr, capped.Conn)
+		} else {
+			capped.closeNow()
+		}
+	}
+	if cut {
 		// Cut by the cancel (or canceled as the dial succeeded, the
 		// deadline perhaps already cut): the cause is ctx's.
 		if err == nil {
 			conn.Close()
+			if capped != nil {
+				capped.closeNow() // gorilla's Close comes before lift: a no-op
+			}
 			conn, err = nil, context.Cause(ctx)
 		} else if !errors.Is(err, context.Cause(ctx)) {
 			err = fmt.Errorf("%w (%w)", context.Cause(ctx), err)

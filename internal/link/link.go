@@ -15,6 +15,7 @@ package link
 
 import (
 	"context"
+	"time"
 
 	"github.com/tether-sdk/tether/internal/wire"
 )
@@ -29,6 +30,14 @@ type Attach struct {
 	// as tether_attempt, by which it cancels the attempt when it gives it
 	// up before its welcome (PROTOCOL.md 4.8). Empty: none.
 	Attempt string
+	// Sent, when not nil, is called at most once, when the attach's
+	// request is on the wire (the WebSocket upgrade request written; the
+	// SSE stream request written): the wait for its answer starts then.
+	// rtt is the round trip measured by the handshakes of the request's
+	// connection (TCP connect, proxy CONNECT, TLS), 0 when the link did
+	// not measure it (a reused connection, the browser). It must not
+	// block. The client paces its race of the next transport by it.
+	Sent func(rtt time.Duration)
 }
 
 // Link is one transport connection of a session.
