@@ -215,7 +215,8 @@ func TestNginxWithoutUpgradeFallsBackToSSE(t *testing.T) {
 	if sn.count("plain") == 0 || sn.count("upgrade") != 0 {
 		t.Fatalf("the backend saw %s, want a plain GET and no upgrade", sn)
 	}
-	if n := countLines(ng.accessLog(), "\"GET /blocked/live HTTP/1.1\" 400 "); n == 0 {
+	// The upgrade of a new session names its attempt (PROTOCOL.md 4.8).
+	if n := countLines(ng.accessLog(), "\"GET /blocked/live?tether_attempt=", " HTTP/1.1\" 400 "); n == 0 {
 		t.Fatalf("nginx logged no refused upgrade:\n%s", ng.accessLog())
 	}
 	row.ended(c.Transport())
@@ -265,8 +266,18 @@ func TestNginxBufferingFallsBackToLongPoll(t *testing.T) {
 			}
 			roundTrip(t, c, "lp", 200)
 			// The stalled SSE attach started a session whose welcome never
-			// reached the client: it waits for its TTL on the server.
-			t.Logf("live sessions on the server: %d (one of them the stalled SSE attempt's)", b.handler.Sessions())
+			// reached the client; when the client gives the attempt up (its
+			// first-event window over) it cancels it by its attempt id
+			// (PROTOCOL.md 4.8) and the server ends it at once.
+			cancelled := func() int { return countLines(ng.accessLog(), "tether=cancel&", "\" 204 ") }
+			deadline := time.Now().Add(30 * time.Second) // a hang detector: the window is 3 s
+			for cancelled() == 0 && time.Now().Before(deadline) {
+				time.Sleep(50 * time.Millisecond)
+			}
+			if cancelled() == 0 {
+				t.Fatalf("the held-back SSE attempt was never cancelled; access log:\n%s", ng.accessLog())
+			}
+			t.Logf("live sessions on the server: %d (ended ones stay findable for their close grace)", b.handler.Sessions())
 			row.ended(c.Transport())
 		})
 	}
