@@ -87,6 +87,19 @@ func (o *Outbox) From(dst []Msg, from uint64, maxBytes int) []Msg {
 	return dst
 }
 
+// BytesThrough is the payload of the unacknowledged messages with seq <= n:
+// what an ack of n frees.
+func (o *Outbox) BytesThrough(n uint64) int {
+	total := 0
+	for _, m := range o.msgs[o.head:] {
+		if m.Seq > n {
+			break
+		}
+		total += len(m.Data)
+	}
+	return total
+}
+
 // Unacked returns a copy of the unacknowledged messages.
 func (o *Outbox) Unacked() []Msg { return append([]Msg(nil), o.msgs[o.head:]...) }
 
