@@ -340,10 +340,12 @@ func appendJSONString(dst, s []byte) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
 	start := 0
-	for i, c := range s {
-		if jsonSafe[c] {
-			continue
+	for i := 0; i < len(s); i++ {
+		i += plainLen(s[i:])
+		if i == len(s) {
+			break
 		}
+		c := s[i]
 		dst = append(dst, s[start:i]...)
 		switch c {
 		case '"', '\\':

@@ -110,20 +110,9 @@ func (c *jsonChecker) number(i int) int {
 
 func isHex(ch byte) bool { return isDigit(ch) || ('a' <= ch && ch <= 'f') || ('A' <= ch && ch <= 'F') }
 
-// strPlain: the bytes a JSON string holds as they are (no quote, backslash
-// or control character).
-var strPlain = func() (t [256]bool) {
-	for ch := 0x20; ch < 256; ch++ {
-		t[ch] = ch != '"' && ch != '\\'
-	}
-	return t
-}()
-
 func (c *jsonChecker) str(i int) int {
 	for i++; i < len(c.b); i++ {
-		for i < len(c.b) && strPlain[c.b[i]] {
-			i++ // the common bytes, in a tight loop
-		}
+		i += plainLen(c.b[i:]) // the common bytes, eight at a time
 		if i == len(c.b) {
 			break
 		}
