@@ -6,20 +6,39 @@ package wire
 // eight bytes at a time (SWAR), so that long payloads cost a fraction of a
 // byte-by-byte loop.
 func plainLen(b []byte) int {
-	const lo, hi = 0x0101010101010101, 0x8080808080808080
 	i := 0
+	for ; len(b)-i >= 16; i += 16 {
+		w := b[i : i+16 : i+16]
+		x := le64(w[:8])
+		y := le64(w[8:])
+		if special(x)|special(y) != 0 {
+			break
+		}
+	}
 	for ; len(b)-i >= 8; i += 8 {
-		x := uint64(b[i]) | uint64(b[i+1])<<8 | uint64(b[i+2])<<16 | uint64(b[i+3])<<24 |
-			uint64(b[i+4])<<32 | uint64(b[i+5])<<40 | uint64(b[i+6])<<48 | uint64(b[i+7])<<56
-		q, s := x^(lo*'"'), x^(lo*'\\')
-		// A byte below 0x20 (without its high bit), or equal to '"' or
-		// '\\', sets the high bit of its lane in one of the terms (the
-		// usual has-less and has-zero tests: exact for "any lane").
-		if ((x-lo*0x20)&^x|(q-lo)&^q|(s-lo)&^s)&hi != 0 {
+		if special(le64(b[i:i+8:i+8])) != 0 {
 			break
 		}
 	}
 	for ; i < len(b) && jsonSafe[b[i]]; i++ {
 	}
 	return i
+}
+
+// le64 is b[0:8] as a little-endian word (one load: the compiler merges
+// the pattern).
+func le64(b []byte) uint64 {
+	_ = b[7]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
+
+// special is not zero when a byte of x is below 0x20 (without its high
+// bit), a quote or a backslash: such a byte sets the high bit of its lane
+// in one of the terms (the usual has-less and has-zero tests, exact for
+// "any lane").
+func special(x uint64) uint64 {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	q, s := x^(lo*'"'), x^(lo*'\\')
+	return ((x-lo*0x20)&^x | (q-lo)&^q | (s-lo)&^s) & hi
 }
