@@ -217,7 +217,7 @@ func (l *sseLink) readLoop(resp *answer, rd *sse.Reader, alive *aliveReader) {
 
 func (l *sseLink) readEvents(resp *answer, rd *sse.Reader, alive *aliveReader) error {
 	for {
-		ev, err := rd.Next()
+		ev, data, err := rd.NextBytes()
 		switch {
 		case err == io.EOF || err == io.ErrUnexpectedEOF:
 			return xfmt.Errorf("fallback: sse: the server ended the stream: %w", err)
@@ -229,7 +229,7 @@ func (l *sseLink) readEvents(resp *answer, rd *sse.Reader, alive *aliveReader) e
 		case ev.Type != sse.DefaultType:
 			continue // not Tether's; later revisions may add event types
 		}
-		f, err := wire.ParseJSON([]byte(ev.Data), int(l.r.max))
+		f, err := wire.ParseJSON(data, int(l.r.max)) // f.Data aliases data, ours
 		if err != nil {
 			if lerr := l.r.payloadError("on the event stream", err); lerr != err {
 				return lerr
