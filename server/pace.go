@@ -58,7 +58,8 @@ func (s *Session) pace(ctx context.Context, b *bucket, waiting *bool) (ok bool, 
 func (s *Session) frees(n uint64) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.out.BytesThrough(n) >= max(min(pollBatchBytes, s.h.opts.MaxBufferedBytes)/2, minFreeing)
+	enough := max(min(pollBatchBytes, s.h.opts.MaxBufferedBytes)/2, minFreeing)
+	return s.out.BytesThrough(n, enough) >= enough
 }
 
 // minFreeing is the least an ack must free for its request to skip pacing.
