@@ -27,14 +27,8 @@ type conn struct {
 	// returns, when it has nothing to send: wakeWriterLocked starts it
 	// again), and whether cn carries the session yet (watch).
 	writing, watched bool
-	// lingering: the writer, out of work, waits up to writerLinger for a
-	// wake on wake (cap 1) before it parks; a wake then hands it the work
-	// instead of starting a goroutine (and growing its stack) per message.
-	lingering bool
-	wake      chan struct{}
-	lingerT   *time.Timer // the writer's own
-	closeSent bool        // the writer sent the close frame (the writers run one at a time)
-	path      pathState   // what the path watcher reads (pathwatch.go)
+	closeSent        bool      // the writer sent the close frame (the writers run one at a time)
+	path             pathState // what the path watcher reads (pathwatch.go)
 
 	once   sync.Once
 	dead   chan struct{}
@@ -193,11 +187,6 @@ func (c *Client) wakeWriterLocked() {
 // startWriterLocked starts cn's writer unless it runs, cn is dead or the
 // client ended (c.mu held: the WaitGroup's Add comes before Close's Wait).
 func (c *Client) startWriterLocked(cn *conn) {
-	if cn.writing && cn.lingering {
-		cn.lingering = false
-		cn.wake <- struct{}{} // cap 1, and only the writer empties it
-		return
-	}
 	if cn.writing || c.closed != nil {
 		return
 	}
@@ -358,42 +347,6 @@ func (c *Client) deliver(cn *conn, f *wire.Frame) error {
 	}
 }
 
-// writerLinger is how long a writer out of work waits for more before it
-// parks (returns): longer than a round trip of request-response traffic,
-// so that such traffic keeps one writer, and short enough that an idle
-// connection soon holds no writer goroutine.
-const writerLinger = 5 * time.Millisecond
-
-// linger waits, cn.lingering set, for a wake (true: the writer goes on) or
-// writerLinger, cn's death or the client's end (false: cn.writing is
-// cleared, the writer returns).
-func (c *Client) linger(cn *conn) bool {
-	if cn.lingerT == nil {
-		cn.lingerT = time.NewTimer(writerLinger)
-	} else {
-		cn.lingerT.Reset(writerLinger)
-	}
-	select {
-	case <-cn.wake:
-		cn.lingerT.Stop()
-		return true
-	case <-cn.lingerT.C:
-	case <-cn.dead:
-		cn.lingerT.Stop()
-	case <-c.ctx.Done():
-		cn.lingerT.Stop()
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !cn.lingering {
-		<-cn.wake // a wake came meanwhile: its token is there
-		return true
-	}
-	cn.lingering = false
-	cn.writing = false
-	return false
-}
-
 // writeLoop sends what the session has for the server on cn: an upgrade
 // frame first when cn came from a probe, pongs, data from cn.cursor, and
 // the close frame after the queue when closing. Acks are the link's
@@ -443,13 +396,10 @@ func (c *Client) writeLoop(cn *conn) {
 			more := cn.answer || len(cn.replies) > 0
 			cn.mu.Unlock()
 			if !more {
-				if cn.wake == nil {
-					cn.wake = make(chan struct{}, 1)
-				}
-				cn.lingering = true
+				cn.writing = false
 			}
 			c.mu.Unlock()
-			if !more && !c.linger(cn) {
+			if !more {
 				return
 			}
 			continue

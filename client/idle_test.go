@@ -67,7 +67,6 @@ func TestIdleConnectionHoldsOnlyItsReader(t *testing.T) {
 		}
 		idle := func(when string) {
 			t.Helper()
-			time.Sleep(writerLinger) // a writer out of work lingers that long
 			synctest.Wait()
 			if got := clientLoops(); !slices.Equal(got, []string{"readLoop"}) {
 				t.Fatalf("%s: goroutines in %v, want only the reader", when, got)
