@@ -94,6 +94,7 @@ func attachSSE(ctx context.Context, c *config, a link.Attach) (link.Link, error)
 
 	l := &sseLink{base: newBase(r, w, life, die), stream: make(chan wire.Frame, 16)}
 	l.pacedAcks(sseAckInterval)
+	l.acks.SetAmount(sseAckAmount(w.Buf))
 	timeout := millis(w.Timeout, defaultTimeout)
 	alive := &aliveReader{r: resp.body, d: timeout}
 	alive.t = time.AfterFunc(timeout, func() { l.die(errSilent(r.name, "no bytes from the stream", timeout)) })
@@ -150,7 +151,24 @@ func (r *requester) checkWelcome(resp *answer, f wire.Frame, a link.Attach) (*wi
 // client's next POST).
 const sseAckInterval = 250 * time.Millisecond
 
-// Acked sends the client's recv in a POST soon, paced by sseAckInterval.
+// sseAckAmount is how many payload bytes received make the SSE client ack at
+// once, whatever sseAckInterval says: half the server's send window (the
+// welcome's buf), so the server never waits for an ack with a full window
+// while the ack's POST is on its way; a quarter of the default window when
+// the server does not say (an older server).
+func sseAckAmount(buf int64) int64 {
+	if buf <= 0 {
+		return defaultSendWindow / 4
+	}
+	return max(buf/2, 1)
+}
+
+// defaultSendWindow is a server's default send window
+// (server.DefaultMaxBufferedBytes).
+const defaultSendWindow = 4 << 20
+
+// Acked sends the client's recv in a POST soon, paced by sseAckInterval, or
+// at once when sseAckAmount bytes arrived since the last ack.
 func (l *sseLink) Acked(recv uint64) { l.acks.Acked(recv) }
 
 // Recv returns the next frame: from the stream, or from a send answer. An
@@ -171,6 +189,9 @@ func (l *sseLink) Recv(ctx context.Context) (wire.Frame, error) {
 		case f, ok := <-l.stream:
 			if !ok {
 				return wire.Frame{}, l.streamErr
+			}
+			if f.Kind == wire.KindText || f.Kind == wire.KindBinary {
+				l.acks.Received(len(f.Data))
 			}
 			return f, nil
 		case <-l.answers.ready:
@@ -197,7 +218,7 @@ func (l *sseLink) readLoop(resp *answer, rd *sse.Reader, alive *aliveReader) {
 
 func (l *sseLink) readEvents(resp *answer, rd *sse.Reader, alive *aliveReader) error {
 	for {
-		ev, err := rd.Next()
+		ev, data, err := rd.NextBytes()
 		switch {
 		case err == io.EOF || err == io.ErrUnexpectedEOF:
 			return xfmt.Errorf("fallback: sse: the server ended the stream: %w", err)
@@ -209,7 +230,7 @@ func (l *sseLink) readEvents(resp *answer, rd *sse.Reader, alive *aliveReader) e
 		case ev.Type != sse.DefaultType:
 			continue // not Tether's; later revisions may add event types
 		}
-		f, err := wire.ParseJSON([]byte(ev.Data), int(l.r.max))
+		f, err := wire.ParseJSON(data, int(l.r.max)) // f.Data aliases data, ours
 		if err != nil {
 			if lerr := l.r.payloadError("on the event stream", err); lerr != err {
 				return lerr

@@ -198,6 +198,7 @@ func (s *Session) welcomeLocked(isNew, probe bool) *wire.Welcome {
 		V: wire.Version, SID: s.id, Resumed: !isNew, Probe: probe, Ack: s.in.Recv(),
 		HB: o.Heartbeat.Milliseconds(), Timeout: o.Timeout.Milliseconds(), TTL: o.SessionTTL.Milliseconds(),
 		Max: int64(o.MaxMessageBytes), Poll: o.PollHold.Milliseconds(), Transports: o.Transports,
+		Buf: int64(o.MaxBufferedBytes),
 	}
 	if isNew {
 		w.Key = s.key

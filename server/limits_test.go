@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -129,6 +130,46 @@ func TestPollRateIsPaced(t *testing.T) {
 		t.Logf("%d polls answered in one second at PollRate 10", answered)
 		if answered > 20+10+1 {
 			t.Errorf("%d polls answered in one second, want at most %d", answered, 31)
+		}
+		shutdown(t, h)
+	})
+}
+
+// A poll whose ack frees a full answer's worth of the send buffer is not
+// paced: pacing does not cap a long-poll stream (pace.go, frees).
+func TestPollRateSparesFullAnswers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		payload := Text(strings.Repeat("x", 1024))
+		feed := func(s *Session) {
+			for s.Send(s.Context(), payload) == nil {
+			}
+		}
+		h := NewHandler(feed, &Options{PollRate: 10})
+		w := welcomeOf(t, call(h, "GET", pollOpen, "192.0.2.1:1", nil))
+		key := http.Header{wire.HeaderKey: {w.Key}}
+		start := time.Now()
+		answered, ack := 0, uint64(0)
+		for answered < 40 {
+			synctest.Wait() // the feed has filled the send buffer: each answer is full
+			rec := call(h, "GET", "/live?tether=poll&tether_v=1&tether_sid="+w.SID+"&tether_ack="+strconv.FormatUint(ack, 10), "192.0.2.1:1", key)
+			if rec.Code != 200 {
+				t.Fatalf("poll %d: %d %s", answered, rec.Code, rec.Body)
+			}
+			fr, _ := wire.ParseJSONBatch(rec.Body.Bytes(), 0, 0)
+			for _, f := range fr {
+				if f.Kind == wire.KindText {
+					ack = f.Seq
+				}
+			}
+			answered++
+		}
+		// Synctest's clock moves only when every goroutine waits: paced,
+		// 40 polls at PollRate 10 (a burst of 20) would take 2 s of it.
+		if d := time.Since(start); d >= time.Second {
+			t.Errorf("40 polls with full answers took %v of the fake clock: paced", d)
+		}
+		if ack < 39*pollBatchBytes/1024 {
+			t.Errorf("40 polls carried %d messages, want full answers of %d", ack, pollBatchBytes/1024)
 		}
 		shutdown(t, h)
 	})

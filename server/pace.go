@@ -11,7 +11,8 @@ const maxPaceWait = 2 * time.Second
 // pace bounds the rate of a session's polls or sends (Options.PollRate):
 // a request over the rate waits for its turn, so a fast client gets fewer,
 // fuller answers instead of errors; one waiting request per kind at most,
-// any other is refused (false, with the wait to advise).
+// any other is refused (false, with the wait to advise). Polls and sends
+// whose ack frees much of the send buffer are not paced (frees).
 func (s *Session) pace(ctx context.Context, b *bucket, waiting *bool) (ok bool, retry time.Duration) {
 	rate := s.h.opts.PollRate
 	if rate < 0 {
@@ -46,3 +47,20 @@ func (s *Session) pace(ctx context.Context, b *bucket, waiting *bool) (ok bool, 
 		return true, 0 // the session ended: let the request say so
 	}
 }
+
+// frees reports whether an ack of n frees a good part of the session's send
+// buffer: half a poll answer, or half the buffer when that is smaller, and
+// at least minFreeing. A poll or send that does is not paced (it is not a
+// client polling in a loop: such requests come at most as fast as the
+// application's data flows, each carrying at least minFreeing of it), so
+// pacing never caps the rate of a long-poll or an SSE stream, whose acks
+// come in polls and sends.
+func (s *Session) frees(n uint64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	enough := max(min(pollBatchBytes, s.h.opts.MaxBufferedBytes)/2, minFreeing)
+	return s.out.BytesThrough(n, enough) >= enough
+}
+
+// minFreeing is the least an ack must free for its request to skip pacing.
+const minFreeing = 64 << 10

@@ -76,7 +76,9 @@ func (h *Handler) servePoll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.establish()
-	if ok, retry := s.pace(r.Context(), &s.polls, &s.pollWait); !ok {
+	if s.frees(ack) {
+		// A poll that acks a full answer is not paced (frees).
+	} else if ok, retry := s.pace(r.Context(), &s.polls, &s.pollWait); !ok {
 		if retry > 0 {
 			h.fail(w, wire.CodeTooManyPolls, "this session polls faster than the server allows", retry)
 		}
@@ -173,6 +175,14 @@ func (h *Handler) serveSend(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	if !s.frees(highestAck(frames)) {
+		if ok, retry := s.pace(r.Context(), &s.sends, &s.sendWait); !ok {
+			if retry > 0 {
+				h.fail(w, wire.CodeTooManyPolls, "this session sends faster than the server allows", retry)
+			}
+			return
+		}
+	}
 	s.mu.Lock()
 	s.touchLocked()
 	s.mu.Unlock()
@@ -210,6 +220,17 @@ func (h *Handler) serveSend(w http.ResponseWriter, r *http.Request) {
 		out = append(out, wire.Frame{Kind: wire.KindClose, Close: closing})
 	}
 	writeFrames(w, out)
+}
+
+// highestAck is the highest ack among frames (0: none).
+func highestAck(frames []wire.Frame) uint64 {
+	var n uint64
+	for i := range frames {
+		if frames[i].Kind == wire.KindAck {
+			n = max(n, frames[i].Seq)
+		}
+	}
+	return n
 }
 
 // answerPoll writes a held poll's answer within Options.WriteTimeout (within

@@ -16,17 +16,11 @@ func (h *Handler) sendBodyLimit() int64 { return int64(h.opts.MaxMessageBytes)*6
 // readSend reads a send request's body, bounded: the body must arrive
 // within Options.BodyTimeout (else the connection is dropped, unanswered:
 // http.ErrAbortHandler); its bytes are charged to the Handler's budget (503
-// when spent). Sends are paced at
-// Options.PollRate. It answers errors
+// when spent). The caller paces sends at Options.PollRate once it knows
+// their ack (serveSend). It answers errors
 // itself. On success the caller releases charged bytes of the budget.
 func (h *Handler) readSend(w http.ResponseWriter, r *http.Request, s *Session) (body []byte, charged int64, ok bool) {
 	limit := h.sendBodyLimit()
-	if ok, retry := s.pace(r.Context(), &s.sends, &s.sendWait); !ok {
-		if retry > 0 {
-			h.fail(w, wire.CodeTooManyPolls, "this session sends faster than the server allows", retry)
-		}
-		return nil, 0, false
-	}
 	size := limit
 	if r.ContentLength >= 0 {
 		size = r.ContentLength

@@ -19,10 +19,12 @@ type Acker struct {
 	interval time.Duration
 	delay    time.Duration // NewDelayedAcker: how long an ack may wait for a write to ride in
 	every    uint64        // NewDelayedAcker: unacked frames that send an ack at once
+	amount   int64         // SetAmount: received payload bytes that send an ack at once
 	send     func(recv uint64) error
 
 	mu         sync.Mutex
 	want, sent uint64
+	got        int64       // payload bytes received since the last ack was taken (Received)
 	last       time.Time   // when the last ack was sent
 	busy       bool        // a flush is scheduled or running
 	stopped    bool        // Stop was called, or send failed
@@ -44,6 +46,30 @@ func NewDelayedAcker(delay time.Duration, every uint64, send func(recv uint64) e
 	return &Acker{delay: delay, every: max(every, 1), send: send}
 }
 
+// SetAmount makes a paced Acker send an ack at once, whatever its interval,
+// when at least n payload bytes arrived (Received) since the last ack: a
+// sender whose window is 2n bytes then never waits for the interval (SSE,
+// PROTOCOL.md 4.4). n <= 0: by time only. Call it before the first Acked.
+func (a *Acker) SetAmount(n int64) {
+	a.mu.Lock()
+	a.amount = n
+	a.mu.Unlock()
+}
+
+// Received counts n payload bytes that arrived, for SetAmount; the ack
+// that covers them is still given by Acked.
+func (a *Acker) Received(n int) {
+	a.mu.Lock()
+	a.got += int64(n)
+	a.mu.Unlock()
+}
+
+// enough reports whether the ack should go at once: enough frames
+// (NewDelayedAcker) or enough bytes (SetAmount) wait.
+func (a *Acker) enoughLocked() bool {
+	return (a.delay > 0 && a.want-a.sent >= a.every) || (a.amount > 0 && a.got >= a.amount)
+}
+
 // Acked records the client's recv; a lower value than before is ignored.
 func (a *Acker) Acked(recv uint64) {
 	a.mu.Lock()
@@ -59,7 +85,7 @@ func (a *Acker) Acked(recv uint64) {
 		a.scheduleLocked()
 		return
 	}
-	if a.delay > 0 && a.want-a.sent >= a.every && a.timer != nil && a.timer.Stop() {
+	if a.enoughLocked() && a.timer != nil && a.timer.Stop() {
 		// Enough frames wait: send now rather than at the delay's end.
 		a.timer = nil
 		a.wg.Done()
@@ -78,6 +104,7 @@ func (a *Acker) Take() (uint64, bool) {
 func (a *Acker) takeLocked() (uint64, bool) {
 	if a.want > a.sent {
 		a.sent = a.want
+		a.got = 0
 		return a.want, true
 	}
 	return 0, false
@@ -104,8 +131,11 @@ func (a *Acker) scheduleLocked() {
 	if a.interval > 0 && !a.last.IsZero() {
 		d = a.interval - time.Since(a.last)
 	}
-	if a.delay > 0 && a.want-a.sent < a.every {
+	if a.delay > 0 {
 		d = a.delay
+	}
+	if a.enoughLocked() {
+		d = 0
 	}
 	if d <= 0 {
 		go a.flush()

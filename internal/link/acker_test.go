@@ -163,3 +163,44 @@ func TestDelayedAcker(t *testing.T) {
 		}
 	})
 }
+
+// TestAckerAmount: a paced Acker with SetAmount sends at once, before the
+// interval has passed, once that many bytes arrived; fewer bytes wait for
+// the interval.
+func TestAckerAmount(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := &recorder{}
+		a := NewAcker(250*time.Millisecond, r.send)
+		a.SetAmount(1000)
+		defer a.Stop()
+		a.Received(10)
+		a.Acked(1) // the first ack goes at once
+		synctest.Wait()
+		a.Received(500)
+		a.Acked(2) // 500 bytes: waits for the interval
+		synctest.Wait()
+		if got := r.got(); !slices.Equal(got, []uint64{1}) {
+			t.Fatalf("after 500 bytes: acks %v, want [1]", got)
+		}
+		a.Received(600)
+		a.Acked(3) // 1100 bytes since the last ack: at once
+		synctest.Wait()
+		if got := r.got(); !slices.Equal(got, []uint64{1, 3}) {
+			t.Fatalf("after 1100 bytes: acks %v, want [1 3]", got)
+		}
+		a.Received(1000)
+		a.Acked(4) // right after an ack: the amount still sends at once
+		synctest.Wait()
+		a.Received(10)
+		a.Acked(5) // a few bytes: paced
+		synctest.Wait()
+		if got := r.got(); !slices.Equal(got, []uint64{1, 3, 4}) {
+			t.Fatalf("acks %v, want [1 3 4]", got)
+		}
+		time.Sleep(250 * time.Millisecond)
+		synctest.Wait()
+		if got := r.got(); !slices.Equal(got, []uint64{1, 3, 4, 5}) {
+			t.Fatalf("after the interval: acks %v, want [1 3 4 5]", got)
+		}
+	})
+}

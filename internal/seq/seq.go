@@ -87,6 +87,21 @@ func (o *Outbox) From(dst []Msg, from uint64, maxBytes int) []Msg {
 	return dst
 }
 
+// BytesThrough is the payload of the unacknowledged messages with seq <= n:
+// what an ack of n frees. It stops counting once the total reaches upTo
+// (<= 0: no bound), so asking whether an ack frees that much costs no more
+// than that much.
+func (o *Outbox) BytesThrough(n uint64, upTo int) int {
+	total := 0
+	for _, m := range o.msgs[o.head:] {
+		if m.Seq > n || (upTo > 0 && total >= upTo) {
+			break
+		}
+		total += len(m.Data)
+	}
+	return total
+}
+
 // Unacked returns a copy of the unacknowledged messages.
 func (o *Outbox) Unacked() []Msg { return append([]Msg(nil), o.msgs[o.head:]...) }
 

@@ -112,3 +112,27 @@ func TestSignal(t *testing.T) {
 		t.Errorf("%d waiters after Broadcast", len(s.waiters))
 	}
 }
+
+func TestOutboxBytesThrough(t *testing.T) {
+	var o Outbox
+	for _, n := range []int{10, 20, 30} {
+		o.Push(false, make([]byte, n))
+	}
+	for _, c := range []struct {
+		n    uint64
+		want int
+	}{{0, 0}, {1, 10}, {2, 30}, {3, 60}, {9, 60}} {
+		if got := o.BytesThrough(c.n, 0); got != c.want {
+			t.Errorf("BytesThrough(%d) = %d, want %d", c.n, got, c.want)
+		}
+	}
+	if err := o.Ack(1); err != nil {
+		t.Fatal(err)
+	}
+	if got := o.BytesThrough(2, 0); got != 20 {
+		t.Errorf("after Ack(1): BytesThrough(2) = %d, want 20", got)
+	}
+	if got := o.BytesThrough(3, 15); got != 20 {
+		t.Errorf("BytesThrough(3, 15) = %d, want 20 (it stops at the first total >= 15)", got)
+	}
+}

@@ -104,6 +104,7 @@ type Welcome struct {
 	TTL        int64    `json:"ttl"`             // how long a detached session survives (ms)
 	Max        int64    `json:"max"`             // largest data payload, in bytes, either way
 	Poll       int64    `json:"poll"`            // longest hold of a long-poll (ms)
+	Buf        int64    `json:"buf,omitempty"`   // the server's send window: payload bytes it keeps unacked per session (0: not said)
 	Transports []string `json:"transports"`      // transports the server allows (TransportWebSocket, ...)
 }
 

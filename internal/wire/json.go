@@ -340,10 +340,12 @@ func appendJSONString(dst, s []byte) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
 	start := 0
-	for i, c := range s {
-		if jsonSafe[c] {
-			continue
+	for i := 0; i < len(s); i++ {
+		i += plainLen(s[i:])
+		if i == len(s) {
+			break
 		}
+		c := s[i]
 		dst = append(dst, s[start:i]...)
 		switch c {
 		case '"', '\\':
@@ -419,13 +421,22 @@ func valueEnd(b []byte, i int) int {
 
 // stringEnd returns the index just past the JSON string that starts at b[i].
 func stringEnd(b []byte, i int) int {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
+	for i++; i < len(b); {
+		q := bytes.IndexByte(b[i:], '"')
+		if q < 0 {
+			return len(b)
+		}
+		i += q
+		// The quote ends the string unless an odd run of backslashes
+		// escapes it.
+		bs := 0
+		for j := i - 1; j >= 0 && b[j] == '\\'; j-- {
+			bs++
+		}
+		if bs%2 == 0 {
 			return i + 1
 		}
+		i++
 	}
 	return len(b)
 }

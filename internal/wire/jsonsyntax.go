@@ -112,6 +112,10 @@ func isHex(ch byte) bool { return isDigit(ch) || ('a' <= ch && ch <= 'f') || ('A
 
 func (c *jsonChecker) str(i int) int {
 	for i++; i < len(c.b); i++ {
+		i += plainLen(c.b[i:]) // the common bytes, eight at a time
+		if i == len(c.b) {
+			break
+		}
 		switch ch := c.b[i]; {
 		case ch == '"':
 			return i + 1

@@ -59,6 +59,9 @@ func appendObject(dst []byte, f *Frame, enc string) ([]byte, error) {
 			o.int("ttl", w.TTL)
 			o.int("max", w.Max)
 			o.int("poll", w.Poll)
+			if w.Buf > 0 {
+				o.int("buf", w.Buf)
+			}
 			o.key("transports") // required: [] when there are none, never null
 			o.b = append(o.b, '[')
 			for i, t := range w.Transports {
@@ -207,7 +210,7 @@ func parseWelcome(b []byte) (*Welcome, string) {
 	// set[i]: the required field names[i] was present and not null.
 	names := []string{"v", "sid", "resumed", "ack", "hb", "timeout", "ttl", "max", "poll", "transports"}
 	set := make([]bool, len(names))
-	ints := map[string]*int64{"hb": &w.HB, "timeout": &w.Timeout, "ttl": &w.TTL, "max": &w.Max, "poll": &w.Poll}
+	ints := map[string]*int64{"hb": &w.HB, "timeout": &w.Timeout, "ttl": &w.TTL, "max": &w.Max, "poll": &w.Poll, "buf": &w.Buf}
 	reason := eachMember(b, func(key string, v []byte) (r string) {
 		idx := -1
 		for i, n := range names {
@@ -249,7 +252,7 @@ func parseWelcome(b []byte) (*Welcome, string) {
 			if n, ok, r = jsonUint(key, v); ok {
 				w.Ack = n
 			}
-		case "hb", "timeout", "ttl", "max", "poll":
+		case "hb", "timeout", "ttl", "max", "poll", "buf":
 			var n int64
 			if n, ok, r = jsonInt(key, v); ok {
 				*ints[key] = n
@@ -387,6 +390,8 @@ func checkWelcome(w *Welcome) string {
 		return `"max" is negative or larger than 2^53-1`
 	case !inRange(w.Poll):
 		return `"poll" is negative or larger than 2^53-1`
+	case !inRange(w.Buf):
+		return `"buf" is negative or larger than 2^53-1`
 	case !utf8.ValidString(w.SID) || !utf8.ValidString(w.Key):
 		return "a string is not valid UTF-8"
 	}

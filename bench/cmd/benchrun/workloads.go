@@ -237,6 +237,7 @@ func runPush(args []string) {
 	size := fs.Int("size", rig.MsgSize, "message size")
 	text := fs.Bool("text", false, "text messages (binary otherwise)")
 	path := fs.String("path", "", "push endpoint (default: the library's)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the measured phase to `FILE`")
 	fs.Parse(args)
 	pool, err := rig.Pool(*certs)
 	if err != nil {
@@ -278,12 +279,21 @@ func runPush(args []string) {
 	}
 	drain()
 	s0, ss0 := rig.Self(false), serverStats(hc, *base, false)
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer f.Close()
+	}
 	start := time.Now()
 	if err := c.Send(rig.PushFor(*dur, *size, *text)); err != nil {
 		log.Fatal(err)
 	}
 	n, bytes := drain()
 	el := time.Since(start)
+	pprof.StopCPUProfile()
 	s1, ss1 := rig.Self(false), serverStats(hc, *base, false)
 	r := PushResult{
 		Lib: *lib, Transport: *tr, Path: push, Size: *size, Text: *text, Msgs: n, Secs: el.Seconds(),
