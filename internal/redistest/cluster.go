@@ -74,6 +74,6 @@ func clusterReady(rdb *redis.Client) bool {
 	if err != nil || !strings.Contains(info, "cluster_state:ok") || !strings.Contains(info, "cluster_known_nodes:3") {
 		return false
 	}
-	slots, err := rdb.ClusterSlots(ctx).Result()
-	return err == nil && len(slots) == 3
+	shards, err := rdb.ClusterShards(ctx).Result()
+	return err == nil && len(shards) == 3
 }
