@@ -174,3 +174,55 @@ func TestPollRateSparesFullAnswers(t *testing.T) {
 		shutdown(t, h)
 	})
 }
+
+// A send whose data frames carry 16 KiB or more is not paced: an echo over
+// long-polling or SSE moves its data in sends as fast as it flows (pace.go,
+// carries). Sends of a few bytes each are paced as polls are.
+func TestPollRateSparesFullSends(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		size  int
+		paced bool
+	}{{"16 KiB sends", 1024, false}, {"tiny sends", 1, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				sink := func(s *Session) {
+					for {
+						if _, err := s.Receive(s.Context()); err != nil {
+							return
+						}
+					}
+				}
+				h := NewHandler(sink, &Options{PollRate: 10})
+				w := welcomeOf(t, call(h, "GET", pollOpen, "192.0.2.1:1", nil))
+				start := time.Now()
+				seq := uint64(0)
+				for i := 0; i < 40; i++ {
+					frames := make([]wire.Frame, 16)
+					for j := range frames {
+						seq++
+						frames[j] = wire.Frame{Kind: wire.KindText, Seq: seq, Data: []byte(strings.Repeat("x", tc.size))}
+					}
+					body, err := wire.AppendJSONBatch(nil, frames)
+					if err != nil {
+						t.Fatal(err)
+					}
+					req := httptest.NewRequest("POST", "/live?tether=send&tether_v=1&tether_sid="+w.SID, strings.NewReader(string(body)))
+					req.RemoteAddr = "192.0.2.1:1"
+					req.Header.Set(wire.HeaderKey, w.Key)
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, req)
+					if rec.Code != 200 {
+						t.Fatalf("send %d: %d %s", i, rec.Code, rec.Body)
+					}
+				}
+				// Paced, 40 sends at PollRate 10 (a burst of 20) take 2 s of
+				// synctest's clock; unpaced, none.
+				if d := time.Since(start); (d >= time.Second) != tc.paced {
+					t.Errorf("40 sends of 16 x %d bytes took %v of the fake clock; paced: want %v", tc.size, d, tc.paced)
+				}
+				shutdown(t, h)
+			})
+		})
+	}
+}

@@ -116,7 +116,10 @@ type Options struct {
 	NewSessionRate float64
 
 	// PollRate bounds the polls and sends of one session per second (a token
-	// bucket holding 2 s worth); over it they get 429 too_many_polls.
+	// bucket holding 2 s worth): over it a request waits its turn (up to 2 s;
+	// a second one while one waits gets 429 too_many_polls). A request that
+	// moves 16 KiB or more (freed by its ack, or carried as data) is not
+	// counted: the bound is on requests, not on the data they carry.
 	// Zero: DefaultPollRate (50); negative: no bound.
 	PollRate float64
 

@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"time"
+
+	"github.com/tether-sdk/tether/internal/wire"
 )
 
 // maxPaceWait bounds how long one request is paced before it is refused.
@@ -48,19 +50,34 @@ func (s *Session) pace(ctx context.Context, b *bucket, waiting *bool) (ok bool, 
 	}
 }
 
-// frees reports whether an ack of n frees a good part of the session's send
-// buffer: half a poll answer, or half the buffer when that is smaller, and
-// at least minFreeing. A poll or send that does is not paced (it is not a
+// frees reports whether an ack of n frees at least minFreeing of the
+// session's send buffer. A poll or send that does is not paced (it is not a
 // client polling in a loop: such requests come at most as fast as the
-// application's data flows, each carrying at least minFreeing of it), so
+// application's data flows, each moving at least minFreeing of it), so
 // pacing never caps the rate of a long-poll or an SSE stream, whose acks
-// come in polls and sends.
+// come in polls and sends, nor of an echo with data in flight both ways.
 func (s *Session) frees(n uint64) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	enough := max(min(pollBatchBytes, s.h.opts.MaxBufferedBytes)/2, minFreeing)
-	return s.out.BytesThrough(n, enough) >= enough
+	return s.out.BytesThrough(n, minFreeing) >= minFreeing
 }
 
-// minFreeing is the least an ack must free for its request to skip pacing.
-const minFreeing = 64 << 10
+// carries reports whether a send's data frames carry at least minFreeing
+// of payload: such a send is not paced either.
+func carries(frames []wire.Frame) bool {
+	n := 0
+	for i := range frames {
+		if frames[i].Kind == wire.KindText || frames[i].Kind == wire.KindBinary {
+			if n += len(frames[i].Data); n >= minFreeing {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// minFreeing is the least a request must move (freed by its ack, or carried
+// as data) to skip pacing: 16 KiB, a full TLS record. A request flood costs
+// the server per request; one moving 16 KiB or more costs it per byte, as
+// the data itself would over WebSocket.
+const minFreeing = 16 << 10

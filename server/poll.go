@@ -175,7 +175,7 @@ func (h *Handler) serveSend(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	if !s.frees(highestAck(frames)) {
+	if !carries(frames) && !s.frees(highestAck(frames)) {
 		if ok, retry := s.pace(r.Context(), &s.sends, &s.sendWait); !ok {
 			if retry > 0 {
 				h.fail(w, wire.CodeTooManyPolls, "this session sends faster than the server allows", retry)
