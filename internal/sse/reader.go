@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"time"
+	"unicode/utf8"
 )
 
 // Reader parses an event stream. It is not safe for concurrent use.
@@ -11,8 +12,9 @@ type Reader struct {
 	lines     lineReader
 	maxEvent  int
 	onComment func(string)
-	dataBytes bool   // in NextBytes: dispatch puts the data in bytes
-	bytes     []byte // the data of the event NextBytes returns
+	dataMode  int    // how dispatch hands out the data: in Event.Data, or in bytes
+	bytes     []byte // the data of the event NextBytes or NextView returns
+	decoded   []byte // NextView's buffer for data that is not valid UTF-8
 
 	data   []byte // data buffer
 	typ    []byte // event type buffer
@@ -81,9 +83,28 @@ func (r *Reader) Next() (Event, error) {
 // (the caller owns it) and Event.Data left empty: one copy of the data
 // instead of two for a caller that wants bytes.
 func (r *Reader) NextBytes() (Event, []byte, error) {
-	r.dataBytes = true
+	return r.nextIn(dataOwned)
+}
+
+// NextView is NextBytes without a copy: the data is only valid until the
+// next call of a Next method, and the caller must not change it. It saves
+// the copy of every event's data for a caller that parses the data and
+// keeps only a part of it.
+func (r *Reader) NextView() (Event, []byte, error) {
+	return r.nextIn(dataView)
+}
+
+// How dispatch hands out an event's data.
+const (
+	dataString = iota // in Event.Data
+	dataOwned         // in r.bytes, a new slice
+	dataView          // in r.bytes, a slice of the reader's buffers
+)
+
+func (r *Reader) nextIn(mode int) (Event, []byte, error) {
+	r.dataMode = mode
 	ev, err := r.Next()
-	r.dataBytes = false
+	r.dataMode = dataString
 	b := r.bytes
 	r.bytes = nil
 	if err != nil {
@@ -162,9 +183,19 @@ func (r *Reader) dispatch() (Event, bool) {
 		r.typ = r.typ[:0]
 		return Event{}, false
 	}
-	if d := r.data[:len(r.data)-1]; r.dataBytes {
+	switch d := r.data[:len(r.data)-1]; r.dataMode {
+	case dataOwned:
 		r.bytes = decodeBytes(d)
-	} else {
+	case dataView:
+		// r.data is reset below but keeps its bytes until the next
+		// call appends to it.
+		if utf8.Valid(d) {
+			r.bytes = d
+		} else {
+			r.decoded = appendDecoded(r.decoded[:0], d)
+			r.bytes = r.decoded
+		}
+	default:
 		ev.Data = decodeString(d)
 	}
 	if len(r.typ) > 0 {
