@@ -22,7 +22,7 @@ type streamQueue struct {
 	err    error
 
 	ready chan struct{} // capacity 1: a token when frames goes from empty to not, or done
-	room   chan struct{} // capacity 1: a token when Recv took the frames
+	room  chan struct{} // capacity 1: a token when Recv took the frames
 
 	// Recv's side, not locked: the frames taken and the next to return.
 	took []wire.Frame
