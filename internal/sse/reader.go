@@ -70,7 +70,19 @@ func (r *Reader) Next() (Event, error) {
 			continue
 		}
 		if err == nil {
-			err = r.field(line)
+			// The usual event, one data line and the blank line that
+			// ends it, both in the buffer: dispatched from the buffer,
+			// without the copy into the data buffer.
+			if v, ok := dataValue(line); ok && len(r.data) == 0 && r.lines.blankNext() {
+				if len(v) <= r.maxEvent {
+					ev := r.endBlock()
+					r.setData(&ev, v)
+					return ev, nil
+				}
+				err = tooLarge("data", r.maxEvent)
+			} else {
+				err = r.field(line)
+			}
 		}
 		if err != nil {
 			r.err = err
@@ -175,20 +187,34 @@ func (r *Reader) appendData(value []byte) {
 // data buffer is not empty, returns the event; the data and event type
 // buffers are reset either way.
 func (r *Reader) dispatch() (Event, bool) {
-	r.inBlock = false
-	r.lastID = intern(r.lastID, r.id)
-	ev := Event{ID: r.lastID, Type: DefaultType, Retry: r.blockRetry, HasRetry: r.blockRetrySet}
-	r.blockRetry, r.blockRetrySet = 0, false
+	ev := r.endBlock()
 	if len(r.data) == 0 {
 		r.typ = r.typ[:0]
 		return Event{}, false
 	}
-	switch d := r.data[:len(r.data)-1]; r.dataMode {
+	r.setData(&ev, r.data[:len(r.data)-1])
+	r.data = r.data[:0]
+	return ev, true
+}
+
+// endBlock ends the block at a blank line: it commits the last event ID
+// and returns the event the block makes, without its data and type.
+func (r *Reader) endBlock() Event {
+	r.inBlock = false
+	r.lastID = intern(r.lastID, r.id)
+	ev := Event{ID: r.lastID, Type: DefaultType, Retry: r.blockRetry, HasRetry: r.blockRetrySet}
+	r.blockRetry, r.blockRetrySet = 0, false
+	return ev
+}
+
+// setData gives ev the data d, the way the Next method asked for, and the
+// block's type; it resets the event type buffer.
+func (r *Reader) setData(ev *Event, d []byte) {
+	switch r.dataMode {
 	case dataOwned:
 		r.bytes = decodeBytes(d)
 	case dataView:
-		// r.data is reset below but keeps its bytes until the next
-		// call appends to it.
+		// d stays as it is until the next call reads on.
 		if utf8.Valid(d) {
 			r.bytes = d
 		} else {
@@ -202,8 +228,21 @@ func (r *Reader) dispatch() (Event, bool) {
 		r.lastTy = intern(r.lastTy, r.typ)
 		ev.Type = r.lastTy
 	}
-	r.data, r.typ = r.data[:0], r.typ[:0]
-	return ev, true
+	r.typ = r.typ[:0]
+}
+
+// dataValue returns the value of line if it is a "data" field.
+func dataValue(line []byte) ([]byte, bool) {
+	if len(line) < 4 || string(line[:4]) != "data" {
+		return nil, false
+	}
+	if len(line) == 4 {
+		return line[4:], true
+	}
+	if line[4] != ':' {
+		return nil, false
+	}
+	return trimSpace(line[5:]), true
 }
 
 // intern returns s if it already holds b, else b decoded; this saves an
