@@ -231,7 +231,7 @@ func (l *sseLink) readEvents(resp *answer, rd *sse.Reader, alive *aliveReader) e
 		case ev.Type != sse.DefaultType:
 			continue // not Tether's; later revisions may add event types
 		}
-		f, err := wire.ParseJSON(data, int(l.r.max))
+		f, err := wire.ParseJSONUTF8(data, int(l.r.max)) // the reader decoded the data as UTF-8
 		if err != nil {
 			if lerr := l.r.payloadError("on the event stream", err); lerr != err {
 				return lerr
