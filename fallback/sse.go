@@ -16,10 +16,9 @@ import (
 // sseLink is an SSE stream (server to client) plus send POSTs.
 type sseLink struct {
 	base
-	// stream carries the frames the reader goroutine parsed; it is closed
-	// when the stream ends, after streamErr is set.
-	stream    chan wire.Frame
-	streamErr error
+	// stream carries the frames the reader goroutine parsed, and why the
+	// stream ended.
+	stream *streamQueue
 }
 
 // attachSSE attaches to a session (a new one when a.SID is empty) over
@@ -92,7 +91,7 @@ func attachSSE(ctx context.Context, c *config, a link.Attach) (link.Link, error)
 	}
 	r.welcomed(w)
 
-	l := &sseLink{base: newBase(r, w, life, die), stream: make(chan wire.Frame, 16)}
+	l := &sseLink{base: newBase(r, w, life, die), stream: newStreamQueue()}
 	l.pacedAcks(sseAckInterval)
 	l.acks.SetAmount(sseAckAmount(w.Buf))
 	timeout := millis(w.Timeout, defaultTimeout)
@@ -185,15 +184,18 @@ func (l *sseLink) Recv(ctx context.Context) (wire.Frame, error) {
 		if f, ok := l.answers.pop(); ok {
 			return f, nil
 		}
-		select {
-		case f, ok := <-l.stream:
-			if !ok {
-				return wire.Frame{}, l.streamErr
-			}
+		f, ok, done, err := l.stream.take()
+		if ok {
 			if f.Kind == wire.KindText || f.Kind == wire.KindBinary {
 				l.acks.Received(len(f.Data))
 			}
 			return f, nil
+		}
+		if done {
+			return wire.Frame{}, err
+		}
+		select {
+		case <-l.stream.ready:
 		case <-l.answers.ready:
 		case <-ctx.Done():
 			return wire.Frame{}, ctx.Err()
@@ -203,7 +205,7 @@ func (l *sseLink) Recv(ctx context.Context) (wire.Frame, error) {
 }
 
 // readLoop reads the stream until it ends or the link dies, then records why
-// and closes l.stream.
+// in l.stream.
 func (l *sseLink) readLoop(resp *answer, rd *sse.Reader, alive *aliveReader) {
 	err := l.readEvents(resp, rd, alive)
 	alive.t.Stop()
@@ -212,13 +214,12 @@ func (l *sseLink) readLoop(resp *answer, rd *sse.Reader, alive *aliveReader) {
 		err = cause // the read failed because the link died: say why it did
 	}
 	l.r.log.Debug("tether: sse stream ended", "sid", l.r.sid, "err", err)
-	l.streamErr = err
-	close(l.stream)
+	l.stream.end(err)
 }
 
 func (l *sseLink) readEvents(resp *answer, rd *sse.Reader, alive *aliveReader) error {
 	for {
-		ev, data, err := rd.NextBytes()
+		ev, data, err := rd.NextView() // data is valid until the next call
 		switch {
 		case err == io.EOF || err == io.ErrUnexpectedEOF:
 			return xfmt.Errorf("fallback: sse: the server ended the stream: %w", err)
@@ -230,7 +231,7 @@ func (l *sseLink) readEvents(resp *answer, rd *sse.Reader, alive *aliveReader) e
 		case ev.Type != sse.DefaultType:
 			continue // not Tether's; later revisions may add event types
 		}
-		f, err := wire.ParseJSON(data, int(l.r.max)) // f.Data aliases data, ours
+		f, err := wire.ParseJSONUTF8(data, int(l.r.max)) // the reader decoded the data as UTF-8
 		if err != nil {
 			if lerr := l.r.payloadError("on the event stream", err); lerr != err {
 				return lerr
@@ -244,21 +245,30 @@ func (l *sseLink) readEvents(resp *answer, rd *sse.Reader, alive *aliveReader) e
 		default:
 			return malformedf(l.r.name, "a %s frame on the stream", f.Kind)
 		}
-		select {
-		case l.stream <- f:
+		if f.Kind == wire.KindText && aliases(f.Data, data) {
+			f.Data = append([]byte(nil), f.Data...) // the one copy of the payload
+		}
+		if l.stream.put(f) {
 			continue
-		default:
 		}
 		// Recv is behind. Nothing is read meanwhile, and that silence is
 		// not the connection's: pause the watchdog.
 		alive.t.Stop()
-		select {
-		case l.stream <- f:
-			alive.t.Reset(alive.d)
-		case <-l.ctx.Done():
-			return context.Cause(l.ctx)
+		for !l.stream.put(f) {
+			select {
+			case <-l.stream.room:
+			case <-l.ctx.Done():
+				return context.Cause(l.ctx)
+			}
 		}
+		alive.t.Reset(alive.d)
 	}
+}
+
+// aliases reports whether p, not empty, is a part of b that runs to the
+// end of b's capacity, as the payload a parse left in b does.
+func aliases(p, b []byte) bool {
+	return len(p) > 0 && cap(b) > 0 && &p[:cap(p)][cap(p)-1] == &b[:cap(b)][cap(b)-1]
 }
 
 // aliveReader resets the liveness watchdog whenever bytes arrive: any byte,

@@ -123,9 +123,9 @@ func TestSSESlowConsumer(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer l.Close()
-		synctest.Wait() // the reader is blocked on a full channel
-		if s := l.(*sseLink).stream; len(s) != cap(s) {
-			t.Fatalf("%d of %d frames buffered: the reader is not held back", len(s), cap(s))
+		synctest.Wait() // the reader is blocked on a full queue
+		if s := l.(*sseLink).stream; len(s.frames) != streamQueueFrames {
+			t.Fatalf("%d of %d frames buffered: the reader is not held back", len(s.frames), streamQueueFrames)
 		}
 		time.Sleep(400 * time.Millisecond) // the stimulus: a consumer away for 2 x timeout
 		for i := 1; i <= n; i++ {

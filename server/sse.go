@@ -121,7 +121,6 @@ type sseWriter struct {
 	rc      *http.ResponseController
 	timeout time.Duration
 	buf     []byte
-	js      []byte
 
 	mu       sync.Mutex
 	deadline time.Time     // when set (superseded), no write runs past it
@@ -133,23 +132,29 @@ type sseWriter struct {
 // event's data as it is, without the copy into a string and the checks of
 // sse.AppendEvent, which stays the path of anything else.
 func (sw *sseWriter) frame(f *wire.Frame) error {
+	// The JSON goes straight into the buffer, after the event's fields;
+	// should it hold a line break or a NUL after all, the event is cut
+	// off again and written the general way.
+	start := len(sw.buf)
+	if f.Kind == wire.KindText || f.Kind == wire.KindBinary {
+		sw.buf = append(sw.buf, "id: "...)
+		sw.buf = strconv.AppendUint(sw.buf, f.Seq, 10)
+		sw.buf = append(sw.buf, '\n')
+	}
+	sw.buf = append(sw.buf, "data: "...)
+	js := len(sw.buf)
 	var err error
-	sw.js, err = wire.AppendJSON(sw.js[:0], f)
+	sw.buf, err = wire.AppendJSON(sw.buf, f)
 	if err != nil {
+		sw.buf = sw.buf[:start]
 		return err
 	}
-	if bytes.IndexByte(sw.js, '\n') < 0 && bytes.IndexByte(sw.js, '\r') < 0 && bytes.IndexByte(sw.js, 0) < 0 {
-		if f.Kind == wire.KindText || f.Kind == wire.KindBinary {
-			sw.buf = append(sw.buf, "id: "...)
-			sw.buf = strconv.AppendUint(sw.buf, f.Seq, 10)
-			sw.buf = append(sw.buf, '\n')
-		}
-		sw.buf = append(sw.buf, "data: "...)
-		sw.buf = append(sw.buf, sw.js...)
+	if v := sw.buf[js:]; bytes.IndexByte(v, '\n') < 0 && bytes.IndexByte(v, '\r') < 0 && bytes.IndexByte(v, 0) < 0 {
 		sw.buf = append(sw.buf, '\n', '\n')
 		return nil
 	}
-	ev := sse.Event{Data: string(sw.js)}
+	ev := sse.Event{Data: string(sw.buf[js:])}
+	sw.buf = sw.buf[:start]
 	if f.Kind == wire.KindText || f.Kind == wire.KindBinary {
 		ev.ID = strconv.FormatUint(f.Seq, 10)
 	}

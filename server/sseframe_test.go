@@ -9,8 +9,11 @@ import (
 )
 
 // TestSSEFrameMatchesAppendEvent: the direct encoding of sseWriter.frame
-// writes the same bytes as sse.AppendEvent of the frame's JSON.
+// writes the same bytes as sse.AppendEvent of the frame's JSON, also after
+// the events already in its buffer.
 func TestSSEFrameMatchesAppendEvent(t *testing.T) {
+	all := &sseWriter{}
+	var wantAll []byte
 	for _, f := range []wire.Frame{
 		{Kind: wire.KindText, Seq: 7, Data: []byte("héllo \"x\"\n\r\x00 end")},
 		{Kind: wire.KindBinary, Seq: 1 << 40, Data: []byte{0, 1, 2, 0xff}},
@@ -35,6 +38,13 @@ func TestSSEFrameMatchesAppendEvent(t *testing.T) {
 		}
 		if string(sw.buf) != string(want) {
 			t.Errorf("%s frame: %q, want %q", f.Kind, sw.buf, want)
+		}
+		if err := all.frame(&f); err != nil {
+			t.Fatal(err)
+		}
+		wantAll = append(wantAll, want...)
+		if string(all.buf) != string(wantAll) {
+			t.Errorf("after %s frame: %q, want %q", f.Kind, all.buf, wantAll)
 		}
 	}
 }

@@ -8,8 +8,13 @@ import (
 
 const (
 	initialBufSize = 4 << 10
-	minBufSize     = 16 // room to sniff the byte order mark
-	maxEmptyReads  = 100
+	// busyBufSize is how far the buffer grows, within the line limit, for
+	// a stream whose reads keep filling it: fewer, larger reads through the
+	// layers below (a TLS record is up to 16 KiB). A quiet stream keeps
+	// initialBufSize.
+	busyBufSize   = 64 << 10
+	minBufSize    = 16 // room to sniff the byte order mark
+	maxEmptyReads = 100
 )
 
 var (
@@ -30,6 +35,7 @@ type lineReader struct {
 	limit               int
 	bomDone             bool
 	skipLF              bool  // the last line ended in a CR: drop one LF
+	filled              bool  // the last read filled all the room it had
 	err                 error // sticky error from r
 }
 
@@ -118,6 +124,30 @@ func (l *lineReader) scan() ([]byte, bool) {
 	return line, true
 }
 
+// blankNext consumes an empty line if the buffer holds one right at the
+// start, and reports whether it did: the blank line that ends an event,
+// seen without a read.
+func (l *lineReader) blankNext() bool {
+	if l.skipLF || l.start >= l.end {
+		return false
+	}
+	switch l.buf[l.start] {
+	case '\n':
+		l.start++
+	case '\r':
+		l.start++
+		if l.start == l.end {
+			l.skipLF = true
+		} else if l.buf[l.start] == '\n' {
+			l.start++
+		}
+	default:
+		return false
+	}
+	l.scanned = 0
+	return true
+}
+
 // fill makes room and reads more input. A read error is kept in l.err.
 func (l *lineReader) fill() {
 	if l.start == l.end {
@@ -126,7 +156,8 @@ func (l *lineReader) fill() {
 		l.end = copy(l.buf, l.buf[l.start:l.end])
 		l.start = 0
 	}
-	if l.end == len(l.buf) {
+	busy := l.filled && 2*len(l.buf) <= busyBufSize && len(l.buf) <= l.limit
+	if l.end == len(l.buf) || busy {
 		grown := make([]byte, max(min(2*len(l.buf), l.limit+1), l.end+1))
 		copy(grown, l.buf[:l.end])
 		l.buf = grown
@@ -136,6 +167,7 @@ func (l *lineReader) fill() {
 		if n < 0 || n > len(l.buf)-l.end {
 			n, err = 0, errBadCount
 		}
+		l.filled = n == len(l.buf)-l.end
 		l.end += n
 		if err != nil {
 			l.err = err

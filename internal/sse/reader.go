@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"time"
+	"unicode/utf8"
 )
 
 // Reader parses an event stream. It is not safe for concurrent use.
@@ -11,8 +12,9 @@ type Reader struct {
 	lines     lineReader
 	maxEvent  int
 	onComment func(string)
-	dataBytes bool   // in NextBytes: dispatch puts the data in bytes
-	bytes     []byte // the data of the event NextBytes returns
+	dataMode  int    // how dispatch hands out the data: in Event.Data, or in bytes
+	bytes     []byte // the data of the event NextBytes or NextView returns
+	decoded   []byte // NextView's buffer for data that is not valid UTF-8
 
 	data   []byte // data buffer
 	typ    []byte // event type buffer
@@ -68,7 +70,19 @@ func (r *Reader) Next() (Event, error) {
 			continue
 		}
 		if err == nil {
-			err = r.field(line)
+			// The usual event, one data line and the blank line that
+			// ends it, both in the buffer: dispatched from the buffer,
+			// without the copy into the data buffer.
+			if v, ok := dataValue(line); ok && len(r.data) == 0 && r.lines.blankNext() {
+				if len(v) <= r.maxEvent {
+					ev := r.endBlock()
+					r.setData(&ev, v)
+					return ev, nil
+				}
+				err = tooLarge("data", r.maxEvent)
+			} else {
+				err = r.field(line)
+			}
 		}
 		if err != nil {
 			r.err = err
@@ -81,9 +95,28 @@ func (r *Reader) Next() (Event, error) {
 // (the caller owns it) and Event.Data left empty: one copy of the data
 // instead of two for a caller that wants bytes.
 func (r *Reader) NextBytes() (Event, []byte, error) {
-	r.dataBytes = true
+	return r.nextIn(dataOwned)
+}
+
+// NextView is NextBytes without a copy: the data is only valid until the
+// next call of a Next method, and the caller must not change it. It saves
+// the copy of every event's data for a caller that parses the data and
+// keeps only a part of it.
+func (r *Reader) NextView() (Event, []byte, error) {
+	return r.nextIn(dataView)
+}
+
+// How dispatch hands out an event's data.
+const (
+	dataString = iota // in Event.Data
+	dataOwned         // in r.bytes, a new slice
+	dataView          // in r.bytes, a slice of the reader's buffers
+)
+
+func (r *Reader) nextIn(mode int) (Event, []byte, error) {
+	r.dataMode = mode
 	ev, err := r.Next()
-	r.dataBytes = false
+	r.dataMode = dataString
 	b := r.bytes
 	r.bytes = nil
 	if err != nil {
@@ -154,25 +187,62 @@ func (r *Reader) appendData(value []byte) {
 // data buffer is not empty, returns the event; the data and event type
 // buffers are reset either way.
 func (r *Reader) dispatch() (Event, bool) {
-	r.inBlock = false
-	r.lastID = intern(r.lastID, r.id)
-	ev := Event{ID: r.lastID, Type: DefaultType, Retry: r.blockRetry, HasRetry: r.blockRetrySet}
-	r.blockRetry, r.blockRetrySet = 0, false
+	ev := r.endBlock()
 	if len(r.data) == 0 {
 		r.typ = r.typ[:0]
 		return Event{}, false
 	}
-	if d := r.data[:len(r.data)-1]; r.dataBytes {
+	r.setData(&ev, r.data[:len(r.data)-1])
+	r.data = r.data[:0]
+	return ev, true
+}
+
+// endBlock ends the block at a blank line: it commits the last event ID
+// and returns the event the block makes, without its data and type.
+func (r *Reader) endBlock() Event {
+	r.inBlock = false
+	r.lastID = intern(r.lastID, r.id)
+	ev := Event{ID: r.lastID, Type: DefaultType, Retry: r.blockRetry, HasRetry: r.blockRetrySet}
+	r.blockRetry, r.blockRetrySet = 0, false
+	return ev
+}
+
+// setData gives ev the data d, the way the Next method asked for, and the
+// block's type; it resets the event type buffer.
+func (r *Reader) setData(ev *Event, d []byte) {
+	switch r.dataMode {
+	case dataOwned:
 		r.bytes = decodeBytes(d)
-	} else {
+	case dataView:
+		// d stays as it is until the next call reads on.
+		if utf8.Valid(d) {
+			r.bytes = d
+		} else {
+			r.decoded = appendDecoded(r.decoded[:0], d)
+			r.bytes = r.decoded
+		}
+	default:
 		ev.Data = decodeString(d)
 	}
 	if len(r.typ) > 0 {
 		r.lastTy = intern(r.lastTy, r.typ)
 		ev.Type = r.lastTy
 	}
-	r.data, r.typ = r.data[:0], r.typ[:0]
-	return ev, true
+	r.typ = r.typ[:0]
+}
+
+// dataValue returns the value of line if it is a "data" field.
+func dataValue(line []byte) ([]byte, bool) {
+	if len(line) < 4 || string(line[:4]) != "data" {
+		return nil, false
+	}
+	if len(line) == 4 {
+		return line[4:], true
+	}
+	if line[4] != ':' {
+		return nil, false
+	}
+	return trimSpace(line[5:]), true
 }
 
 // intern returns s if it already holds b, else b decoded; this saves an

@@ -387,3 +387,30 @@ func TestNextBytes(t *testing.T) {
 		t.Fatalf("end: %q %v", b3, err)
 	}
 }
+
+// TestNextView: NextView returns what Next would, as bytes, whether the
+// event is a single data line read from the buffer or not, and whatever
+// line endings and read sizes.
+func TestNextView(t *testing.T) {
+	in := "id: 1\ndata: a\ndata: b\n\ndata: one\r\n\r\nevent: x\ndata:two\r\rdata: \xff\n\ndata\n\n: c\ndata: last\n\n"
+	for _, src := range []func() io.Reader{
+		func() io.Reader { return strings.NewReader(in) },
+		func() io.Reader { return iotest.OneByteReader(strings.NewReader(in)) },
+		func() io.Reader { return iotest.HalfReader(strings.NewReader(in)) },
+	} {
+		want, err := readAll(NewReader(src(), nil))
+		if err != io.EOF || len(want) != 6 {
+			t.Fatalf("Next: %d events, %v", len(want), err)
+		}
+		r := NewReader(src(), nil)
+		for i, w := range want {
+			ev, b, err := r.NextView()
+			if err != nil || string(b) != w.Data || ev.ID != w.ID || ev.Type != w.Type || ev.Data != "" {
+				t.Fatalf("event %d: %+v %q %v, want %+v", i, ev, b, err, w)
+			}
+		}
+		if _, b, err := r.NextView(); err != io.EOF || b != nil {
+			t.Fatalf("end: %q %v", b, err)
+		}
+	}
+}

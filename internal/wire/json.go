@@ -100,6 +100,9 @@ func AppendJSONBatch(dst []byte, frames []Frame) ([]byte, error) {
 // copied); a caller that reuses b's buffer must copy Data first. The input
 // size is not bounded here: callers bound the request body.
 func ParseJSON(b []byte, maxPayload int) (Frame, error) {
+	if f, ok := parseJSONData(b, maxPayload); ok {
+		return f, nil
+	}
 	v, err := checkJSON(b, "frame")
 	if err != nil {
 		return Frame{}, err
