@@ -153,7 +153,7 @@ func dial(t *testing.T, url string, o *client.Options) (*client.Client, time.Dur
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	start := time.Now()
-	c, err := client.Dial(ctx, url, o)
+	c, err := client.Dial(ctx, url, explained(t, o))
 	if err != nil {
 		t.Fatalf("Dial %s: %v", url, err)
 	}

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tether-sdk/tether/client"
 )
 
 // row is one line of RESULTS.md: a scenario, the transport the client
@@ -81,6 +83,55 @@ func (r *row) failedWith(outcome string, d time.Duration) {
 	r.outcome, r.elapsed = outcome, d
 }
 
+// reasons holds, per test name, how the client explained its transport:
+// the ConnectedEvent's reason, then each TransportChangedEvent's.
+var reasons sync.Map // test name -> *explanation
+
+type explanation struct {
+	mu   sync.Mutex
+	text string
+}
+
+// explained returns o (a copy; nil: defaults) whose OnEvent also records
+// the client's reasons for t's row in RESULTS.md.
+func explained(t *testing.T, o *client.Options) *client.Options {
+	var c client.Options
+	if o != nil {
+		c = *o
+	}
+	ex := &explanation{}
+	reasons.Store(t.Name(), ex)
+	next := c.OnEvent
+	c.OnEvent = func(ev client.Event) {
+		ex.mu.Lock()
+		switch ev := ev.(type) {
+		case client.ConnectedEvent:
+			if ex.text == "" {
+				ex.text = ev.Transport + ": " + ev.Reason
+			}
+		case client.TransportChangedEvent:
+			ex.text += "; then " + ev.To + ": " + ev.Reason
+		}
+		ex.mu.Unlock()
+		if next != nil {
+			next(ev)
+		}
+	}
+	return &c
+}
+
+// reasonOf is the recorded explanation of test, "" when none.
+func reasonOf(test string) string {
+	v, ok := reasons.Load(test)
+	if !ok {
+		return ""
+	}
+	ex := v.(*explanation)
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	return strings.ReplaceAll(ex.text, "|", "\\|")
+}
+
 // writeResults writes the table of a full run.
 func writeResults(path string, total time.Duration, passed bool) error {
 	results.mu.Lock()
@@ -103,7 +154,7 @@ func writeResults(path string, total time.Duration, passed bool) error {
 	}
 	fmt.Fprintf(&b, "Run: %s, %s, %s/%s, %d CPUs, %s in %v.\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"),
 		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), status, total.Round(time.Second))
-	b.WriteString("| # | scenario | ended on | time to connected | result | test |\n|---|---|---|---|---|---|\n")
+	b.WriteString("| # | scenario | ended on | time to connected | result | test | how the client explained it |\n|---|---|---|---|---|---|---|\n")
 	for _, r := range rows {
 		r.mu.Lock()
 		tr := r.transport
@@ -117,7 +168,7 @@ func writeResults(path string, total time.Duration, passed bool) error {
 		if r.elapsed > 0 {
 			el = fmtDuration(r.elapsed)
 		}
-		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | `%s` |\n", r.num, r.scenario, tr, el, r.status, r.test)
+		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | `%s` | %s |\n", r.num, r.scenario, tr, el, r.status, r.test, reasonOf(r.test))
 		r.mu.Unlock()
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o644)
