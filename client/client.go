@@ -222,8 +222,14 @@ func (c *Client) Send(ctx context.Context, m Message) error {
 		if c.out.Len() == 0 || c.out.Bytes()+len(m.Data) <= c.o.MaxQueuedBytes {
 			c.out.Push(m.Binary, m.Data)
 			c.signalLocked()
-			c.wakeWriterLocked()
+			cn := c.claimWriterLocked()
+			if cn == nil {
+				c.wakeWriterLocked()
+			}
 			c.mu.Unlock()
+			if cn != nil {
+				c.writeInline(cn)
+			}
 			return nil
 		}
 		w = c.sig.Wait()
