@@ -203,13 +203,6 @@ func cut(err error) bool {
 // queue is full (Options.MaxQueuedBytes), Send waits for room until ctx ends
 // and then returns an error matching both ErrQueueFull and ctx's error.
 // Other errors: ErrTooLarge, ErrInvalidText, ErrClosed.
-//
-// On a WebSocket whose writer is idle, Send writes what is queued itself
-// before it returns (at most two batches; more is left to a writer
-// goroutine), which spares a goroutine start per message in ping-pong
-// traffic. That write is not bound to ctx: ctx's end never cuts a frame in
-// half; it is bounded by the link's write deadline, and a write error ends
-// the link (the session resumes on the next), never this Send.
 func (c *Client) Send(ctx context.Context, m Message) error {
 	if !m.Binary && !utf8.Valid(m.Data) {
 		return ErrInvalidText
@@ -229,14 +222,8 @@ func (c *Client) Send(ctx context.Context, m Message) error {
 		if c.out.Len() == 0 || c.out.Bytes()+len(m.Data) <= c.o.MaxQueuedBytes {
 			c.out.Push(m.Binary, m.Data)
 			c.signalLocked()
-			cn := c.claimWriterLocked()
-			if cn == nil {
-				c.wakeWriterLocked()
-			}
+			c.wakeWriterLocked()
 			c.mu.Unlock()
-			if cn != nil {
-				c.writeInline(cn)
-			}
 			return nil
 		}
 		w = c.sig.Wait()

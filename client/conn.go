@@ -27,12 +27,8 @@ type conn struct {
 	// returns, when it has nothing to send: wakeWriterLocked starts it
 	// again), and whether cn carries the session yet (watch).
 	writing, watched bool
-	closeSent        bool // the writer sent the close frame (the writers run one at a time)
-
-	// The writer's scratch (only the writer that set writing uses them).
-	wbuf    []seq.Msg
-	wframes []wire.Frame
-	path    pathState // what the path watcher reads (pathwatch.go)
+	closeSent        bool      // the writer sent the close frame (the writers run one at a time)
+	path             pathState // what the path watcher reads (pathwatch.go)
 
 	once   sync.Once
 	dead   chan struct{}
@@ -204,27 +200,6 @@ func (c *Client) startWriterLocked(cn *conn) {
 	go func() { defer c.wg.Done(); c.writeLoop(cn) }()
 }
 
-// claimWriterLocked returns the current link when its writer is parked and
-// the caller may write in its place (writeInline): a watched WebSocket link
-// with no upgrade frame pending, alive, the client not ended. It marks the
-// writer running and counts it in c.wg (c.mu held). Other links' Send is an
-// HTTP request or waits for a stream: their writer stays a goroutine.
-func (c *Client) claimWriterLocked() *conn {
-	cn := c.cur
-	if cn == nil || !cn.watched || cn.writing || c.closed != nil || cn.upgrade != nil ||
-		cn.l.Transport() != wire.TransportWebSocket {
-		return nil
-	}
-	select {
-	case <-cn.dead:
-		return nil
-	default:
-	}
-	cn.writing = true
-	c.wg.Add(1)
-	return cn
-}
-
 // readLoop is cn's reader (counted in c.wg). It only reads; handle acts
 // on each frame, so that the frames on the reader's stack while it waits
 // (and while the TLS record under it is decrypted) stay small: an idle
@@ -378,130 +353,86 @@ func (c *Client) deliver(cn *conn, f *wire.Frame) error {
 // business (link.Link.Acked). When there is nothing to send it parks: it
 // returns, and wakeWriterLocked starts it again (one writer at a time).
 func (c *Client) writeLoop(cn *conn) {
-	for c.writeStep(cn) {
-	}
-}
+	var buf []seq.Msg
+	var frames []wire.Frame
+	for {
+		cn.mu.Lock()
+		answer := cn.answer
+		cn.mu.Unlock()
+		if answer {
+			// The server's c ended the session: no more data (section
+			// 12), only our ack and our c; errors do not matter.
+			recv := c.recv()
+			_ = cn.l.Send(c.ctx, []wire.Frame{{Kind: wire.KindAck, Seq: recv},
+				{Kind: wire.KindClose, Close: &wire.Close{Code: wire.CloseNormal}}})
+			close(cn.answered)
+			return // and stays marked as writing: nothing more goes out
+		}
+		frames = frames[:0]
+		upgrade := cn.upgrade != nil
+		if upgrade {
+			frames = append(frames, *cn.upgrade)
+			cn.upgrade = nil
+		}
+		cn.mu.Lock()
+		frames = append(frames, cn.replies...)
+		cn.replies = cn.replies[:0]
+		cn.mu.Unlock()
 
-// writeInline is the writer run by a Send that found it parked, on a
-// WebSocket (whose Send is one write, bounded by its write deadline): the
-// caller writes what is queued itself, in place of starting a goroutine
-// (ping-pong then costs no goroutine start per message). cn.writing was set
-// and c.wg counted for it (claimWriterLocked). The caller writes at most
-// two batches; if more is queued after them, a writer goroutine takes over,
-// so that a Send never loops behind other senders.
-func (c *Client) writeInline(cn *conn) {
-	for range 2 {
-		if !c.writeStep(cn) {
-			c.wg.Done()
+		c.mu.Lock()
+		if c.cur != cn || c.closed != nil {
+			cn.writing = false
+			c.mu.Unlock()
 			return
 		}
-	}
-	go func() { defer c.wg.Done(); c.writeLoop(cn) }()
-}
-
-// writeStep is one turn of cn's writer: it writes what it finds, or parks
-// (false, cn.writing cleared) when there is nothing, or ends with cn
-// (false). Only the writer that set cn.writing calls it.
-func (c *Client) writeStep(cn *conn) bool {
-	frames := cn.wframes[:0]
-	cn.mu.Lock()
-	answer := cn.answer
-	cn.mu.Unlock()
-	if answer {
-		// The server's c ended the session: no more data (section
-		// 12), only our ack and our c; errors do not matter.
-		recv := c.recv()
-		_ = cn.l.Send(c.ctx, []wire.Frame{{Kind: wire.KindAck, Seq: recv},
-			{Kind: wire.KindClose, Close: &wire.Close{Code: wire.CloseNormal}}})
-		close(cn.answered)
-		return false // and stays marked as writing: nothing more goes out
-	}
-	upgrade := cn.upgrade != nil
-	if upgrade {
-		frames = append(frames, *cn.upgrade)
-		cn.upgrade = nil
-	}
-	cn.mu.Lock()
-	frames = append(frames, cn.replies...)
-	cn.replies = cn.replies[:0]
-	cn.mu.Unlock()
-
-	c.mu.Lock()
-	if c.cur != cn || c.closed != nil {
-		cn.keepScratch(frames, nil)
-		cn.writing = false
-		c.mu.Unlock()
-		return false
-	}
-	buf := c.out.From(cn.wbuf[:0], cn.cursor, 64<<10)
-	sendClose := c.closing && !cn.closeSent && len(buf) == 0 && c.out.Last() < cn.cursor
-	closeFrame := c.closeFrame
-	bound := max(c.o.AckTimeout, AckTimeoutRTTs*c.srtt) // pathBound
-	if len(frames) == 0 && len(buf) == 0 && !sendClose {
-		// Park, unless a pong or the answer came after the look
-		// above (their wake found this writer running).
-		cn.mu.Lock()
-		more := cn.answer || len(cn.replies) > 0
-		cn.mu.Unlock()
-		cn.keepScratch(frames, buf)
-		if !more {
-			cn.writing = false
-		}
-		c.mu.Unlock()
-		return more
-	}
-	c.mu.Unlock()
-
-	for _, m := range buf {
-		frames = append(frames, wire.Frame{Kind: messageKind(m.Binary), Seq: m.Seq, Data: m.Data})
-	}
-	if sendClose {
-		frames = append(frames, wire.Frame{Kind: wire.KindClose, Close: &closeFrame})
-	}
-	var last uint64 // the last data seq written, if any
-	if n := len(buf); n > 0 {
-		last = buf[n-1].Seq
-	}
-	if last > 0 && !c.o.Raw {
-		cn.dataSent(last, time.Now(), bound)
-	}
-	err := cn.l.Send(c.ctx, frames)
-	cn.keepScratch(frames, buf)
-	if err != nil {
-		cn.fail(err)
-		return false
-	}
-	if upgrade {
-		c.acked(cn) // what the old link delivered after the upgrade's seq
-	}
-	if last > 0 {
-		cn.cursor = last + 1
-		if c.o.Raw {
-			c.mu.Lock()
-			c.out.Ack(last) // written is all a plain WebSocket promises
-			c.signalLocked()
+		buf = c.out.From(buf[:0], cn.cursor, 64<<10)
+		sendClose := c.closing && !cn.closeSent && len(buf) == 0 && c.out.Last() < cn.cursor
+		closeFrame := c.closeFrame
+		bound := max(c.o.AckTimeout, AckTimeoutRTTs*c.srtt) // pathBound
+		if len(frames) == 0 && len(buf) == 0 && !sendClose {
+			// Park, unless a pong or the answer came after the look
+			// above (their wake found this writer running).
+			cn.mu.Lock()
+			more := cn.answer || len(cn.replies) > 0
+			cn.mu.Unlock()
+			if !more {
+				cn.writing = false
+			}
 			c.mu.Unlock()
+			if !more {
+				return
+			}
+			continue
 		}
-	}
-	if sendClose {
-		cn.closeSent = true
-	}
-	return true
-}
+		c.mu.Unlock()
 
-// keepScratch keeps the writer's slices for its next turn, emptied (no
-// payload stays referenced by a parked writer), unless a burst grew them:
-// an idle link holds no large array. Called by the writer before it clears
-// cn.writing.
-func (cn *conn) keepScratch(frames []wire.Frame, buf []seq.Msg) {
-	const keep = 16
-	clear(frames)
-	clear(buf)
-	cn.wframes, cn.wbuf = nil, nil
-	if cap(frames) <= keep {
-		cn.wframes = frames[:0]
-	}
-	if cap(buf) <= keep {
-		cn.wbuf = buf[:0]
+		for _, m := range buf {
+			frames = append(frames, wire.Frame{Kind: messageKind(m.Binary), Seq: m.Seq, Data: m.Data})
+		}
+		if sendClose {
+			frames = append(frames, wire.Frame{Kind: wire.KindClose, Close: &closeFrame})
+		}
+		if n := len(buf); n > 0 && !c.o.Raw {
+			cn.dataSent(buf[n-1].Seq, time.Now(), bound)
+		}
+		if err := cn.l.Send(c.ctx, frames); err != nil {
+			cn.fail(err)
+			return
+		}
+		if upgrade {
+			c.acked(cn) // what the old link delivered after the upgrade's seq
+		}
+		if n := len(buf); n > 0 {
+			cn.cursor = buf[n-1].Seq + 1
+			if c.o.Raw {
+				c.mu.Lock()
+				c.out.Ack(buf[n-1].Seq) // written is all a plain WebSocket promises
+				c.signalLocked()
+				c.mu.Unlock()
+			}
+		}
+		if sendClose {
+			cn.closeSent = true
+		}
 	}
 }
