@@ -23,12 +23,14 @@ type conn struct {
 
 	answered chan struct{} // closed once the writer sent the answering c
 
-	// Guarded by Client.mu: whether cn's writer runs (it parks, that is
-	// returns, when it has nothing to send: wakeWriterLocked starts it
-	// again), and whether cn carries the session yet (watch).
-	writing, watched bool
-	closeSent        bool      // the writer sent the close frame (the writers run one at a time)
-	path             pathState // what the path watcher reads (pathwatch.go)
+	// Guarded by Client.mu: whether cn's writer runs, whether it waits on
+	// wake for work (it lingers there for writerLinger, then returns: an
+	// idle connection holds no goroutine for it, and wakeWriterLocked
+	// starts it again), and whether cn carries the session yet (watch).
+	writing, parked, watched bool
+	wake                     chan struct{} // one token: work for the parked writer
+	closeSent                bool          // the writer sent the close frame (the writers run one at a time)
+	path                     pathState     // what the path watcher reads (pathwatch.go)
 
 	once   sync.Once
 	dead   chan struct{}
@@ -52,7 +54,7 @@ func (cn *conn) onDead(f func()) {
 }
 
 func newConn(l link.Link) *conn {
-	return &conn{l: l, dead: make(chan struct{}), answered: make(chan struct{}),
+	return &conn{l: l, dead: make(chan struct{}), answered: make(chan struct{}), wake: make(chan struct{}, 1),
 		path: pathState{heard: time.Now()}}
 }
 
@@ -173,15 +175,60 @@ func (c *Client) watch(cn *conn) {
 	c.mu.Unlock()
 }
 
-// wakeWriterLocked starts the current link's writer after something gave
-// it work (a Send, a pong or ping to send, the close), unless it runs: a
-// writer with nothing to send parks by returning, so an idle connection
-// holds no goroutine for it. Called with c.mu held, after the work was
-// queued, so that a writer about to park sees the work or is started anew.
+// wakeWriterLocked wakes the current link's writer after something gave
+// it work (a Send, a pong or ping to send, the close): a parked writer gets
+// a token, a writer that returned is started anew, a running one sees the
+// work on its next look. Called with c.mu held, after the work was queued,
+// so that a writer about to park sees the work, is woken or started anew.
 func (c *Client) wakeWriterLocked() {
 	if cn := c.cur; cn != nil && cn.watched {
+		if cn.parked {
+			cn.parked = false
+			select {
+			case cn.wake <- struct{}{}:
+			default:
+			}
+			return
+		}
 		c.startWriterLocked(cn)
 	}
+}
+
+// writerLinger is how long a writer with nothing to send waits for more
+// before it returns. Starting a goroutine per message (and growing its
+// stack for the TLS write) cost a ping-pong exchange about a tenth of its
+// CPU; a connection idle for longer holds only its reader.
+const writerLinger = time.Second
+
+// lingerWriter parks cn's writer (c.mu held on entry, released) until it
+// is woken (true: look again) or lingered writerLinger with no work, cn
+// died or the client ended (false: the writer returns, not writing).
+func (c *Client) lingerWriter(cn *conn, t **time.Timer) bool {
+	cn.parked = true
+	c.mu.Unlock()
+	if *t == nil {
+		*t = time.NewTimer(writerLinger)
+	} else {
+		(*t).Reset(writerLinger)
+	}
+	select {
+	case <-cn.wake:
+		return true
+	case <-(*t).C:
+	case <-cn.dead:
+	case <-c.ctx.Done():
+	}
+	(*t).Stop()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !cn.parked {
+		// Woken as it gave up: the token waits in cn.wake, and the work
+		// is there to look at.
+		return true
+	}
+	cn.parked = false
+	cn.writing = false
+	return false
 }
 
 // startWriterLocked starts cn's writer unless it runs, cn is dead or the
@@ -350,89 +397,126 @@ func (c *Client) deliver(cn *conn, f *wire.Frame) error {
 // writeLoop sends what the session has for the server on cn: an upgrade
 // frame first when cn came from a probe, pongs, data from cn.cursor, and
 // the close frame after the queue when closing. Acks are the link's
-// business (link.Link.Acked). When there is nothing to send it parks: it
-// returns, and wakeWriterLocked starts it again (one writer at a time).
+// business (link.Link.Acked). When there is nothing to send it parks
+// (lingerWriter), and returns after writerLinger with nothing to send;
+// wakeWriterLocked wakes or starts it (one writer at a time).
 func (c *Client) writeLoop(cn *conn) {
-	var buf []seq.Msg
-	var frames []wire.Frame
+	var w writerState
 	for {
-		cn.mu.Lock()
-		answer := cn.answer
-		cn.mu.Unlock()
-		if answer {
-			// The server's c ended the session: no more data (section
-			// 12), only our ack and our c; errors do not matter.
-			recv := c.recv()
-			_ = cn.l.Send(c.ctx, []wire.Frame{{Kind: wire.KindAck, Seq: recv},
-				{Kind: wire.KindClose, Close: &wire.Close{Code: wire.CloseNormal}}})
-			close(cn.answered)
-			return // and stays marked as writing: nothing more goes out
-		}
-		frames = frames[:0]
-		upgrade := cn.upgrade != nil
-		if upgrade {
-			frames = append(frames, *cn.upgrade)
-			cn.upgrade = nil
-		}
-		cn.mu.Lock()
-		frames = append(frames, cn.replies...)
-		cn.replies = cn.replies[:0]
-		cn.mu.Unlock()
-
-		c.mu.Lock()
-		if c.cur != cn || c.closed != nil {
-			cn.writing = false
-			c.mu.Unlock()
-			return
-		}
-		buf = c.out.From(buf[:0], cn.cursor, 64<<10)
-		sendClose := c.closing && !cn.closeSent && len(buf) == 0 && c.out.Last() < cn.cursor
-		closeFrame := c.closeFrame
-		bound := max(c.o.AckTimeout, AckTimeoutRTTs*c.srtt) // pathBound
-		if len(frames) == 0 && len(buf) == 0 && !sendClose {
-			// Park, unless a pong or the answer came after the look
-			// above (their wake found this writer running).
-			cn.mu.Lock()
-			more := cn.answer || len(cn.replies) > 0
-			cn.mu.Unlock()
-			if !more {
-				cn.writing = false
-			}
-			c.mu.Unlock()
-			if !more {
+		switch c.writeTurn(cn, &w) {
+		case turnAgain:
+		case turnPark:
+			if !c.lingerWriter(cn, &w.linger) {
 				return
 			}
-			continue
-		}
-		c.mu.Unlock()
-
-		for _, m := range buf {
-			frames = append(frames, wire.Frame{Kind: messageKind(m.Binary), Seq: m.Seq, Data: m.Data})
-		}
-		if sendClose {
-			frames = append(frames, wire.Frame{Kind: wire.KindClose, Close: &closeFrame})
-		}
-		if n := len(buf); n > 0 && !c.o.Raw {
-			cn.dataSent(buf[n-1].Seq, time.Now(), bound)
-		}
-		if err := cn.l.Send(c.ctx, frames); err != nil {
-			cn.fail(err)
+		default:
 			return
 		}
-		if upgrade {
-			c.acked(cn) // what the old link delivered after the upgrade's seq
+	}
+}
+
+// writerState is what a writer keeps between its turns.
+type writerState struct {
+	buf    []seq.Msg
+	frames []wire.Frame
+	linger *time.Timer
+}
+
+// What a writer's turn tells it to do next.
+const (
+	turnAgain = iota // look again
+	turnPark         // nothing to send: linger (c.mu held)
+	turnDone         // return
+)
+
+// writeTurn sends one batch of what the session has for the server on cn
+// (c.mu held on return turnPark). It is a function of its own, kept out of
+// writeLoop, so that a parked writer's stack holds none of its frames: the
+// runtime starts new goroutines (the readers among them) at the average
+// stack size in use, and a lingering writer with a deep stack doubled
+// every idle reader's stack (TestIdleClientMemory).
+//
+//go:noinline
+func (c *Client) writeTurn(cn *conn, w *writerState) int {
+	cn.mu.Lock()
+	answer := cn.answer
+	cn.mu.Unlock()
+	if answer {
+		// The server's c ended the session: no more data (section
+		// 12), only our ack and our c; errors do not matter.
+		recv := c.recv()
+		_ = cn.l.Send(c.ctx, []wire.Frame{{Kind: wire.KindAck, Seq: recv},
+			{Kind: wire.KindClose, Close: &wire.Close{Code: wire.CloseNormal}}})
+		close(cn.answered)
+		return turnDone // and stays marked as writing: nothing more goes out
+	}
+	frames := w.frames[:0]
+	upgrade := cn.upgrade != nil
+	if upgrade {
+		frames = append(frames, *cn.upgrade)
+		cn.upgrade = nil
+	}
+	cn.mu.Lock()
+	frames = append(frames, cn.replies...)
+	cn.replies = cn.replies[:0]
+	cn.mu.Unlock()
+
+	c.mu.Lock()
+	if c.cur != cn || c.closed != nil {
+		cn.writing = false
+		c.mu.Unlock()
+		return turnDone
+	}
+	buf := c.out.From(w.buf[:0], cn.cursor, 64<<10)
+	w.buf = buf
+	sendClose := c.closing && !cn.closeSent && len(buf) == 0 && c.out.Last() < cn.cursor
+	closeFrame := c.closeFrame
+	bound := max(c.o.AckTimeout, AckTimeoutRTTs*c.srtt) // pathBound
+	if len(frames) == 0 && len(buf) == 0 && !sendClose {
+		// Park, unless a pong or the answer came after the look
+		// above (their wake found this writer running).
+		cn.mu.Lock()
+		more := cn.answer || len(cn.replies) > 0
+		cn.mu.Unlock()
+		if more {
+			c.mu.Unlock()
+			return turnAgain
 		}
-		if n := len(buf); n > 0 {
-			cn.cursor = buf[n-1].Seq + 1
-			if c.o.Raw {
-				c.mu.Lock()
-				c.out.Ack(buf[n-1].Seq) // written is all a plain WebSocket promises
-				c.signalLocked()
-				c.mu.Unlock()
-			}
-		}
-		if sendClose {
-			cn.closeSent = true
+		return turnPark
+	}
+	c.mu.Unlock()
+
+	for _, m := range buf {
+		frames = append(frames, wire.Frame{Kind: messageKind(m.Binary), Seq: m.Seq, Data: m.Data})
+	}
+	if sendClose {
+		frames = append(frames, wire.Frame{Kind: wire.KindClose, Close: &closeFrame})
+	}
+	w.frames = frames
+	if n := len(buf); n > 0 && !c.o.Raw {
+		cn.dataSent(buf[n-1].Seq, time.Now(), bound)
+	}
+	err := cn.l.Send(c.ctx, frames)
+	clear(frames) // a lingering writer holds no payload
+	if err != nil {
+		cn.fail(err)
+		return turnDone
+	}
+	if upgrade {
+		c.acked(cn) // what the old link delivered after the upgrade's seq
+	}
+	if n := len(buf); n > 0 {
+		cn.cursor = buf[n-1].Seq + 1
+		if c.o.Raw {
+			c.mu.Lock()
+			c.out.Ack(buf[n-1].Seq) // written is all a plain WebSocket promises
+			c.signalLocked()
+			c.mu.Unlock()
 		}
 	}
+	clear(buf)
+	if sendClose {
+		cn.closeSent = true
+	}
+	return turnAgain
 }

@@ -68,6 +68,11 @@ func TestIdleConnectionHoldsOnlyItsReader(t *testing.T) {
 		idle := func(when string) {
 			t.Helper()
 			synctest.Wait()
+			if got := clientLoops(); !slices.Contains(got, "readLoop") || len(got) > 2 {
+				t.Fatalf("%s: goroutines in %v, want the reader and at most a lingering writer", when, got)
+			}
+			time.Sleep(writerLinger) // the writer gives up its goroutine
+			synctest.Wait()
 			if got := clientLoops(); !slices.Equal(got, []string{"readLoop"}) {
 				t.Fatalf("%s: goroutines in %v, want only the reader", when, got)
 			}

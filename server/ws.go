@@ -151,6 +151,7 @@ type wsConn struct {
 	ackTimer *time.Timer // made on the first delayed ack: sets ackNow and kicks
 	ackArmed bool
 	ackNow   atomic.Bool
+	lingerT  *time.Timer // a writer with nothing to send waits on it (linger)
 	buf      []seq.Msg
 }
 
@@ -395,65 +396,120 @@ const (
 )
 
 // writeRun writes everything the session has for the client, acks, pings
-// and the close frame, then returns when nothing is left: no goroutine
-// waits for an idle connection's writes. A kick (a change of the session,
-// the heartbeat, the ack delay) or the attachment's stop starts it again.
-// Each batch (what is queued when it runs) goes out in one write: the
-// frames collect in batchConn and flush together. An ack rides in the write
-// of the data that follows it (an answer, typically) and goes alone only
-// after wsAckDelay or wsAckEvery unacknowledged frames.
+// and the close frame. When nothing is left it waits for a kick up to
+// writerLinger, then returns: no goroutine waits for an idle connection's
+// writes, and a busy one (ping-pong) does not start one per message. A kick
+// (a change of the session, the heartbeat, the ack delay) or the
+// attachment's stop wakes or starts it again. Each batch (what is queued
+// when it runs) goes out in one write: the frames collect in batchConn and
+// flush together. An ack rides in the write of the data that follows it
+// (an answer, typically) and goes alone only after wsAckDelay or
+// wsAckEvery unacknowledged frames.
 func (wc *wsConn) writeRun(s *Session, a *attachment) {
 	for {
-		b := s.nextBatch(a, wc.buf[:0], wsBatchBytes)
-		if b.stopped {
-			wc.finish(s, a, b.reason)
-			wc.end()
-			return
-		}
-		reply := a.takeReply()
-		ping := wc.pingDue.Swap(false)
-		if b.ackDue && !wc.ackNow.Load() && reply == nil && !ping && len(b.msgs) == 0 && b.close == nil && b.ack-a.ackSent < wsAckEvery {
-			b.ackDue = false // wait for data to carry it, or the delay
-			if !wc.ackArmed {
-				if wc.ackTimer == nil {
-					wc.ackTimer = time.AfterFunc(wsAckDelay, func() {
-						wc.ackNow.Store(true)
-						a.kickWriter()
-					})
-				} else {
-					wc.ackTimer.Reset(wsAckDelay)
-				}
-				wc.ackArmed = true
-			}
-		}
-		if reply != nil || ping || len(b.msgs) > 0 || b.ackDue || b.close != nil {
-			if !wc.writeBatch(s, a, &b, reply, ping) || b.close != nil {
-				wc.end() // broken, or closed (the reader waits for the client's close)
+		switch wc.writeTurn(s, a) {
+		case turnAgain:
+		case turnLinger:
+			if wc.linger(a) {
 				return
 			}
-			if b.ackDue {
-				wc.ackNow.Store(false)
-				if wc.ackArmed {
-					wc.ackTimer.Stop()
-					wc.ackArmed = false
-				}
-			}
-			if ping {
-				wc.ping.Reset(wc.h.opts.Heartbeat)
-			}
-		}
-		a.wrote(&b)
-		wc.buf = b.msgs
-		if !b.remaining && a.park() {
+		default:
 			return
 		}
 	}
+}
+
+// What a writer's turn tells it to do next.
+const (
+	turnAgain  = iota // look again
+	turnLinger        // nothing left: wait for a kick, or end the run
+	turnDone          // the connection is done
+)
+
+// writerLinger is how long a WebSocket writer with nothing to send waits
+// for a kick before its run ends.
+const writerLinger = time.Second
+
+// linger waits up to writerLinger for a kick or the stop (false: look
+// again), then parks the writer (true: the run ends, unless a kick came as
+// it gave up).
+func (wc *wsConn) linger(a *attachment) bool {
+	if wc.lingerT == nil {
+		wc.lingerT = time.NewTimer(writerLinger)
+	} else {
+		wc.lingerT.Reset(writerLinger)
+	}
+	select {
+	case <-a.kick:
+		return false
+	case <-a.stopped:
+		return false
+	case <-wc.lingerT.C:
+		return a.park()
+	}
+}
+
+// writeTurn writes one batch. It is a function of its own, kept out of
+// writeRun, so that a lingering writer's stack holds none of its frames:
+// the runtime starts goroutines at the average stack size in use, which a
+// deep lingering stack would raise for every connection.
+//
+//go:noinline
+func (wc *wsConn) writeTurn(s *Session, a *attachment) int {
+	b := s.nextBatch(a, wc.buf[:0], wsBatchBytes)
+	if b.stopped {
+		wc.finish(s, a, b.reason)
+		wc.end()
+		return turnDone
+	}
+	reply := a.takeReply()
+	ping := wc.pingDue.Swap(false)
+	if b.ackDue && !wc.ackNow.Load() && reply == nil && !ping && len(b.msgs) == 0 && b.close == nil && b.ack-a.ackSent < wsAckEvery {
+		b.ackDue = false // wait for data to carry it, or the delay
+		if !wc.ackArmed {
+			if wc.ackTimer == nil {
+				wc.ackTimer = time.AfterFunc(wsAckDelay, func() {
+					wc.ackNow.Store(true)
+					a.kickWriter()
+				})
+			} else {
+				wc.ackTimer.Reset(wsAckDelay)
+			}
+			wc.ackArmed = true
+		}
+	}
+	if reply != nil || ping || len(b.msgs) > 0 || b.ackDue || b.close != nil {
+		if !wc.writeBatch(s, a, &b, reply, ping) || b.close != nil {
+			wc.end() // broken, or closed (the reader waits for the client's close)
+			return turnDone
+		}
+		if b.ackDue {
+			wc.ackNow.Store(false)
+			if wc.ackArmed {
+				wc.ackTimer.Stop()
+				wc.ackArmed = false
+			}
+		}
+		if ping {
+			wc.ping.Reset(wc.h.opts.Heartbeat)
+		}
+	}
+	a.wrote(&b)
+	clear(b.msgs) // a lingering writer holds no payload
+	wc.buf = b.msgs
+	if b.remaining {
+		return turnAgain
+	}
+	return turnLinger
 }
 
 // end is the end of the last run of the writer: running stays set, so no
 // other starts.
 func (wc *wsConn) end() {
 	wc.ping.Stop()
+	if wc.lingerT != nil {
+		wc.lingerT.Stop()
+	}
 	if wc.ackTimer != nil {
 		wc.ackTimer.Stop()
 	}
