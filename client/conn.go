@@ -29,6 +29,7 @@ type conn struct {
 	// starts it again), and whether cn carries the session yet (watch).
 	writing, parked, watched bool
 	wake                     chan struct{} // one token: work for the parked writer
+	writerLeft               time.Time     // when cn's writer last returned (startWriterLocked)
 	closeSent                bool          // the writer sent the close frame (the writers run one at a time)
 	path                     pathState     // what the path watcher reads (pathwatch.go)
 
@@ -194,11 +195,16 @@ func (c *Client) wakeWriterLocked() {
 	}
 }
 
-// writerLinger is how long a writer with nothing to send waits for more
-// before it returns. Starting a goroutine per message (and growing its
-// stack for the TLS write) cost a ping-pong exchange about a tenth of its
-// CPU; a connection idle for longer holds only its reader.
-const writerLinger = time.Second
+// A writer started again within writerBusyGap of its return waits up to
+// writerLinger for more work when it has none, before it returns again:
+// starting a goroutine per message (and growing its stack for the TLS
+// write) cost a ping-pong exchange about a tenth of its CPU. A writer
+// started after a longer pause (a heartbeat's ping, a message now and
+// then) returns at once, so an idle connection holds only its reader.
+const (
+	writerBusyGap = 100 * time.Millisecond
+	writerLinger  = time.Second
+)
 
 // lingerWriter parks cn's writer (c.mu held on entry, released) until it
 // is woken (true: look again) or lingered writerLinger with no work, cn
@@ -228,6 +234,7 @@ func (c *Client) lingerWriter(cn *conn, t **time.Timer) bool {
 	}
 	cn.parked = false
 	cn.writing = false
+	cn.writerLeft = time.Now()
 	return false
 }
 
@@ -243,8 +250,9 @@ func (c *Client) startWriterLocked(cn *conn) {
 	default:
 	}
 	cn.writing = true
+	busy := time.Since(cn.writerLeft) < writerBusyGap
 	c.wg.Add(1)
-	go func() { defer c.wg.Done(); c.writeLoop(cn) }()
+	go func() { defer c.wg.Done(); c.writeLoop(cn, busy) }()
 }
 
 // readLoop is cn's reader (counted in c.wg). It only reads; handle acts
@@ -398,14 +406,22 @@ func (c *Client) deliver(cn *conn, f *wire.Frame) error {
 // frame first when cn came from a probe, pongs, data from cn.cursor, and
 // the close frame after the queue when closing. Acks are the link's
 // business (link.Link.Acked). When there is nothing to send it parks
-// (lingerWriter), and returns after writerLinger with nothing to send;
-// wakeWriterLocked wakes or starts it (one writer at a time).
-func (c *Client) writeLoop(cn *conn) {
+// (lingerWriter) when busy (started again soon after it returned: see
+// writerBusyGap), and returns after writerLinger with nothing to send, or
+// at once when not busy; wakeWriterLocked wakes or starts it (one writer
+// at a time).
+func (c *Client) writeLoop(cn *conn, busy bool) {
 	var w writerState
 	for {
 		switch c.writeTurn(cn, &w) {
 		case turnAgain:
 		case turnPark:
+			if !busy {
+				cn.writing = false
+				cn.writerLeft = time.Now()
+				c.mu.Unlock()
+				return
+			}
 			if !c.lingerWriter(cn, &w.linger) {
 				return
 			}

@@ -121,3 +121,65 @@ func TestIdleConnectionHoldsOnlyItsReader(t *testing.T) {
 		}
 	})
 }
+
+// writerID is the id of the goroutine running writeLoop in the caller's
+// synctest bubble, or "" when none runs.
+func writerID() string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "client.(*Client).writeLoop(") && strings.Contains(g, "synctest bubble") {
+			return strings.Fields(g)[1]
+		}
+	}
+	return ""
+}
+
+// A writer started again soon after it returned (a conversation, ping-pong)
+// waits for the next message instead of returning, so that a busy
+// connection does not start a goroutine per message; one started after a
+// pause returns at once, and a lingering one returns after writerLinger.
+func TestBusyWriterLingers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := &fakeDialer{dial: func(_ context.Context, _ int, tr string, _ link.Attach) (link.Link, error) {
+			return newFakeLink(tr, "s1", false), nil
+		}}
+		o := fakeOpts(d, newEvents())
+		o.Heartbeat = time.Minute
+		c, err := Dial(t.Context(), fakeURL, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close(context.Background())
+		send := func() {
+			t.Helper()
+			if err := c.Send(t.Context(), Text("hello")); err != nil {
+				t.Fatal(err)
+			}
+			synctest.Wait()
+		}
+		time.Sleep(writerBusyGap)
+		send()
+		if id := writerID(); id != "" {
+			t.Fatalf("after a send following a pause: writer %s still runs, want it returned", id)
+		}
+		time.Sleep(writerBusyGap / 2)
+		send()
+		first := writerID()
+		if first == "" {
+			t.Fatal("a writer started soon after it returned did not linger")
+		}
+		for range 3 {
+			time.Sleep(writerBusyGap / 2)
+			send()
+			if id := writerID(); id != first {
+				t.Fatalf("writer %q after a send, want the lingering %s woken", id, first)
+			}
+		}
+		time.Sleep(writerLinger)
+		synctest.Wait()
+		if id := writerID(); id != "" {
+			t.Fatalf("writer %s still runs after lingering %v with nothing to send", id, writerLinger)
+		}
+	})
+}

@@ -152,6 +152,7 @@ type wsConn struct {
 	ackArmed bool
 	ackNow   atomic.Bool
 	lingerT  *time.Timer // a writer with nothing to send waits on it (linger)
+	left     time.Time   // when the writer's last run ended
 	buf      []seq.Msg
 }
 
@@ -396,8 +397,8 @@ const (
 )
 
 // writeRun writes everything the session has for the client, acks, pings
-// and the close frame. When nothing is left it waits for a kick up to
-// writerLinger, then returns: no goroutine waits for an idle connection's
+// and the close frame. When nothing is left it returns, or, when started
+// soon after its last run, waits for a kick up to writerLinger first: no goroutine waits for an idle connection's
 // writes, and a busy one (ping-pong) does not start one per message. A kick
 // (a change of the session, the heartbeat, the ack delay) or the
 // attachment's stop wakes or starts it again. Each batch (what is queued
@@ -406,11 +407,20 @@ const (
 // (an answer, typically) and goes alone only after wsAckDelay or
 // wsAckEvery unacknowledged frames.
 func (wc *wsConn) writeRun(s *Session, a *attachment) {
+	busy := time.Since(wc.left) < writerBusyGap
 	for {
 		switch wc.writeTurn(s, a) {
 		case turnAgain:
 		case turnLinger:
+			if !busy {
+				wc.left = time.Now()
+				if a.park() {
+					return
+				}
+				continue
+			}
 			if wc.linger(a) {
+				wc.left = time.Now()
 				return
 			}
 		default:
@@ -426,9 +436,16 @@ const (
 	turnDone          // the connection is done
 )
 
-// writerLinger is how long a WebSocket writer with nothing to send waits
-// for a kick before its run ends.
-const writerLinger = time.Second
+// A WebSocket writer started again within writerBusyGap of its last run's
+// end waits up to writerLinger for a kick when it has nothing to send,
+// before its run ends: starting a goroutine per message cost ping-pong
+// about a tenth of its CPU. A writer started after a longer pause (a
+// heartbeat, a message now and then) ends its run at once, so an idle
+// connection holds only its reader.
+const (
+	writerBusyGap = 100 * time.Millisecond
+	writerLinger  = time.Second
+)
 
 // linger waits up to writerLinger for a kick or the stop (false: look
 // again), then parks the writer (true: the run ends, unless a kick came as
