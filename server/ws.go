@@ -413,14 +413,13 @@ func (wc *wsConn) writeRun(s *Session, a *attachment) {
 		case turnAgain:
 		case turnLinger:
 			if !busy {
-				wc.left = time.Now()
+				wc.left = time.Now() // before park: the next run may start at once
 				if a.park() {
 					return
 				}
 				continue
 			}
 			if wc.linger(a) {
-				wc.left = time.Now()
 				return
 			}
 		default:
@@ -462,6 +461,7 @@ func (wc *wsConn) linger(a *attachment) bool {
 	case <-a.stopped:
 		return false
 	case <-wc.lingerT.C:
+		wc.left = time.Now() // before park: the next run may start at once
 		return a.park()
 	}
 }
