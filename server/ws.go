@@ -52,7 +52,12 @@ func (h *Handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // the upgrader answered
 	}
-	defer conn.Close()
+	handed := false // to the reader's goroutine, which closes conn
+	defer func() {
+		if !handed {
+			conn.Close()
+		}
+	}()
 	conn.SetReadLimit(int64(h.opts.MaxMessageBytes) + 4096)
 	wc := &wsConn{h: h, conn: conn, bc: hj.conn}
 
@@ -130,9 +135,19 @@ func (h *Handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		a.kickWriter()
 	})
 	go wc.writeRun(s, a) // the first run: what the attach left to send
-	wc.readLoop(s, a)
-	s.detach(a)
-	<-wc.finished
+	// The reader runs on a goroutine of its own and ServeHTTP returns, so
+	// that the http.Server frees what it holds for the request (its write
+	// buffer, the request, and the goroutine whose stack the TLS handshake
+	// grew to 16 KiB): an idle connection holds one small-stacked reader.
+	// Middleware around the Handler sees the request end after the
+	// upgrade; the connection is the session's from then on.
+	handed = true
+	go func() {
+		defer conn.Close()
+		wc.readLoop(s, a)
+		s.detach(a)
+		<-wc.finished
+	}()
 }
 
 // wsConn is one server-side WebSocket. One goroutine reads, one writes.
