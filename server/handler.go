@@ -76,7 +76,11 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 func (h *Handler) closeGrace() time.Duration { return min(h.opts.SessionTTL, 10*time.Second) }
 
 // ServeHTTP dispatches on the request kind: a WebSocket upgrade, or the
-// tether query parameter (sse, poll-open, poll, send).
+// tether query parameter (sse, poll-open, poll, send). A WebSocket request
+// returns once the connection is upgraded and welcomed (the session's reader
+// and writer run on goroutines of their own), so middleware around the
+// Handler sees it end then; an event stream or a held poll returns when it
+// ends.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !h.checkHost(w, r) || !h.checkOrigin(w, r) {
 		return
