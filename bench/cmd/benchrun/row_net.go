@@ -280,4 +280,16 @@ func (h *harness) pairFigures(pr netPair, p PairResult) {
 	}
 	k := "r3.pair." + pr.a + "."
 	h.n[k+"ratio"], h.n[k+"diff"], h.n[k+"n"] = med(ratios), med(diffs), float64(len(diffs))
+	h.n[k+"ratio.q1"], h.n[k+"ratio.q3"] = quartile(ratios, 1), quartile(ratios, 3)
+	h.n[k+"diff.q1"], h.n[k+"diff.q3"] = quartile(diffs, 1), quartile(diffs, 3)
+}
+
+// quartile returns the q-th quartile (1 or 3) of xs (the nearest rank).
+func quartile(xs []float64, q int) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[min(len(s)-1, (len(s)-1)*q/4)]
 }

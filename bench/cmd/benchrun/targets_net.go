@@ -51,7 +51,8 @@ func (h *harness) netTargets(scens []netScen, tRes, sRes map[string]ConnectResul
 			diff, pairs, isPair := pair("tinyproxy", "diff")
 			var how string
 			if isPair {
-				how = fmt.Sprintf("median of %d paired differences; medians %s vs %s ms", pairs, f1(tp), f1(d))
+				how = fmt.Sprintf("median of %d paired differences, quartiles %+.1f and %+.1f ms; medians %s vs %s ms", pairs,
+					n["r3.pair.tinyproxy.diff.q1"], n["r3.pair.tinyproxy.diff.q3"], f1(tp), f1(d))
 			} else {
 				diff = tp - d
 				how = fmt.Sprintf("%s vs %s ms", f1(tp), f1(d))
@@ -65,7 +66,8 @@ func (h *harness) netTargets(scens []netScen, tRes, sRes map[string]ConnectResul
 			ratio, pairs, isPair := pair("refused", "ratio")
 			how := fmt.Sprintf("%s vs %s ms", f1(ref), f1(sse))
 			if isPair {
-				how = fmt.Sprintf("median of %d paired ratios; medians %s vs %s ms", pairs, f1(ref), f1(sse))
+				how = fmt.Sprintf("median of %d paired ratios, quartiles %sx and %sx; medians %s vs %s ms", pairs,
+					f2(n["r3.pair.refused.ratio.q1"]), f2(n["r3.pair.refused.ratio.q3"]), f1(ref), f1(sse))
 			} else {
 				ratio = ref / sse
 			}
