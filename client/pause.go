@@ -101,8 +101,14 @@ var ErrNetworkChanged = errors.New("tether: the device's network changed")
 // so the current connection is dropped (the DisconnectedEvent's Cause is
 // ErrNetworkChanged) and the client reconnects now, with the backoff reset,
 // resuming the session. While reconnecting, the pending reconnect starts
-// now. While paused it does nothing (Resume reconnects). It returns at once.
+// now. While paused it does nothing more (Resume reconnects). Either way
+// the long-poll hold the client's links learned (PROTOCOL.md 9.3: the idle
+// timeout of a proxy on the old network's way) is forgotten. It returns at
+// once.
 func (c *Client) NetworkChanged() {
+	if n, ok := c.closeLinks.(interface{ forgetPath() }); ok {
+		n.forgetPath()
+	}
 	if c.Paused() {
 		return
 	}

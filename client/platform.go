@@ -21,6 +21,11 @@ type linkDialer interface {
 type registeredLinks struct {
 	d *transport.Dialer
 	o *Options
+
+	// holds is what the client's long-poll links learned about the
+	// holds the way to its server lets through, handed to each new one
+	// (PROTOCOL.md 9.3), forgotten when the network changes.
+	holds link.PollHolds
 }
 
 func newLinkDialer(rawURL string, o *Options) (linkDialer, error) {
@@ -45,6 +50,7 @@ func (r *registeredLinks) DialLink(ctx context.Context, tr string, header transp
 		Raw:             r.o.Raw,
 		RawPingInterval: r.o.rawPingInterval(),
 		Logger:          r.o.Logger,
+		PollHolds:       &r.holds,
 	}
 	if sent := a.Sent; sent != nil {
 		// A link that did not measure its connection's round trip (an
@@ -59,3 +65,7 @@ func (r *registeredLinks) DialLink(ctx context.Context, tr string, header transp
 	}
 	return link.Dial(ctx, tr, e, a)
 }
+
+// forgetPath drops what the links learned about the way to the server:
+// the device moved to another network.
+func (r *registeredLinks) forgetPath() { r.holds.Forget() }

@@ -42,11 +42,13 @@
 // (final, but 429 is waited out) kill the link.
 //
 // Each poll asks the server for a hold (tether_hold, PROTOCOL.md 9.3),
-// first the welcome's poll. An idle poll cut on the way before its hold ran
-// out (a 502 or 504 from a proxy, or a reset with no answer) shortens the
-// holds asked for after it, and polls held to their end lengthen them again
-// (hold.go): behind a proxy that cuts idle requests sooner than the server
-// holds them, a link loses two polls to it, then none.
+// first the welcome's poll, or what the client's earlier long-poll links
+// learned (link.Env.PollHolds). An idle poll cut on the way before its hold
+// ran out (a 502 or 504 from a proxy, or a reset with no answer) shortens
+// the holds asked for after it, and polls held to their end lengthen them
+// again (hold.go): behind a proxy that cuts idle requests sooner than the
+// server holds them, a client loses two polls to it, then none, whatever
+// links it makes.
 //
 // # Sending
 //

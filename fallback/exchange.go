@@ -64,6 +64,7 @@ type config struct {
 	firstEvent time.Duration           // > 0
 	max        int64                   // > 0
 	log        link.Logger             // not nil
+	holds      *link.PollHolds         // the client's learned long-poll hold; nil: none kept
 }
 
 // defaults fills in the zero fields of c.

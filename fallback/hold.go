@@ -35,18 +35,41 @@ const (
 // the hold by half, up to 3/4 of t (never above the server's poll). After
 // holdProbeAfter polls at that bound, t is raised by half (a probe, the
 // proxy may be gone), and again after as many more, until the hold is back
-// at the server's poll; a second cut makes t firm: no more probes on this
-// link. A proxy that cuts at 3 s thus costs two cut polls, then none.
+// at the server's poll; a second cut makes t firm: no more probes. A proxy
+// that cuts at 3 s thus costs two cut polls, then none.
+//
+// What it learns belongs to the client, not to the link: with mem (the
+// client's, link.Env.PollHolds) it starts from what the client's earlier
+// long-poll links learned and stores every change there, so that a
+// reconnect or a later switch to long-polling costs no cut polls again.
 type adaptiveHold struct {
-	max   time.Duration // the server's poll: the longest hold it grants
-	cur   time.Duration // the hold the next poll asks for
-	cut   time.Duration // the age at which the last poll was cut; 0: none (or forgotten)
-	firm  bool          // a second cut confirmed the proxy's timeout: no more probes
-	atTop int           // polls in a row that survived at the bound
+	max   time.Duration   // the server's poll: the longest hold it grants
+	cur   time.Duration   // the hold the next poll asks for
+	cut   time.Duration   // the age at which the last poll was cut; 0: none (or forgotten)
+	firm  bool            // a second cut confirmed the proxy's timeout: no more probes
+	atTop int             // polls in a row that survived at the bound
+	mem   *link.PollHolds // the client's; nil: what the link learns is its own
 }
 
-func newAdaptiveHold(max time.Duration) *adaptiveHold {
-	return &adaptiveHold{max: max, cur: max}
+// newAdaptiveHold returns the hold of a link whose server holds polls up
+// to poll, starting from what mem keeps (nil: from poll).
+func newAdaptiveHold(poll time.Duration, mem *link.PollHolds) *adaptiveHold {
+	h := &adaptiveHold{max: poll, cur: poll, mem: mem}
+	s, ok := mem.Load()
+	if !ok || s.Cut == 0 || s.Cut*3/4 >= poll {
+		return h // nothing learned, or nothing this server's poll goes beyond
+	}
+	h.cut, h.firm, h.atTop = s.Cut, s.Firm, s.AtTop
+	h.cur = min(max(s.Hold, h.floor()), h.bound())
+	return h
+}
+
+// learned reports whether the hold starts from what an earlier link learned.
+func (h *adaptiveHold) learned() bool { return h.cut > 0 }
+
+// save keeps the hold's state for the client's next link.
+func (h *adaptiveHold) save() {
+	h.mem.Store(link.HoldState{Hold: h.cur, Cut: h.cut, Firm: h.firm, AtTop: h.atTop})
 }
 
 // next is the hold the next poll asks for.
@@ -76,12 +99,14 @@ func (h *adaptiveHold) cutAfter(asked, lived time.Duration) bool {
 	h.cut = lived
 	h.cur = max(h.floor(), min(h.max, lived/2))
 	h.atTop = 0
+	h.save()
 	return true
 }
 
 // heldOut records that a poll was held to its end and answered empty: the
 // hold it asked for survives the way to the server.
 func (h *adaptiveHold) heldOut() {
+	defer h.save()
 	b := h.bound()
 	if h.cur < b {
 		h.cur = min(b, h.cur*3/2)

@@ -201,14 +201,14 @@ func TestPollHoldRecovers(t *testing.T) {
 // holdFloor (not an idle timeout) or after the hold ran out changes
 // nothing.
 func TestAdaptiveHoldIgnoresWhatTeachesNothing(t *testing.T) {
-	h := newAdaptiveHold(25 * time.Second)
+	h := newAdaptiveHold(25*time.Second, nil)
 	if h.cutAfter(25*time.Second, 200*time.Millisecond) || h.cutAfter(25*time.Second, 25*time.Second) || h.next() != 25*time.Second {
 		t.Fatalf("hold %v after failures that teach nothing", h.next())
 	}
 	if !h.cutAfter(25*time.Second, 3*time.Second) || h.next() != 1500*time.Millisecond {
 		t.Fatalf("hold %v after a cut at 3 s, want 1.5 s", h.next())
 	}
-	small := newAdaptiveHold(500 * time.Millisecond) // a server's poll under holdFloor
+	small := newAdaptiveHold(500*time.Millisecond, nil) // a server's poll under holdFloor
 	if small.cutAfter(500*time.Millisecond, 400*time.Millisecond) || small.next() != 500*time.Millisecond {
 		t.Fatalf("hold %v", small.next())
 	}
@@ -237,5 +237,104 @@ func TestIsCut(t *testing.T) {
 		if got := isCut(tc.err); got != tc.cut {
 			t.Errorf("isCut(%v) = %v", tc.err, got)
 		}
+	}
+}
+
+// attachWith attaches a long-poll link through p that shares mem, the
+// client's learned hold, with the client's other links.
+func (p *proxied) attachWith(t *testing.T, mem *link.PollHolds) link.Link {
+	c := fakeConfig(t, p.serve)
+	c.holds = mem
+	l, err := attachPoll(context.Background(), c, link.Attach{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// TestPollHoldCarriedToNextLink: what one link learned about a proxy that
+// cuts idle requests at 3 s belongs to the client: its next long-poll link
+// (a reconnect, a switch back to long-polling) asks for the learned hold
+// from its first poll on, and pays no cut poll again; a client with
+// nothing learned, or that forgot it (a network change), starts at the
+// server's poll.
+func TestPollHoldCarriedToNextLink(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &proxied{serverHold: 10 * time.Second, honour: true, cutAt: 3 * time.Second}
+		mem := &link.PollHolds{}
+		first := p.attachWith(t, mem)
+		if err := p.idleFor(first, 2*time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		first.Close()
+		p.mu.Lock()
+		n, learning, last := len(p.asked), p.cuts, p.asked[len(p.asked)-1]
+		p.mu.Unlock()
+		if learning != 2 || last >= p.cutAt {
+			t.Fatalf("the first link: %d polls cut, the last asked for %v; want 2 cut, then holds under %v", learning, last, p.cutAt)
+		}
+
+		next := p.attachWith(t, mem)
+		if err := p.idleFor(next, 10*time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		next.Close()
+		p.mu.Lock()
+		firstAsk, cuts := p.asked[n], p.cuts
+		p.mu.Unlock()
+		if firstAsk != last {
+			t.Fatalf("the next link's first poll asked for %v, want the learned %v (the server's poll is %v)", firstAsk, last, p.serverHold)
+		}
+		if cuts != learning {
+			t.Fatalf("the next link had %d polls cut, want none", cuts-learning)
+		}
+
+		for _, tc := range []struct {
+			name string
+			mem  *link.PollHolds
+		}{{"nothing kept", nil}, {"nothing learned", &link.PollHolds{}}, {"forgotten", mem}} {
+			tc.mem.Forget()
+			p.mu.Lock()
+			n = len(p.asked)
+			p.mu.Unlock()
+			l := p.attachWith(t, tc.mem)
+			if err := p.idleFor(l, time.Second); err != nil {
+				t.Fatal(err)
+			}
+			l.Close()
+			p.mu.Lock()
+			got := p.asked[n]
+			p.mu.Unlock()
+			if got != p.serverHold {
+				t.Fatalf("%s: the first poll asked for %v, want the server's poll %v", tc.name, got, p.serverHold)
+			}
+		}
+	})
+}
+
+// TestAdaptiveHoldRestoreBounds: a learned state is taken within this
+// link's bounds: not above 3/4 of the cut age nor the server's poll, not
+// under holdFloor; a cut age beyond a shorter server poll teaches nothing.
+func TestAdaptiveHoldRestoreBounds(t *testing.T) {
+	mem := &link.PollHolds{}
+	mem.Store(link.HoldState{Hold: 2250 * time.Millisecond, Cut: 3 * time.Second, Firm: true})
+	if h := newAdaptiveHold(10*time.Second, mem); h.next() != 2250*time.Millisecond || !h.firm {
+		t.Fatalf("restored hold %v (firm %v), want 2.25 s, firm", h.next(), h.firm)
+	}
+	if h := newAdaptiveHold(2*time.Second, mem); h.next() != 2*time.Second || h.learned() {
+		t.Fatalf("with a 2 s server poll: hold %v, learned %v; want 2 s, nothing learned", h.next(), h.learned())
+	}
+	mem.Store(link.HoldState{Hold: 10 * time.Second, Cut: 3 * time.Second})
+	if h := newAdaptiveHold(25*time.Second, mem); h.next() != 2250*time.Millisecond {
+		t.Fatalf("hold %v, want the bound 2.25 s", h.next())
+	}
+	mem.Store(link.HoldState{Hold: 100 * time.Millisecond, Cut: 3 * time.Second})
+	if h := newAdaptiveHold(25*time.Second, mem); h.next() != holdFloor {
+		t.Fatalf("hold %v, want the floor %v", h.next(), holdFloor)
+	}
+	h := newAdaptiveHold(25*time.Second, mem)
+	h.cutAfter(25*time.Second, 4*time.Second)
+	if s, ok := mem.Load(); !ok || s.Cut != 4*time.Second || s.Hold != 2*time.Second || !s.Firm {
+		t.Fatalf("stored %+v after a second cut at 4 s", s)
 	}
 }

@@ -75,10 +75,13 @@ func attachPoll(ctx context.Context, c *config, a link.Attach) (link.Link, error
 		base:    newBase(r, w, life, die),
 		hold:    hold,
 		silent:  errSilent(r.name, "no answer to a poll", hold),
-		holds:   newAdaptiveHold(millis(w.Poll, defaultPoll)),
+		holds:   newAdaptiveHold(millis(w.Poll, defaultPoll), c.holds),
 		results: make(chan pollResult, 1),
 	}
 	l.acked.Store(a.Ack)
+	if l.holds.learned() {
+		r.log.Debug("tether: long-poll starts from the hold learned by the client's earlier links", "sid", w.SID, "hold", l.holds.next())
+	}
 	r.log.Debug("tether: long-poll attached", "sid", w.SID, "resumed", w.Resumed, "ack", w.Ack)
 	return l, nil
 }

@@ -43,6 +43,7 @@ func configOf(e *link.Env) (*config, error) {
 		firstEvent: e.FirstEventWait,
 		max:        int64(e.MaxMessage),
 		log:        e.Logger,
+		holds:      e.PollHolds,
 	}
 	return c.defaults(), nil
 }

@@ -17,8 +17,10 @@ import (
 // It speaks HTTP/1.1. It has no overall timeout (long-polls and streams are
 // long): bound each request with its context. It reads at most
 // MaxResponseHeader bytes of an answer's status line and headers (see
-// HTTPError); bounding the bodies is the caller's job. The same client is
-// returned on every call.
+// HTTPError); bounding the bodies is the caller's job. A refused upgrade's
+// connection carries its first request when it can (spare.go). The same
+// client is returned on every call; its Transport has a method
+// HTTPTransport() *http.Transport giving the *http.Transport below.
 func (d *Dialer) HTTPClient() *http.Client {
 	d.httpOnce.Do(func() {
 		tr := &http.Transport{
@@ -65,7 +67,7 @@ func (d *Dialer) HTTPClient() *http.Client {
 			MaxResponseHeaderBytes: MaxResponseHeader,
 		}
 		d.httpClient = &http.Client{
-			Transport: tr,
+			Transport: &spareRetry{Transport: tr, d: d},
 			// Redirects would leave the URL rules and pins behind: refuse them.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}

@@ -165,8 +165,14 @@ func presentedChain(ctx context.Context, f *dialFlags, addr string) ([]*x509.Cer
 	// transport has no exported TLS dial; its HTTP client's transport dials
 	// exactly as every Tether transport does (proxy tunnel, roots, TLS
 	// settings), so take the connection from there.
-	tr, ok := d.HTTPClient().Transport.(*http.Transport)
-	if !ok || tr.DialTLSContext == nil {
+	var tr *http.Transport
+	switch t := d.HTTPClient().Transport.(type) {
+	case *http.Transport:
+		tr = t
+	case interface{ HTTPTransport() *http.Transport }:
+		tr = t.HTTPTransport()
+	}
+	if tr == nil || tr.DialTLSContext == nil {
 		return nil, errors.New("internal error: the dialing layer's HTTP transport has no TLS dialer")
 	}
 	conn, err := tr.DialTLSContext(ctx, "tcp", addr)

@@ -27,6 +27,12 @@ type Env struct {
 	Raw             bool          // WebSocket: a plain WebSocket, no session (native only)
 	RawPingInterval time.Duration // WebSocket, raw mode: ping interval (> 0 when Raw)
 	Logger          Logger        // never nil
+
+	// PollHolds is what the client's long-poll links learned about the
+	// holds the way to the server lets through, shared by all of them
+	// (a long-poll link starts from it and updates it). Nil: each link
+	// starts from the server's poll and what it learns is lost with it.
+	PollHolds *PollHolds
 }
 
 // DialFunc attaches one link of a transport to a session. Errors that are

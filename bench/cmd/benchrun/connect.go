@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"flag"
 	"fmt"
 	"log"
@@ -29,91 +30,134 @@ type ConnectResult struct {
 	Reason      string    // of the last run: the ConnectedEvent's and every TransportChangedEvent's
 }
 
+// PairResult is two set-ups measured in one process, connect by connect
+// alternately (A then B, B then A in the next pair, and so on): index i of
+// A's and B's slices is pair i, so a slow spell of the machine hits both
+// sides of a pair and their ratio keeps what the set-ups cost.
+type PairResult struct{ A, B ConnectResult }
+
+// connCase is one set-up of a connect run.
+type connCase struct{ url, proxy, transports, best string }
+
 // runConnect dials -runs new clients (new TCP and TLS connections each)
 // with default options but the CA (and -proxy, -transports), and measures
 // each: time to connected, to the first 1 KiB echo, and until the session
-// is on -best (or -bestwait passed).
+// is on -best (or -bestwait passed). With -burl it measures -runs pairs
+// instead, alternating the set-up of -url, -proxy, -transports, -best with
+// that of -burl, -bproxy, -btransports, -bbest, and prints a PairResult.
 func runConnect(args []string) {
 	fs := flag.NewFlagSet("connect", flag.ExitOnError)
 	base, certs := commonFlags(fs)
-	target := fs.String("url", "", "Tether URL (default: -base + the echo path)")
-	proxy := fs.String("proxy", "", "forward proxy URL (http://HOST:PORT); none by default")
-	transports := fs.String("transports", "", "comma-separated Options.Transports (default: all)")
-	runs := fs.Int("runs", 20, "runs")
-	best := fs.String("best", "", "the best transport this set-up allows (websocket, sse, longpoll)")
+	var a, b connCase
+	fs.StringVar(&a.url, "url", "", "Tether URL (default: -base + the echo path)")
+	fs.StringVar(&a.proxy, "proxy", "", "forward proxy URL (http://HOST:PORT); none by default")
+	fs.StringVar(&a.transports, "transports", "", "comma-separated Options.Transports (default: all)")
+	fs.StringVar(&a.best, "best", "", "the best transport this set-up allows (websocket, sse, longpoll)")
+	fs.StringVar(&b.url, "burl", "", "with it: pairs, this Tether URL the second set-up's (its -bproxy, -btransports, -bbest as above)")
+	fs.StringVar(&b.proxy, "bproxy", "", "the second set-up's -proxy")
+	fs.StringVar(&b.transports, "btransports", "", "the second set-up's -transports")
+	fs.StringVar(&b.best, "bbest", "", "the second set-up's -best")
+	runs := fs.Int("runs", 20, "runs (pairs with -burl)")
 	bestWait := fs.Duration("bestwait", 3*time.Second, "how long to wait for -best, from Dial")
 	fs.Parse(args)
 	pool, err := rig.Pool(*certs)
 	if err != nil {
 		log.Fatal(err)
 	}
-	url := *target
-	if url == "" {
-		url = *base + srv.TetherEcho
+	if a.url == "" {
+		a.url = *base + srv.TetherEcho
 	}
-	r := ConnectResult{Lib: rig.LibTether, Runs: *runs}
-	payload := rig.Payload(rig.MsgSize)
-	var closing sync.WaitGroup
-	var mu sync.Mutex // r.CloseMs
+	m := &connMeter{pool: pool, payload: rig.Payload(rig.MsgSize), bestWait: *bestWait}
+	if b.url == "" {
+		r := ConnectResult{Lib: rig.LibTether, Runs: *runs}
+		for i := 0; i < *runs; i++ {
+			m.once(a, &r)
+		}
+		m.closing.Wait()
+		rig.WriteJSON(r)
+		return
+	}
+	p := PairResult{A: ConnectResult{Lib: rig.LibTether, Runs: *runs}, B: ConnectResult{Lib: rig.LibTether, Runs: *runs}}
 	for i := 0; i < *runs; i++ {
-		o := rig.TetherOptions(pool)
-		o.ProbeInterval = 0 // the default: move to WebSocket when it proves itself
-		if *transports != "" {
-			o.Transports = strings.Split(*transports, ",")
+		if i%2 == 0 {
+			m.once(a, &p.A)
+			m.once(b, &p.B)
+		} else {
+			m.once(b, &p.B)
+			m.once(a, &p.A)
 		}
-		o.Dial.Proxy = transport.NoProxy
-		if *proxy != "" {
-			if o.Dial.Proxy, err = transport.FixedProxy(*proxy); err != nil {
-				log.Fatal(err)
-			}
-		}
-		ev := newConnEvents(*best)
-		o.OnEvent = ev.add
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		t0 := time.Now()
-		ev.t0 = t0
-		c, err := client.Dial(ctx, url, o)
-		if err != nil {
-			log.Fatalf("dial %s: %v", url, err)
-		}
-		connected := time.Since(t0)
-		r.ConnectedOn = c.Transport()
-		if err := c.Send(ctx, client.Message{Binary: true, Data: payload}); err != nil {
-			log.Fatal(err)
-		}
-		if _, err := c.Receive(ctx); err != nil {
-			log.Fatal(err)
-		}
-		echoed := time.Since(t0)
-		bestMs := -1.0
-		if *best != "" {
-			if c.Transport() == *best {
-				bestMs = float64(echoed) / 1e6 // no later than this; the event says when
-			}
-			if at, ok := ev.waitBest(t0.Add(*bestWait)); ok {
-				bestMs = float64(at) / 1e6
-			}
-		}
-		cancel()
-		r.ConnectedMs = append(r.ConnectedMs, float64(connected)/1e6)
-		r.FirstEcho = append(r.FirstEcho, float64(echoed)/1e6)
-		r.BestMs = append(r.BestMs, bestMs)
-		r.Transport = c.Transport()
-		// Closed in the background, so that a slow Close (a hung upgrade
-		// attempt) does not hold up the next runs; its time is recorded.
-		closing.Add(1)
-		go func() {
-			defer closing.Done()
-			tc := time.Now()
-			c.Close(context.Background())
-			mu.Lock()
-			r.CloseMs = append(r.CloseMs, float64(time.Since(tc))/1e6)
-			mu.Unlock()
-		}()
-		r.Reason = ev.reason()
 	}
-	closing.Wait()
-	rig.WriteJSON(r)
+	m.closing.Wait()
+	rig.WriteJSON(p)
+}
+
+// connMeter measures connects; each run's client is closed in the
+// background, so that a slow Close (a hung upgrade attempt) does not hold
+// up the next runs; its time is recorded.
+type connMeter struct {
+	pool     *x509.CertPool
+	payload  []byte
+	bestWait time.Duration
+	closing  sync.WaitGroup
+	mu       sync.Mutex // the results' CloseMs
+}
+
+// once dials one new client of set-up cc and appends its figures to r.
+func (m *connMeter) once(cc connCase, r *ConnectResult) {
+	o := rig.TetherOptions(m.pool)
+	o.ProbeInterval = 0 // the default: move to WebSocket when it proves itself
+	if cc.transports != "" {
+		o.Transports = strings.Split(cc.transports, ",")
+	}
+	o.Dial.Proxy = transport.NoProxy
+	if cc.proxy != "" {
+		var err error
+		if o.Dial.Proxy, err = transport.FixedProxy(cc.proxy); err != nil {
+			log.Fatal(err)
+		}
+	}
+	ev := newConnEvents(cc.best)
+	o.OnEvent = ev.add
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	t0 := time.Now()
+	ev.t0 = t0
+	c, err := client.Dial(ctx, cc.url, o)
+	if err != nil {
+		log.Fatalf("dial %s: %v", cc.url, err)
+	}
+	connected := time.Since(t0)
+	r.ConnectedOn = c.Transport()
+	if err := c.Send(ctx, client.Message{Binary: true, Data: m.payload}); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := c.Receive(ctx); err != nil {
+		log.Fatal(err)
+	}
+	echoed := time.Since(t0)
+	bestMs := -1.0
+	if cc.best != "" {
+		if c.Transport() == cc.best {
+			bestMs = float64(echoed) / 1e6 // no later than this; the event says when
+		}
+		if at, ok := ev.waitBest(t0.Add(m.bestWait)); ok {
+			bestMs = float64(at) / 1e6
+		}
+	}
+	r.ConnectedMs = append(r.ConnectedMs, float64(connected)/1e6)
+	r.FirstEcho = append(r.FirstEcho, float64(echoed)/1e6)
+	r.BestMs = append(r.BestMs, bestMs)
+	r.Transport = c.Transport()
+	m.closing.Add(1)
+	go func() {
+		defer m.closing.Done()
+		tc := time.Now()
+		c.Close(context.Background())
+		m.mu.Lock()
+		r.CloseMs = append(r.CloseMs, float64(time.Since(tc))/1e6)
+		m.mu.Unlock()
+	}()
+	r.Reason = ev.reason()
 }
 
 // connEvents records what the client said during one run and when it got

@@ -12,6 +12,7 @@
 //	benchrun push    -base URL -certs DIR -lib L [-transport T] [-size N]
 //	benchrun echo    ... -redis ADDR   (also Redis commands per message)
 //	benchrun connect -base URL -certs DIR [-url URL] [-proxy URL] [-transports T] [-best T] [-runs N]
+//	benchrun connect ... -burl URL [-bproxy URL] [-btransports T] [-bbest T]   (pairs, alternating)
 //	benchrun mem     -base URL -certs DIR -lib tether|gorilla -n 5000 [-redis ADDR]
 //	benchrun aes
 package main

@@ -85,9 +85,9 @@ func (r *netRig) stop() {
 // row3 is the time to connected through every network set-up, Tether
 // beside Socket.IO in the same run.
 func (h *harness) row3() {
-	runs := 20
+	runs, pairRuns := 20, 40
 	if h.quick {
-		runs = 3
+		runs, pairRuns = 3, 4
 	}
 	nr := h.startNetRig()
 	defer nr.stop()
@@ -100,23 +100,35 @@ func (h *harness) row3() {
 		return
 	}
 	only := h.netOnly
+	selected := func(id string) bool { return len(only) == 0 || slices.Contains(only, id) }
 	tRes, sRes := map[string]ConnectResult{}, map[string]ConnectResult{}
+	paired := map[string]bool{} // set-ups measured in a pair
+	var pairsRun []netPair
 	for _, s := range nr.scens {
-		if len(only) > 0 && !slices.Contains(only, s.id) {
+		if !selected(s.id) {
 			continue
 		}
-		args := []string{"-url", s.tURL, "-runs", strconv.Itoa(runs), "-best", s.tBest, "-bestwait", "3s"}
-		if s.tProxy != "" {
-			args = append(args, "-proxy", s.tProxy)
+		if pr, ok := pairOf(s.id); ok && !paired[s.id] && selected(pr.other(s.id)) {
+			var p PairResult
+			a, b := scenOf(nr.scens, pr.a), scenOf(nr.scens, pr.b)
+			args := append(append(connectArgs(a, ""), connectArgs(b, "b")...), "-runs", strconv.Itoa(pairRuns), "-bestwait", "3s")
+			if err := h.bench("0", h.srv0, &p, "connect", args...); err != nil {
+				h.warn(fmt.Errorf("%s with %s: %v", pr.a, pr.b, err))
+			} else {
+				tRes[pr.a], tRes[pr.b] = p.A, p.B
+				paired[pr.a], paired[pr.b] = true, true
+				pairsRun = append(pairsRun, pr)
+				h.pairFigures(pr, p)
+			}
 		}
-		if s.tOnly != "" {
-			args = append(args, "-transports", s.tOnly)
-		}
-		var r ConnectResult
-		if err := h.bench("0", h.srv0, &r, "connect", args...); err != nil {
-			h.warn(fmt.Errorf("%s: %v", s.id, err))
-		} else {
-			tRes[s.id] = r
+		if !paired[s.id] {
+			var r ConnectResult
+			args := append(connectArgs(s, ""), "-runs", strconv.Itoa(runs), "-bestwait", "3s")
+			if err := h.bench("0", h.srv0, &r, "connect", args...); err != nil {
+				h.warn(fmt.Errorf("%s: %v", s.id, err))
+			} else {
+				tRes[s.id] = r
+			}
 		}
 		if s.sioBase == "" {
 			continue
@@ -145,6 +157,16 @@ func (h *harness) row3() {
 		"polling is the best the set-up allows); through a CONNECT proxy with https-proxy-agent as its `agent`. *Close ms*: how long "+
 		"Tether's `Client.Close` took at the end of each run (median; closed in the background while the next runs went on).\n\n",
 		runs, nodePkgVersion(h.nodeDir, "socket.io-client"))
+	if len(pairsRun) > 0 {
+		var names []string
+		for _, pr := range pairsRun {
+			names = append(names, fmt.Sprintf("*%s* with *%s*", pr.a, pr.b))
+		}
+		fmt.Fprintf(&md, "Tether's set-ups that a target compares (%s) are measured in pairs instead: %d pairs in one process, "+
+			"the two set-ups alternating connect by connect (the order swapped every pair), so a slow spell of the machine hits both "+
+			"sides of a pair; their lines show the medians of those %d connects each, and the target takes the median over the pairs "+
+			"of each pair's ratio (or difference).\n\n", strings.Join(names, ", "), pairRuns, pairRuns)
+	}
 	md.WriteString("| set-up | client | connected on | connected ms | first echo ms | best transport | on best ms | ended on | Close ms | how the client explained it (last run) |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range nr.scens {
 		if len(only) > 0 && !slices.Contains(only, s.id) {
@@ -198,4 +220,76 @@ func (h *harness) netLine(md *strings.Builder, label, lib, best string, res map[
 	fmt.Fprintf(md, "| %s | %s | %s | %s (%s–%s) | %s | %s | %s | %s | %s | %s |\n", label, lib, r.ConnectedOn, f1(c),
 		f1(slices.Min(r.ConnectedMs)), f1(slices.Max(r.ConnectedMs)), f1(e), best, bestTxt, r.Transport, closeTxt,
 		strings.ReplaceAll(r.Reason, "|", "/"))
+}
+
+// netPair is two set-ups of row 3 that a target compares: measured in
+// one process, alternating connect by connect.
+type netPair struct{ a, b string }
+
+var netPairs = []netPair{{"refused", "sse"}, {"tinyproxy", "direct"}}
+
+func pairOf(id string) (netPair, bool) {
+	for _, p := range netPairs {
+		if p.a == id || p.b == id {
+			return p, true
+		}
+	}
+	return netPair{}, false
+}
+
+func (p netPair) other(id string) string {
+	if id == p.a {
+		return p.b
+	}
+	return p.a
+}
+
+func scenOf(scens []netScen, id string) netScen {
+	for _, s := range scens {
+		if s.id == id {
+			return s
+		}
+	}
+	return netScen{id: id}
+}
+
+// connectArgs are the flags of benchrun connect for s's Tether client;
+// prefix "b" gives those of a pair's second set-up.
+func connectArgs(s netScen, prefix string) []string {
+	args := []string{"-" + prefix + "url", s.tURL, "-" + prefix + "best", s.tBest}
+	if s.tProxy != "" {
+		args = append(args, "-"+prefix+"proxy", s.tProxy)
+	}
+	if s.tOnly != "" {
+		args = append(args, "-"+prefix+"transports", s.tOnly)
+	}
+	return args
+}
+
+// pairFigures keeps a pair's medians over its pairs of connects, in h.n:
+// "r3.pair.<a>.ratio" (a's time to connected over b's) and ".diff" (a's
+// minus b's, ms), and ".n" the number of pairs.
+func (h *harness) pairFigures(pr netPair, p PairResult) {
+	var ratios, diffs []float64
+	for i := range min(len(p.A.ConnectedMs), len(p.B.ConnectedMs)) {
+		a, b := p.A.ConnectedMs[i], p.B.ConnectedMs[i]
+		diffs = append(diffs, a-b)
+		if b > 0 {
+			ratios = append(ratios, a/b)
+		}
+	}
+	k := "r3.pair." + pr.a + "."
+	h.n[k+"ratio"], h.n[k+"diff"], h.n[k+"n"] = med(ratios), med(diffs), float64(len(diffs))
+	h.n[k+"ratio.q1"], h.n[k+"ratio.q3"] = quartile(ratios, 1), quartile(ratios, 3)
+	h.n[k+"diff.q1"], h.n[k+"diff.q3"] = quartile(diffs, 1), quartile(diffs, 3)
+}
+
+// quartile returns the q-th quartile (1 or 3) of xs (the nearest rank).
+func quartile(xs []float64, q int) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[min(len(s)-1, (len(s)-1)*q/4)]
 }
