@@ -37,8 +37,12 @@ type Config struct {
 	// MinTLSVersion is the lowest TLS version accepted. Zero: TLS 1.2. Lower
 	// values are refused.
 	MinTLSVersion uint16
-	// TLSSessionCache caches TLS sessions for resumption. Nil: a cache per
-	// Dialer. Pins are checked on resumed sessions too.
+	// TLSSessionCache caches TLS sessions for resumption. Nil: one cache
+	// shared by the Dialers of the process made with the same TLS settings
+	// (RootCAs, CAPEM, CAFiles' contents, Certificates and
+	// DangerousInsecureSkipVerify: sessions never cross a difference in
+	// identity or trust), so that one client resumes what another made.
+	// Pins are checked on resumed sessions too.
 	TLSSessionCache tls.ClientSessionCache
 
 	// DangerousInsecureSkipVerify turns certificate verification off, so

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,6 +25,7 @@ type Dialer struct {
 	cfg    Config // a copy; slices are not modified
 
 	roots       *x509.CertPool // nil: system roots
+	shared      *tlsShared     // held: roots and sessions live while this Dialer does
 	pins        pinSet
 	proxy       func(*url.URL) (*url.URL, error)
 	proxyTLS    *tls.Config
@@ -52,17 +52,18 @@ func New(rawURL string, cfg *Config) (*Dialer, error) {
 		return nil, err
 	}
 	d := &Dialer{target: target, cfg: c, sessions: c.TLSSessionCache, dialTimeout: c.DialTimeout}
-	if d.sessions == nil {
-		d.sessions = tls.NewLRUClientSessionCache(0)
-	}
 	if d.dialTimeout <= 0 {
 		d.dialTimeout = DefaultDialTimeout
 	}
 	if c.MinTLSVersion != 0 && c.MinTLSVersion < tls.VersionTLS12 {
 		return nil, &ConfigError{Field: "MinTLSVersion", Value: tls.VersionName(c.MinTLSVersion), Err: errors.New("TLS older than 1.2 is not supported")}
 	}
-	if d.roots, err = buildRoots(&c); err != nil {
+	if d.shared, err = sharedTLS(&c); err != nil {
 		return nil, err
+	}
+	d.roots = d.shared.roots
+	if d.sessions == nil {
+		d.sessions = d.shared.sessions
 	}
 	if d.pins, err = parsePins(c.Pins); err != nil {
 		return nil, err
@@ -87,8 +88,8 @@ func New(rawURL string, cfg *Config) (*Dialer, error) {
 func (d *Dialer) Target() Target { return d.target }
 
 // buildRoots returns the pool to verify the target with; nil means the
-// system roots unchanged.
-func buildRoots(c *Config) (*x509.CertPool, error) {
+// system roots unchanged. files are CAFiles' contents, read by the caller.
+func buildRoots(c *Config, files [][]byte) (*x509.CertPool, error) {
 	if len(c.CAPEM) == 0 && len(c.CAFiles) == 0 {
 		return c.RootCAs, nil
 	}
@@ -114,11 +115,7 @@ func buildRoots(c *Config) (*x509.CertPool, error) {
 		}
 	}
 	for i, f := range c.CAFiles {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return nil, &ConfigError{Field: fmt.Sprintf("CAFiles[%d]", i), Value: f, Err: err}
-		}
-		if err := add(fmt.Sprintf("CAFiles[%d]", i), f, data); err != nil {
+		if err := add(fmt.Sprintf("CAFiles[%d]", i), f, files[i]); err != nil {
 			return nil, err
 		}
 	}
