@@ -256,8 +256,10 @@ func (s *Session) deliver(ctx context.Context, stop <-chan struct{}, f *wire.Fra
 	if s.sh != nil {
 		return s.deliverShared(ctx, f)
 	}
+	var w chan struct{}
 	for {
 		s.mu.Lock()
+		s.sig.Done(w)
 		recv := s.in.Recv()
 		switch {
 		case f.Seq <= recv:
@@ -290,7 +292,7 @@ func (s *Session) deliver(ctx context.Context, stop <-chan struct{}, f *wire.Fra
 				return nil
 			}
 		}
-		w := s.waitLocked()
+		w = s.waitLocked()
 		s.mu.Unlock()
 		select {
 		case <-w:

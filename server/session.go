@@ -39,7 +39,7 @@ type Session struct {
 	removeOnce  sync.Once
 
 	mu         sync.Mutex
-	wake       chan struct{} // closed on the next change; made only when someone waits (waitLocked)
+	sig        seq.Signal // wakes Send, Receive, deliver and the shared loops on a change (waitLocked)
 	out        seq.Outbox
 	in         seq.Receiver
 	inbox      []Message // from inboxHead on: received, not yet taken
@@ -110,8 +110,10 @@ func (s *Session) Send(ctx context.Context, m Message) error {
 	if s.sh != nil {
 		return s.sendShared(ctx, m)
 	}
+	var w chan struct{}
 	for {
 		s.mu.Lock()
+		s.sig.Done(w)
 		if s.ended != nil {
 			err := s.endErrLocked()
 			s.mu.Unlock()
@@ -126,7 +128,7 @@ func (s *Session) Send(ctx context.Context, m Message) error {
 				return nil
 			}
 		}
-		w := s.waitLocked()
+		w = s.waitLocked()
 		s.mu.Unlock()
 		select {
 		case <-w:
@@ -151,8 +153,10 @@ func (s *Session) Receive(ctx context.Context) (Message, error) {
 	if s.sh != nil {
 		return s.receiveShared(ctx)
 	}
+	var w chan struct{}
 	for {
 		s.mu.Lock()
+		s.sig.Done(w)
 		if len(s.inbox) > s.inboxHead {
 			m := s.inbox[s.inboxHead]
 			s.inbox[s.inboxHead] = Message{}
@@ -170,7 +174,7 @@ func (s *Session) Receive(ctx context.Context) (Message, error) {
 			s.mu.Unlock()
 			return Message{}, err
 		}
-		w := s.waitLocked()
+		w = s.waitLocked()
 		s.mu.Unlock()
 		select {
 		case <-w:
@@ -236,23 +240,22 @@ func (s *Session) overFor(ack uint64) bool {
 func (s *Session) endErrLocked() error { return s.ended }
 
 // signalLocked wakes every waiter, and the writer of the attached
-// transport. A change nobody waits for allocates nothing.
+// transport. A change nobody waits for costs nothing, and a steady wait
+// loop allocates nothing (seq.Signal).
 func (s *Session) signalLocked() {
-	if s.wake != nil {
-		close(s.wake)
-		s.wake = nil
-	}
+	s.sig.Broadcast()
 	if s.att != nil {
 		s.att.kickWriter()
 	}
 }
 
-// waitLocked returns a channel closed on the next change.
-func (s *Session) waitLocked() <-chan struct{} {
-	if s.wake == nil {
-		s.wake = make(chan struct{})
-	}
-	return s.wake
+// waitLocked returns a channel that receives a token on the next change.
+// The waiter receives from it once, and gives it back with s.sig.Done
+// under s.mu (at the top of its next turn): a loop then holds one channel
+// and makes none; one that returns without giving it back loses it at the
+// next change.
+func (s *Session) waitLocked() chan struct{} {
+	return s.sig.Wait()
 }
 
 // finishLocked marks the session ended: waiters wake, the application's

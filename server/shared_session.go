@@ -464,14 +464,17 @@ func (s *Session) waitShared(ctx context.Context, w <-chan struct{}) error {
 func (s *Session) sendShared(ctx context.Context, m Message) error {
 	s.sh.sendMu.Lock()
 	defer s.sh.sendMu.Unlock()
+	var w chan struct{}
 	for {
 		s.mu.Lock()
+		s.sig.Done(w)
 		if s.ended != nil {
 			err := s.endErrLocked()
 			s.mu.Unlock()
 			return err
 		}
-		fence, n, w, taken := s.sh.lease.Token, s.sh.nextOut+1, s.waitLocked(), s.sh.taken
+		w = s.waitLocked()
+		fence, n, taken := s.sh.lease.Token, s.sh.nextOut+1, s.sh.taken
 		s.mu.Unlock()
 		if fence == 0 {
 			return ErrMoved
@@ -529,9 +532,12 @@ func (s *Session) retryable(ctx context.Context, err error) bool {
 func (s *Session) receiveShared(ctx context.Context) (Message, error) {
 	s.sh.recvMu.Lock()
 	defer s.sh.recvMu.Unlock()
+	var w chan struct{}
 	for {
 		s.mu.Lock()
-		taken, stored, ended, w, owner := s.sh.taken, s.sh.takenAck, s.ended, s.waitLocked(), s.sh.lease.Token != 0
+		s.sig.Done(w)
+		w = s.waitLocked()
+		taken, stored, ended, owner := s.sh.taken, s.sh.takenAck, s.ended, s.sh.lease.Token != 0
 		recv := s.in.Recv() // the stored recv as this mirror knows it: nothing past it to read
 		s.mu.Unlock()
 		if !owner {
@@ -617,9 +623,12 @@ func (s *Session) setAhead(ms []StoredMessage, fresh bool) {
 // deliverShared stores a data frame from the client (the store applies the
 // receiver rule) before the mirror counts it as received.
 func (s *Session) deliverShared(ctx context.Context, f *wire.Frame) error {
+	var w chan struct{}
 	for {
 		s.mu.Lock()
-		recv, ended, w := s.in.Recv(), s.ended, s.waitLocked()
+		s.sig.Done(w)
+		w = s.waitLocked()
+		recv, ended := s.in.Recv(), s.ended
 		s.mu.Unlock()
 		if f.Seq <= recv || ended != nil {
 			return nil // duplicate, or the session ended: the client learns of the end
