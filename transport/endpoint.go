@@ -1,9 +1,10 @@
 package transport
 
 import (
-	"net/netip"
 	"net/url"
 	"strings"
+
+	"github.com/tether-sdk/tether/internal/urlx"
 )
 
 // Target is a server address after the URL rules: the WebSocket URL and the
@@ -117,10 +118,8 @@ func IsLoopback(host string) bool {
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
 		return true
 	}
-	if ip, err := netip.ParseAddr(host); err == nil {
-		return ip.Unmap().IsLoopback()
-	}
-	return false
+	ip, ok := urlx.ParseIP(host)
+	return ok && ip.IsLoopback()
 }
 
 func validPort(p string) bool {

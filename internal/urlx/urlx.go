@@ -12,7 +12,6 @@
 package urlx
 
 import (
-	"net/netip"
 	"net/url"
 	"strings"
 )
@@ -150,8 +149,8 @@ func parseAuthority(u *url.URL, authority string) string {
 		if end < 0 {
 			return "missing ']' in host"
 		}
-		ip, err := netip.ParseAddr(host[1:end])
-		if err != nil || !ip.Is6() || ip.Zone() != "" {
+		ip, ok := ParseIP(host[1:end])
+		if !ok || ip.Is4 || ip.Zone != "" {
 			return "the host in brackets is not an IPv6 address (zones are not supported)"
 		}
 		name, port = "", host[end+1:]
