@@ -1,21 +1,10 @@
 package transport
 
 import (
-	"net/url"
 	"strings"
 
 	"github.com/tether-sdk/tether/internal/urlx"
 )
-
-// Target is a server address after the URL rules: the WebSocket URL and the
-// equivalent HTTP URL the fallback transports use.
-type Target struct {
-	WS     *url.URL // ws:// or wss://, fragment removed
-	HTTP   *url.URL // the same with http:// or https://
-	Secure bool     // wss / https
-	Host   string   // host name or IP, without brackets or port
-	Port   string   // explicit or default port ("80" or "443")
-}
 
 // Addr returns host:port, with the default port filled in.
 func (t Target) Addr() string {
@@ -48,7 +37,7 @@ func ParseTarget(rawURL string, rules URLRules) (Target, error) {
 	fail := func(err error, reason, fix string) (Target, error) {
 		return Target{}, &URLError{URL: redactURL(rawURL), Origin: rules.Origin, Reason: reason, Fix: fix, Err: err}
 	}
-	var origin *url.URL
+	var origin *urlx.URL
 	secureOrigin := false
 	if rules.Origin != "" {
 		o, err := parseURL(rules.Origin)
@@ -108,7 +97,7 @@ func ParseTarget(rawURL string, rules URLRules) (Target, error) {
 	if secure {
 		h.Scheme = "https"
 	}
-	return Target{WS: u, HTTP: &h, Secure: secure, Host: host, Port: port}, nil
+	return Target{WS: targetURLOf(u), HTTP: targetURLOf(&h), Secure: secure, Host: host, Port: port}, nil
 }
 
 // IsLoopback reports whether host is a loopback host as browsers treat it
