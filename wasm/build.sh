@@ -37,4 +37,4 @@ raw=$(wc -c <"$OUT/tether.wasm")
 gz=$(gzip -9 -c "$OUT/tether.wasm" | wc -c)
 br=$(brotli -c -q 11 "$OUT/tether.wasm" | wc -c)
 mb() { awk -v b="$1" 'BEGIN { printf "%.2f MB", b / 1000000 }'; }
-echo "wasm/dist/tether.wasm (ldflags '$LDFLAGS'${GCFLAGS:+, gcflags '$GCFLAGS'}${WASM_OPT:+, WASM_OPT=$WASM_OPT}): raw $raw bytes ($(mb "$raw")), gzip -9 $gz ($(mb "$gz")), brotli $br ($(mb "$br"))"
+echo "$OUT/tether.wasm (ldflags '$LDFLAGS'${GCFLAGS:+, gcflags '$GCFLAGS'}${WASM_OPT:+, WASM_OPT=$WASM_OPT}): raw $raw bytes ($(mb "$raw")), gzip -9 $gz ($(mb "$gz")), brotli $br ($(mb "$br"))"
