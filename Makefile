@@ -35,10 +35,11 @@ vet-wasm:
 	GOOS=js GOARCH=wasm $(GO) vet $(WASM_PKGS)
 
 # The browser build keeps net/http, net, crypto/tls and crypto/x509 out of its bundle (issue 12): the JS bridge and the
-# packages it runs on must not import them on js/wasm. Nor encoding/json, log/slog and mime (the bundle's size: see
-# wasm/README.md, "Size"). fmt and reflect are imported through net/url (for url.URL), so for them the check is on the
-# linked code: a build with symbols may hold no function of theirs but reflect's init (wasm/cmd/wasmsize).
-WASM_FORBIDDEN = net net/http crypto/tls crypto/x509 encoding/json log/slog mime
+# packages it runs on must not import them on js/wasm. Nor encoding/json, log/slog, mime, net/url (internal/urlx has a
+# copy of its URL), fmt, reflect, os and net/netip (the bundle's size: see wasm/README.md, "Size"). The check on the
+# linked code (a build with symbols may hold no function of WASM_FORBIDDEN_CODE: wasm/cmd/wasmsize) stays as a second
+# guard.
+WASM_FORBIDDEN = net net/http crypto/tls crypto/x509 encoding/json log/slog mime net/url fmt reflect os net/netip
 WASM_FORBIDDEN_CODE = fmt,reflect,encoding/json,log/slog,mime
 wasm-deps:
 	@set -e; for pkg in ./wasm/cmd/tether-wasm ./client ./transport ./fallback; do \

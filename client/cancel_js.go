@@ -5,11 +5,11 @@ package client
 import (
 	"context"
 	"errors"
-	"net/url"
 	"strconv"
 	"syscall/js"
 
 	"github.com/tether-sdk/tether/internal/jsutil"
+	"github.com/tether-sdk/tether/internal/urlx"
 	"github.com/tether-sdk/tether/internal/wire"
 	"github.com/tether-sdk/tether/transport"
 )
@@ -22,7 +22,7 @@ import (
 func (r *registeredLinks) CancelAttempt(ctx context.Context, attempt string) error {
 	u := *r.d.Target().HTTP
 	u.RawQuery = transport.AppendQuery(transport.AppendQuery(transport.AppendQuery(u.RawQuery,
-		wire.ParamMode, wire.ModeCancel), wire.ParamVersion, strconv.Itoa(wire.Version)), wire.ParamAttempt, url.QueryEscape(attempt))
+		wire.ParamMode, wire.ModeCancel), wire.ParamVersion, strconv.Itoa(wire.Version)), wire.ParamAttempt, urlx.QueryEscape(attempt))
 	init := js.ValueOf(map[string]any{"method": "POST", "cache": "no-store", "credentials": "same-origin", "keepalive": true})
 	resp, err := jsutil.Await(ctx, js.Global().Call("fetch", u.String(), init))
 	if err != nil {

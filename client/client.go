@@ -10,7 +10,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/cenkalti/backoff/v4"
 	"github.com/tether-sdk/tether/internal/seq"
 	"github.com/tether-sdk/tether/internal/wire"
 	"github.com/tether-sdk/tether/internal/xfmt"
@@ -50,7 +49,7 @@ type Client struct {
 
 	// The supervisor's reconnect schedule (supervise.go; one runs at a
 	// time).
-	bo      *backoff.ExponentialBackOff
+	bo      *expBackoff
 	attempt int
 
 	ctx    context.Context // the client's life

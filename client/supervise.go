@@ -7,25 +7,10 @@ import (
 	"slices"
 	"time"
 
-	"github.com/cenkalti/backoff/v4"
 	"github.com/tether-sdk/tether/internal/link"
 	"github.com/tether-sdk/tether/internal/wire"
 	"github.com/tether-sdk/tether/transport"
 )
-
-// newBackoff returns the reconnect schedule: exponential from initial to
-// max, never giving up (MaxAttempts is counted separately), and without its
-// own randomization: jitter applies in full on top (fullJitter).
-func newBackoff(initial, max time.Duration) *backoff.ExponentialBackOff {
-	b := backoff.NewExponentialBackOff()
-	b.InitialInterval = initial
-	b.MaxInterval = max
-	b.Multiplier = 2
-	b.RandomizationFactor = 0
-	b.MaxElapsedTime = 0
-	b.Reset()
-	return b
-}
 
 // fullJitter picks a delay uniformly in [0, d] (AWS's "full jitter"), which
 // spreads reconnect storms best.
@@ -125,7 +110,7 @@ func (c *Client) afterDead(cn *conn) {
 // reconnect retries until connected (true) or the client ends (false).
 // *attempt counts the attempts since the last healthy connection (or
 // Reconnect), as bo's step does.
-func (c *Client) reconnect(bo *backoff.ExponentialBackOff, attempt *int, cause error, now bool) bool {
+func (c *Client) reconnect(bo *expBackoff, attempt *int, cause error, now bool) bool {
 	var retryAfter time.Duration
 	for first := true; ; first = false {
 		*attempt++

@@ -1,7 +1,6 @@
 package fallback
 
 import (
-	"os"
 	"time"
 
 	"github.com/tether-sdk/tether/internal/link"
@@ -12,7 +11,7 @@ import (
 
 // errSilent is a link's liveness failure: no sign of life for d.
 func errSilent(transportName, what string, d time.Duration) error {
-	return xfmt.Errorf("fallback: %s: %s within %v: the connection is dead: %w", transportName, what, d, os.ErrDeadlineExceeded)
+	return xfmt.Errorf("fallback: %s: %s within %v: the connection is dead: %w", transportName, what, d, link.ErrDeadlineExceeded)
 }
 
 // malformedf is a protocol violation by the server.

@@ -3,12 +3,12 @@ package fallback
 import (
 	"context"
 	"io"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tether-sdk/tether/internal/link"
+	"github.com/tether-sdk/tether/internal/urlx"
 	"github.com/tether-sdk/tether/internal/wire"
 	"github.com/tether-sdk/tether/internal/xfmt"
 	"github.com/tether-sdk/tether/transport"
@@ -26,8 +26,8 @@ type requester struct {
 	io       exchanger
 	header   func() transport.Header
 	log      link.Logger
-	base     url.URL // the target's HTTP URL
-	appQuery string  // its raw query, Tether's parameters removed
+	base     targetURL // the target's HTTP URL
+	appQuery string    // its raw query, Tether's parameters removed
 
 	// Session, set by the attach; not changed once the link is running.
 	sid, key string
@@ -87,7 +87,7 @@ func stripTetherParams(q string) string {
 	keep := make([]string, 0, strings.Count(q, "&")+1)
 	for _, part := range strings.Split(q, "&") {
 		name, _, _ := strings.Cut(part, "=")
-		if n, err := url.QueryUnescape(name); err == nil && tetherParams[n] {
+		if n, err := urlx.QueryUnescape(name); err == nil && tetherParams[n] {
 			continue
 		}
 		keep = append(keep, part)
@@ -112,7 +112,7 @@ func (r *requester) urlHold(mode string, withAck bool, ack uint64, hold time.Dur
 		}
 		q.WriteString(name)
 		q.WriteByte('=')
-		q.WriteString(url.QueryEscape(value))
+		q.WriteString(urlx.QueryEscape(value))
 	}
 	add(wire.ParamMode, mode)
 	add(wire.ParamVersion, strconv.Itoa(wire.Version))

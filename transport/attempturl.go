@@ -1,9 +1,8 @@
 package transport
 
 import (
-	"net/url"
-
 	"github.com/tether-sdk/tether/internal/link"
+	"github.com/tether-sdk/tether/internal/urlx"
 	"github.com/tether-sdk/tether/internal/wire"
 )
 
@@ -11,12 +10,12 @@ import (
 // (tether_attempt, PROTOCOL.md 4.8), so that the client can cancel the
 // session if it gives the attempt up before its welcome; u as it is for a
 // resume or an attach without an id.
-func attemptURL(u *url.URL, a link.Attach) string {
+func attemptURL(u *targetURL, a link.Attach) string {
 	if a.SID != "" || a.Attempt == "" {
 		return u.String()
 	}
 	v := *u
-	v.RawQuery = AppendQuery(v.RawQuery, wire.ParamAttempt, url.QueryEscape(a.Attempt))
+	v.RawQuery = AppendQuery(v.RawQuery, wire.ParamAttempt, urlx.QueryEscape(a.Attempt))
 	return v.String()
 }
 

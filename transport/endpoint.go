@@ -1,20 +1,10 @@
 package transport
 
 import (
-	"net/netip"
-	"net/url"
 	"strings"
-)
 
-// Target is a server address after the URL rules: the WebSocket URL and the
-// equivalent HTTP URL the fallback transports use.
-type Target struct {
-	WS     *url.URL // ws:// or wss://, fragment removed
-	HTTP   *url.URL // the same with http:// or https://
-	Secure bool     // wss / https
-	Host   string   // host name or IP, without brackets or port
-	Port   string   // explicit or default port ("80" or "443")
-}
+	"github.com/tether-sdk/tether/internal/urlx"
+)
 
 // Addr returns host:port, with the default port filled in.
 func (t Target) Addr() string {
@@ -47,7 +37,7 @@ func ParseTarget(rawURL string, rules URLRules) (Target, error) {
 	fail := func(err error, reason, fix string) (Target, error) {
 		return Target{}, &URLError{URL: redactURL(rawURL), Origin: rules.Origin, Reason: reason, Fix: fix, Err: err}
 	}
-	var origin *url.URL
+	var origin *urlx.URL
 	secureOrigin := false
 	if rules.Origin != "" {
 		o, err := parseURL(rules.Origin)
@@ -107,7 +97,7 @@ func ParseTarget(rawURL string, rules URLRules) (Target, error) {
 	if secure {
 		h.Scheme = "https"
 	}
-	return Target{WS: u, HTTP: &h, Secure: secure, Host: host, Port: port}, nil
+	return Target{WS: targetURLOf(u), HTTP: targetURLOf(&h), Secure: secure, Host: host, Port: port}, nil
 }
 
 // IsLoopback reports whether host is a loopback host as browsers treat it
@@ -117,10 +107,8 @@ func IsLoopback(host string) bool {
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
 		return true
 	}
-	if ip, err := netip.ParseAddr(host); err == nil {
-		return ip.Unmap().IsLoopback()
-	}
-	return false
+	ip, ok := urlx.ParseIP(host)
+	return ok && ip.IsLoopback()
 }
 
 func validPort(p string) bool {

@@ -63,7 +63,7 @@ func TestParseTarget(t *testing.T) {
 				t.Fatalf("got %s port %s, want %s port %s", got.WS, got.Port, tt.wantWS, tt.port)
 			}
 			wantHTTP := map[string]string{"ws": "http", "wss": "https"}[got.WS.Scheme]
-			if got.HTTP.Scheme != wantHTTP || got.HTTP.Host != got.WS.Host || got.HTTP.RequestURI() != got.WS.RequestURI() {
+			if got.HTTP.Scheme != wantHTTP || got.HTTP.Host != got.WS.Host || got.HTTP.EscapedPath() != got.WS.EscapedPath() || got.HTTP.RawQuery != got.WS.RawQuery {
 				t.Fatalf("HTTP URL %s does not match %s", got.HTTP, got.WS)
 			}
 		})

@@ -4,7 +4,6 @@ package transport
 
 import (
 	"context"
-	"os"
 	"sync"
 	"syscall/js"
 	"time"
@@ -341,5 +340,5 @@ func errClosed(transportName string) error {
 
 // errSilent is a link's liveness failure: no sign of life for d.
 func errSilent(transportName, what string, d time.Duration) error {
-	return xfmt.Errorf("tether: %s: %s within %v: the connection is dead: %w", transportName, what, d, os.ErrDeadlineExceeded)
+	return xfmt.Errorf("tether: %s: %s within %v: the connection is dead: %w", transportName, what, d, link.ErrDeadlineExceeded)
 }

@@ -1,6 +1,9 @@
 // Package urlx parses URLs into net/url's URL without url.Parse, for the
 // browser build: url.Parse's *url.Error formats with fmt, and fmt pulls
-// reflect and about 0.14 MB of gzip into the WebAssembly bundle.
+// reflect and about 0.14 MB of gzip into the WebAssembly bundle. In the
+// browser build its URL is a copy of net/url's (neturl_js.go), so that
+// net/url, and with it fmt, os and net/netip, stay out of the bundle;
+// natively it is net/url's.
 //
 // Parse accepts a subset of what url.Parse accepts (the shapes of WebSocket
 // and HTTP URLs: scheme, userinfo, a host of letters, digits, '-', '.', '_',
@@ -12,8 +15,6 @@
 package urlx
 
 import (
-	"net/netip"
-	"net/url"
 	"strings"
 )
 
@@ -27,23 +28,23 @@ type Error struct {
 func (e *Error) Error() string { return `parse "` + e.URL + `": ` + e.Reason }
 
 // Parse parses raw as url.Parse does, for the subset of the package doc.
-func Parse(raw string) (*url.URL, error) {
-	fail := func(reason string) (*url.URL, error) { return nil, &Error{URL: raw, Reason: reason} }
+func Parse(raw string) (*URL, error) {
+	fail := func(reason string) (*URL, error) { return nil, &Error{URL: raw, Reason: reason} }
 	for i := 0; i < len(raw); i++ {
 		if raw[i] < 0x20 || raw[i] == 0x7f {
 			return fail("invalid control character in URL")
 		}
 	}
-	u := &url.URL{}
+	u := &URL{}
 	rest, frag, hasFrag := strings.Cut(raw, "#")
 	if hasFrag {
-		f, err := url.PathUnescape(frag)
+		f, err := PathUnescape(frag)
 		if err != nil {
 			return fail("invalid escape in the fragment")
 		}
 		u.Fragment, u.RawFragment = f, frag
 		if u.EscapedFragment() == frag {
-			if v := (url.URL{Fragment: f}); v.EscapedFragment() == frag {
+			if v := (URL{Fragment: f}); v.EscapedFragment() == frag {
 				u.RawFragment = ""
 			}
 		}
@@ -83,12 +84,12 @@ func Parse(raw string) (*url.URL, error) {
 	} else if u.Scheme != "" && strings.HasPrefix(rest, "/") {
 		u.OmitHost = true // "scheme:/path", as url.Parse marks it
 	}
-	p, err := url.PathUnescape(rest)
+	p, err := PathUnescape(rest)
 	if err != nil {
 		return fail("invalid escape in the path")
 	}
 	u.Path, u.RawPath = p, rest
-	if v := (url.URL{Path: p}); p != "*" && v.EscapedPath() == rest { // EscapedPath keeps a "*" path as it is
+	if v := (URL{Path: p}); p != "*" && v.EscapedPath() == rest { // EscapedPath keeps a "*" path as it is
 		u.RawPath = ""
 	}
 	return u, nil
@@ -119,7 +120,7 @@ func cutScheme(raw string) (scheme, rest string, ok bool) {
 
 // parseAuthority sets u's User and Host from authority, or says what is
 // wrong.
-func parseAuthority(u *url.URL, authority string) string {
+func parseAuthority(u *URL, authority string) string {
 	host := authority
 	if i := strings.LastIndexByte(authority, '@'); i >= 0 {
 		userinfo := authority[:i]
@@ -130,18 +131,18 @@ func parseAuthority(u *url.URL, authority string) string {
 			}
 		}
 		name, pass, hasPass := strings.Cut(userinfo, ":")
-		n, err := url.PathUnescape(name)
+		n, err := PathUnescape(name)
 		if err != nil {
 			return "invalid escape in the user name"
 		}
 		if !hasPass {
-			u.User = url.User(n)
+			u.User = User(n)
 		} else {
-			p, err := url.PathUnescape(pass)
+			p, err := PathUnescape(pass)
 			if err != nil {
 				return "invalid escape in the password"
 			}
-			u.User = url.UserPassword(n, p)
+			u.User = UserPassword(n, p)
 		}
 	}
 	name, port := host, ""
@@ -150,8 +151,8 @@ func parseAuthority(u *url.URL, authority string) string {
 		if end < 0 {
 			return "missing ']' in host"
 		}
-		ip, err := netip.ParseAddr(host[1:end])
-		if err != nil || !ip.Is6() || ip.Zone() != "" {
+		ip, ok := ParseIP(host[1:end])
+		if !ok || ip.Is4 || ip.Zone != "" {
 			return "the host in brackets is not an IPv6 address (zones are not supported)"
 		}
 		name, port = "", host[end+1:]

@@ -31,11 +31,95 @@ func check(t testing.TB, raw string) {
 	if werr != nil {
 		t.Fatalf("Parse(%q) accepts what url.Parse refuses (%v): %#v", raw, werr, got)
 	}
-	if !reflect.DeepEqual(got, want) {
+	if !reflect.DeepEqual(netURL(got), want) {
 		t.Fatalf("Parse(%q) = %#v, url.Parse = %#v", raw, got, want)
 	}
 	if got.String() != want.String() || got.Redacted() != want.Redacted() {
 		t.Fatalf("Parse(%q).String() = %q, url.Parse's: %q", raw, got, want)
+	}
+}
+
+// netURL is u as a net/url URL (natively it is one; the browser build's
+// URL is a copy of it: neturl_js.go).
+func netURL(u *URL) *url.URL {
+	if u == nil {
+		return nil
+	}
+	v := &url.URL{Scheme: u.Scheme, Opaque: u.Opaque, Host: u.Host, Path: u.Path, RawPath: u.RawPath,
+		OmitHost: u.OmitHost, ForceQuery: u.ForceQuery, RawQuery: u.RawQuery, Fragment: u.Fragment,
+		RawFragment: u.RawFragment}
+	if u.User != nil {
+		v.User = url.User(u.User.Username())
+		if p, ok := u.User.Password(); ok {
+			v.User = url.UserPassword(u.User.Username(), p)
+		}
+	}
+	return v
+}
+
+// ownURL is v as a URL of this package.
+func ownURL(v *url.URL) *URL {
+	u := &URL{Scheme: v.Scheme, Opaque: v.Opaque, Host: v.Host, Path: v.Path, RawPath: v.RawPath,
+		OmitHost: v.OmitHost, ForceQuery: v.ForceQuery, RawQuery: v.RawQuery, Fragment: v.Fragment,
+		RawFragment: v.RawFragment}
+	if v.User != nil {
+		u.User = User(v.User.Username())
+		if p, ok := v.User.Password(); ok {
+			u.User = UserPassword(v.User.Username(), p)
+		}
+	}
+	return u
+}
+
+// urlSamples are URLs of every shape url.Parse reads, for the browser
+// build's copy of net/url's URL methods (TestURLAgreesWithNetURL).
+var urlSamples = append([]string{
+	"http://a/b/c/d;p?q", "g:h", "g", "./g", "g/", "/g", "//g", "?y", "g?y", "#s", "g#s", "g?y#s", ";x", "g;x",
+	"", ".", "./", "..", "../", "../g", "../..", "../../", "../../g", "../../../g", "/./g", "/../g", "g.", ".g",
+	"g..", "..g", "./../g", "./g/.", "g/./h", "g/../h", "g;x=1/./y", "g;x=1/../y", "http:g", "mailto:a@b?x",
+	"https://u:p%20w@h.example:8443/a%2Fb/c%zz?q=1#f%23g", "wss://h/a b/ü?ä#ö", "//u@h", "http://[fe80::1%25en0]:8/",
+	"http://h/*", "*", "http:/p", "http:p", "a:b:c", "http://h/%41", "http://x@y:z@h/", "http://h/#", "http://h/?",
+	"http://:80/", "http://h:/", "http://ü.example/", "./a:b", "http://h/a/b/../../..", "http://h?q#f",
+}, samples...)
+
+// TestURLAgreesWithNetURL: the URL methods the SDK uses give net/url's
+// answers (natively trivially; in the browser build, under make wasm-unit,
+// for the copy in neturl_js.go).
+func TestURLAgreesWithNetURL(t *testing.T) {
+	var parsed []*url.URL
+	for _, raw := range urlSamples {
+		if v, err := url.Parse(raw); err == nil {
+			parsed = append(parsed, v)
+		}
+	}
+	for _, v := range parsed {
+		u := ownURL(v)
+		if u.String() != v.String() || u.Redacted() != v.Redacted() || u.Hostname() != v.Hostname() ||
+			u.Port() != v.Port() || u.EscapedPath() != v.EscapedPath() || u.EscapedFragment() != v.EscapedFragment() {
+			t.Errorf("%q: own %q %q %q %q %q %q, net/url %q %q %q %q %q %q", v, u.String(), u.Redacted(), u.Hostname(),
+				u.Port(), u.EscapedPath(), u.EscapedFragment(), v.String(), v.Redacted(), v.Hostname(), v.Port(),
+				v.EscapedPath(), v.EscapedFragment())
+		}
+		for _, r := range parsed {
+			if got, want := u.ResolveReference(ownURL(r)), v.ResolveReference(r); !reflect.DeepEqual(netURL(got), want) {
+				t.Errorf("%q.ResolveReference(%q) = %#v, net/url: %#v", v, r, got, want)
+			}
+		}
+	}
+	for _, s := range urlSamples {
+		if got, want := QueryEscape(s), url.QueryEscape(s); got != want {
+			t.Errorf("QueryEscape(%q) = %q, net/url: %q", s, got, want)
+		}
+		got, err := QueryUnescape(s)
+		want, werr := url.QueryUnescape(s)
+		if got != want || (err == nil) != (werr == nil) || err != nil && err.Error() != werr.Error() {
+			t.Errorf("QueryUnescape(%q) = %q, %v; net/url: %q, %v", s, got, err, want, werr)
+		}
+		got, err = PathUnescape(s)
+		want, werr = url.PathUnescape(s)
+		if got != want || (err == nil) != (werr == nil) || err != nil && err.Error() != werr.Error() {
+			t.Errorf("PathUnescape(%q) = %q, %v; net/url: %q, %v", s, got, err, want, werr)
+		}
 	}
 }
 

@@ -45,7 +45,7 @@ func AppendJSON(dst []byte, f *Frame) ([]byte, error) {
 		out = appendUint(out, f.Seq)
 		out = append(out, ',')
 		if f.Kind == KindText {
-			out = appendJSONString(out, f.Data)
+			out = appendJSONString(out, f.Data, false)
 		} else {
 			out = append(out, '"')
 			out = base64.StdEncoding.AppendEncode(out, f.Data)
@@ -326,46 +326,6 @@ func prefixReason(err error, prefix string) error {
 		fe.Reason = prefix + fe.Reason
 	}
 	return err
-}
-
-// jsonSafe[c] reports whether byte c can appear unescaped in a JSON string.
-// Bytes >= 0x80 are parts of valid UTF-8 sequences (checked by the caller)
-// and are copied as they are; no HTML escaping is done.
-var jsonSafe = func() (t [256]bool) {
-	for c := 0x20; c < 256; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
-// appendJSONString appends s, valid UTF-8, as a JSON string.
-func appendJSONString(dst, s []byte) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		i += plainLen(s[i:])
-		if i == len(s) {
-			break
-		}
-		c := s[i]
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		default:
-			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
-		}
-		start = i + 1
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }
 
 // The helpers below walk a value already known to be valid JSON; they stay

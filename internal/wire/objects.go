@@ -12,108 +12,160 @@ import (
 // Unknown fields are ignored, so that a later revision of v1 can add optional
 // fields; a required field that is missing or null is an error.
 
+// field is a member of a frame's object: its key, where its value is (one
+// pointer set), whether it must be present and not null when read
+// (required), and whether it is left out when zero when written (omit). A
+// frame's fields are listed in the order they are written.
+type field struct {
+	key            string
+	required, omit bool
+	i              *int
+	i64            *int64
+	u64            *uint64
+	s              *string
+	b              *bool
+	ss             *[]string
+	is             *[]int
+}
+
+// fieldsOf lists the fields of the object of f, which must be of its kind;
+// nil if f has no object or it is nil.
+func fieldsOf(f *Frame) []field {
+	switch f.Kind {
+	case KindHello:
+		if h := f.Hello; h != nil {
+			return []field{
+				{key: "v", required: true, i: &h.V}, {key: "sid", omit: true, s: &h.SID},
+				{key: "key", omit: true, s: &h.Key}, {key: "ack", omit: true, u64: &h.Ack},
+				{key: "probe", omit: true, b: &h.Probe},
+			}
+		}
+	case KindWelcome:
+		if w := f.Welcome; w != nil {
+			return []field{
+				{key: "v", required: true, i: &w.V}, {key: "sid", required: true, s: &w.SID},
+				{key: "key", omit: true, s: &w.Key}, {key: "resumed", required: true, b: &w.Resumed},
+				{key: "probe", omit: true, b: &w.Probe}, {key: "ack", required: true, u64: &w.Ack},
+				{key: "hb", required: true, i64: &w.HB}, {key: "timeout", required: true, i64: &w.Timeout},
+				{key: "ttl", required: true, i64: &w.TTL}, {key: "max", required: true, i64: &w.Max},
+				{key: "poll", required: true, i64: &w.Poll}, {key: "buf", omit: true, i64: &w.Buf},
+				{key: "transports", required: true, ss: &w.Transports}, // written [] when empty, never null
+			}
+		}
+	case KindClose:
+		if c := f.Close; c != nil {
+			return []field{{key: "code", required: true, i: &c.Code}, {key: "reason", s: &c.Reason}}
+		}
+	case KindError:
+		if e := f.Error; e != nil {
+			return []field{
+				{key: "code", required: true, s: &e.Code}, {key: "message", s: &e.Message},
+				{key: "status", omit: true, i: &e.Status}, {key: "versions", omit: true, is: &e.Versions},
+				{key: "retry", omit: true, i64: &e.Retry},
+			}
+		}
+	}
+	return nil
+}
+
 // appendObject appends the JSON object of a hello, welcome, close or error
 // frame after checking it.
 func appendObject(dst []byte, f *Frame, enc string) ([]byte, error) {
 	var reason string
-	o := jsonObject{b: append(dst, '{')}
 	switch f.Kind {
 	case KindHello:
-		h := f.Hello
-		if h == nil {
-			return dst, malformed(enc, "cannot encode hello frame: Hello is nil")
-		}
-		if reason = checkHello(h); reason == "" {
-			o.int("v", int64(h.V))
-			if h.SID != "" {
-				o.str("sid", h.SID)
-			}
-			if h.Key != "" {
-				o.str("key", h.Key)
-			}
-			if h.Ack != 0 {
-				o.uint("ack", h.Ack)
-			}
-			if h.Probe {
-				o.bool("probe", true)
-			}
+		if f.Hello != nil {
+			reason = checkHello(f.Hello)
 		}
 	case KindWelcome:
-		w := f.Welcome
-		if w == nil {
-			return dst, malformed(enc, "cannot encode welcome frame: Welcome is nil")
-		}
-		if reason = checkWelcome(w); reason == "" {
-			o.int("v", int64(w.V))
-			o.str("sid", w.SID)
-			if w.Key != "" {
-				o.str("key", w.Key)
-			}
-			o.bool("resumed", w.Resumed)
-			if w.Probe {
-				o.bool("probe", true)
-			}
-			o.uint("ack", w.Ack)
-			o.int("hb", w.HB)
-			o.int("timeout", w.Timeout)
-			o.int("ttl", w.TTL)
-			o.int("max", w.Max)
-			o.int("poll", w.Poll)
-			if w.Buf > 0 {
-				o.int("buf", w.Buf)
-			}
-			o.key("transports") // required: [] when there are none, never null
-			o.b = append(o.b, '[')
-			for i, t := range w.Transports {
-				if i > 0 {
-					o.b = append(o.b, ',')
-				}
-				o.b = appendJSONQuoted(o.b, t)
-			}
-			o.b = append(o.b, ']')
+		if f.Welcome != nil {
+			reason = checkWelcome(f.Welcome)
 		}
 	case KindClose:
-		c := f.Close
-		if c == nil {
-			return dst, malformed(enc, "cannot encode close frame: Close is nil")
-		}
-		if reason = checkClose(c); reason == "" {
-			o.int("code", int64(c.Code))
-			o.str("reason", c.Reason)
+		if f.Close != nil {
+			reason = checkClose(f.Close)
 		}
 	case KindError:
-		e := f.Error
-		if e == nil {
-			return dst, malformed(enc, "cannot encode error frame: Error is nil")
-		}
-		if reason = checkError(e); reason == "" {
-			o.str("code", e.Code)
-			o.str("message", e.Message)
-			if e.Status != 0 {
-				o.int("status", int64(e.Status))
-			}
-			if len(e.Versions) > 0 {
-				o.key("versions")
-				o.b = append(o.b, '[')
-				for i, v := range e.Versions {
-					if i > 0 {
-						o.b = append(o.b, ',')
-					}
-					o.b = strconv.AppendInt(o.b, int64(v), 10)
-				}
-				o.b = append(o.b, ']')
-			}
-			if e.Retry != 0 {
-				o.int("retry", e.Retry)
-			}
+		if f.Error != nil {
+			reason = checkError(f.Error)
 		}
 	default:
 		return dst, malformed(enc, "cannot encode "+f.Kind.String()+" frame as an object")
 	}
+	fields := fieldsOf(f)
+	if fields == nil {
+		name := f.Kind.String()
+		return dst, malformed(enc, "cannot encode "+name+" frame: "+string(name[0]-'a'+'A')+name[1:]+" is nil")
+	}
 	if reason != "" {
 		return dst, malformed(enc, "cannot encode "+f.Kind.String()+" frame: "+reason)
 	}
-	return append(o.b, '}'), nil
+	b := append(dst, '{')
+	for _, fd := range fields {
+		if fd.omit && fd.zero() {
+			continue
+		}
+		if b[len(b)-1] != '{' {
+			b = append(b, ',')
+		}
+		b = append(append(append(b, '"'), fd.key...), '"', ':')
+		b = fd.appendValue(b)
+	}
+	return append(b, '}'), nil
+}
+
+// zero reports whether the value of fd is its type's zero (an empty array
+// for a slice).
+func (fd *field) zero() bool {
+	switch {
+	case fd.i != nil:
+		return *fd.i == 0
+	case fd.i64 != nil:
+		return *fd.i64 == 0
+	case fd.u64 != nil:
+		return *fd.u64 == 0
+	case fd.s != nil:
+		return *fd.s == ""
+	case fd.b != nil:
+		return !*fd.b
+	case fd.ss != nil:
+		return len(*fd.ss) == 0
+	}
+	return len(*fd.is) == 0
+}
+
+// appendValue appends the value of fd as encoding/json's Marshal writes it
+// (a nil slice as []).
+func (fd *field) appendValue(b []byte) []byte {
+	switch {
+	case fd.i != nil:
+		return strconv.AppendInt(b, int64(*fd.i), 10)
+	case fd.i64 != nil:
+		return strconv.AppendInt(b, *fd.i64, 10)
+	case fd.u64 != nil:
+		return strconv.AppendUint(b, *fd.u64, 10)
+	case fd.s != nil:
+		return appendJSONString(b, []byte(*fd.s), true)
+	case fd.b != nil:
+		return strconv.AppendBool(b, *fd.b)
+	}
+	b = append(b, '[')
+	if fd.ss != nil {
+		for i, s := range *fd.ss {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, []byte(s), true)
+		}
+	} else {
+		for i, v := range *fd.is {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, int64(v), 10)
+		}
+	}
+	return append(b, ']')
 }
 
 // parseObject parses the JSON object b of a frame of kind k. b must be
@@ -127,18 +179,33 @@ func parseObject(k Kind, b []byte, enc string) (Frame, error) {
 		return Frame{}, malformed(enc, what+": not valid JSON: "+reason)
 	}
 	f := Frame{Kind: k}
-	var reason string
 	switch k {
 	case KindHello:
-		f.Hello, reason = parseHello(b)
+		f.Hello = &Hello{}
 	case KindWelcome:
-		f.Welcome, reason = parseWelcome(b)
+		f.Welcome = &Welcome{}
 	case KindClose:
-		f.Close, reason = parseClose(b)
+		f.Close = &Close{}
 	case KindError:
-		f.Error, reason = parseError(b)
+		f.Error = &Error{}
 	default:
 		return Frame{}, malformed(enc, what+" has no object")
+	}
+	reason := readFields(b, fieldsOf(&f))
+	if reason == "" {
+		switch k {
+		case KindHello:
+			reason = checkHello(f.Hello)
+		case KindWelcome:
+			reason = checkWelcome(f.Welcome)
+		case KindClose:
+			reason = checkClose(f.Close)
+		case KindError:
+			if len(f.Error.Versions) == 0 {
+				f.Error.Versions = nil // "versions":[] is written as nothing
+			}
+			reason = checkError(f.Error)
+		}
 	}
 	if reason != "" {
 		return Frame{}, malformed(enc, what+": "+reason)
@@ -146,218 +213,70 @@ func parseObject(k Kind, b []byte, enc string) (Frame, error) {
 	return f, nil
 }
 
-// missing names the first required field not set, in the order given.
-func missing(names []string, set []bool) string {
-	for i, ok := range set {
-		if !ok {
-			return `field "` + names[i] + `" is missing`
+// readFields reads the members of the JSON object b into fields, as
+// encoding/json's Unmarshal would into a struct with a pointer for each
+// required field: keys match case-insensitively, the last of a repeated key
+// wins, null leaves a scalar as it is and sets a slice to empty, a required
+// field must end present and not null, unknown keys are ignored.
+func readFields(b []byte, fields []field) string {
+	var set uint64 // bit i: fields[i] was read, not null
+	reason := eachMember(b, func(key string, v []byte) string {
+		for i := range fields {
+			if fields[i].key == key {
+				ok, reason := fields[i].read(key, v)
+				set &^= 1 << i
+				if ok {
+					set |= 1 << i
+				}
+				return reason
+			}
+		}
+		return ""
+	})
+	if reason != "" {
+		return reason
+	}
+	for i, fd := range fields {
+		if fd.required && set&(1<<i) == 0 {
+			return `field "` + fd.key + `" is missing`
 		}
 	}
 	return ""
 }
 
-func parseHello(b []byte) (*Hello, string) {
-	var h Hello
-	var hasV bool
-	reason := eachMember(b, func(key string, v []byte) (r string) {
-		switch key {
-		case "v":
-			var n int64
-			if n, hasV, r = jsonInt(key, v); hasV {
-				h.V = int(n)
-			}
-		case "sid":
-			if s, ok, r2 := jsonString(key, v); ok {
-				h.SID = s
+// read reads the value v of fd's member key; ok is false for null.
+func (fd *field) read(key string, v []byte) (ok bool, reason string) {
+	switch {
+	case fd.i != nil, fd.i64 != nil:
+		var n int64
+		if n, ok, reason = jsonInt(key, v); ok {
+			if fd.i != nil {
+				*fd.i = int(n)
 			} else {
-				r = r2
-			}
-		case "key":
-			if s, ok, r2 := jsonString(key, v); ok {
-				h.Key = s
-			} else {
-				r = r2
-			}
-		case "ack":
-			if n, ok, r2 := jsonUint(key, v); ok {
-				h.Ack = n
-			} else {
-				r = r2
-			}
-		case "probe":
-			if p, ok, r2 := jsonBool(key, v); ok {
-				h.Probe = p
-			} else {
-				r = r2
+				*fd.i64 = n
 			}
 		}
-		return r
-	})
-	if reason == "" {
-		reason = missing([]string{"v"}, []bool{hasV})
-	}
-	if reason == "" {
-		reason = checkHello(&h)
-	}
-	if reason != "" {
-		return nil, reason
-	}
-	return &h, ""
-}
-
-func parseWelcome(b []byte) (*Welcome, string) {
-	var w Welcome
-	// set[i]: the required field names[i] was present and not null.
-	names := []string{"v", "sid", "resumed", "ack", "hb", "timeout", "ttl", "max", "poll", "transports"}
-	set := make([]bool, len(names))
-	ints := map[string]*int64{"hb": &w.HB, "timeout": &w.Timeout, "ttl": &w.TTL, "max": &w.Max, "poll": &w.Poll, "buf": &w.Buf}
-	reason := eachMember(b, func(key string, v []byte) (r string) {
-		idx := -1
-		for i, n := range names {
-			if n == key {
-				idx = i
-			}
+	case fd.u64 != nil:
+		var n uint64
+		if n, ok, reason = jsonUint(key, v); ok {
+			*fd.u64 = n
 		}
-		var ok bool
-		switch key {
-		case "v":
-			var n int64
-			if n, ok, r = jsonInt(key, v); ok {
-				w.V = int(n)
-			}
-		case "sid":
-			var s string
-			if s, ok, r = jsonString(key, v); ok {
-				w.SID = s
-			}
-		case "key":
-			if s, set, r2 := jsonString(key, v); set {
-				w.Key = s
-			} else {
-				r = r2
-			}
-		case "resumed":
-			var x bool
-			if x, ok, r = jsonBool(key, v); ok {
-				w.Resumed = x
-			}
-		case "probe":
-			if x, set, r2 := jsonBool(key, v); set {
-				w.Probe = x
-			} else {
-				r = r2
-			}
-		case "ack":
-			var n uint64
-			if n, ok, r = jsonUint(key, v); ok {
-				w.Ack = n
-			}
-		case "hb", "timeout", "ttl", "max", "poll", "buf":
-			var n int64
-			if n, ok, r = jsonInt(key, v); ok {
-				*ints[key] = n
-			}
-		case "transports":
-			var ts []string
-			ts, ok, r = jsonStrings(key, v)
-			w.Transports = ts
+	case fd.s != nil:
+		var s string
+		if s, ok, reason = jsonString(key, v); ok {
+			*fd.s = s
 		}
-		if idx >= 0 {
-			set[idx] = ok // null clears a required field, as it does encoding/json's pointer
+	case fd.b != nil:
+		var x bool
+		if x, ok, reason = jsonBool(key, v); ok {
+			*fd.b = x
 		}
-		return r
-	})
-	if reason == "" {
-		reason = missing(names, set)
+	case fd.ss != nil:
+		*fd.ss, ok, reason = jsonStrings(key, v)
+	default:
+		*fd.is, ok, reason = jsonInts(key, v)
 	}
-	if reason == "" {
-		reason = checkWelcome(&w)
-	}
-	if reason != "" {
-		return nil, reason
-	}
-	return &w, ""
-}
-
-func parseClose(b []byte) (*Close, string) {
-	var c Close
-	var hasCode bool
-	reason := eachMember(b, func(key string, v []byte) (r string) {
-		switch key {
-		case "code":
-			var n int64
-			if n, hasCode, r = jsonInt(key, v); hasCode {
-				c.Code = int(n)
-			}
-		case "reason":
-			if s, ok, r2 := jsonString(key, v); ok {
-				c.Reason = s
-			} else {
-				r = r2
-			}
-		}
-		return r
-	})
-	if reason == "" {
-		reason = missing([]string{"code"}, []bool{hasCode})
-	}
-	if reason == "" {
-		reason = checkClose(&c)
-	}
-	if reason != "" {
-		return nil, reason
-	}
-	return &c, ""
-}
-
-func parseError(b []byte) (*Error, string) {
-	var e Error
-	var hasCode bool
-	reason := eachMember(b, func(key string, v []byte) (r string) {
-		switch key {
-		case "code":
-			var s string
-			if s, hasCode, r = jsonString(key, v); hasCode {
-				e.Code = s
-			}
-		case "message":
-			if s, ok, r2 := jsonString(key, v); ok {
-				e.Message = s
-			} else {
-				r = r2
-			}
-		case "status":
-			if n, ok, r2 := jsonInt(key, v); ok {
-				e.Status = int(n)
-			} else {
-				r = r2
-			}
-		case "versions":
-			var vs []int
-			vs, _, r = jsonInts(key, v)
-			e.Versions = vs
-		case "retry":
-			if n, ok, r2 := jsonInt(key, v); ok {
-				e.Retry = n
-			} else {
-				r = r2
-			}
-		}
-		return r
-	})
-	if reason == "" {
-		reason = missing([]string{"code"}, []bool{hasCode})
-	}
-	if len(e.Versions) == 0 {
-		e.Versions = nil // "versions":[] is written as nothing
-	}
-	if reason == "" {
-		reason = checkError(&e)
-	}
-	if reason != "" {
-		return nil, reason
-	}
-	return &e, ""
+	return ok, reason
 }
 
 func checkHello(h *Hello) string {
