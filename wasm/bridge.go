@@ -26,12 +26,39 @@ import (
 func RegisterBridge(name string) {
 	b := &bridge{clients: map[int]*jsClient{}}
 	obj := js.Global().Get("Object").New()
-	obj.Set("open", jsutil.FuncOf(b.open))
-	obj.Set("send", jsutil.FuncOf(b.send))
-	obj.Set("close", jsutil.FuncOf(b.close))
-	obj.Set("info", jsutil.FuncOf(b.info))
-	obj.Set("stats", jsutil.FuncOf(b.stats))
+	obj.Set("open", jsutil.FuncOf(guard(b.open)))
+	obj.Set("send", jsutil.FuncOf(guard(b.send)))
+	obj.Set("close", jsutil.FuncOf(guard(b.close)))
+	obj.Set("info", jsutil.FuncOf(guard(b.info)))
+	obj.Set("stats", jsutil.FuncOf(guard(b.stats)))
 	js.Global().Set(name, obj)
+}
+
+// guard makes a bridge function return a panic's message as its result (a
+// string, which tether.js throws as an exception) instead of letting it
+// end the Go program: a panic escaping a js.Func exits the runtime, and
+// with it every client on the page. Calls with arguments of the wrong type
+// (Value.Int of undefined, say) are what it catches; tether.js passes none.
+func guard(fn func(js.Value, []js.Value) any) func(js.Value, []js.Value) any {
+	return func(this js.Value, args []js.Value) (ret any) {
+		defer func() {
+			if r := recover(); r != nil {
+				ret = js.ValueOf("tether: bridge call failed: " + panicText(r))
+			}
+		}()
+		return fn(this, args)
+	}
+}
+
+// panicText is a recovered value as text, without fmt.
+func panicText(r any) string {
+	switch v := r.(type) {
+	case error:
+		return v.Error()
+	case string:
+		return v
+	}
+	return "a panic"
 }
 
 type bridge struct {

@@ -50,3 +50,20 @@ func TestDebugLogsToConsole(t *testing.T) {
 		}
 	}
 }
+
+// A bridge call with arguments of the wrong type returns an error text; it
+// does not end the Go program (and every client on the page with it).
+func TestBridgeCallsWithBadArgumentsDoNotPanic(t *testing.T) {
+	b := &bridge{clients: map[int]*jsClient{}}
+	undef := js.Undefined()
+	for name, call := range map[string]func() any{
+		"send(undefined, ...)": func() any { return guard(b.send)(undef, []js.Value{undef, js.ValueOf("x"), js.ValueOf(false)}) },
+		"close({}, ...)":       func() any { return guard(b.close)(undef, []js.Value{js.Global().Get("Object").New(), js.ValueOf(1000), js.ValueOf("")}) },
+		"info(\"x\")":          func() any { return guard(b.info)(undef, []js.Value{js.ValueOf("x")}) },
+	} {
+		got, ok := call().(js.Value)
+		if !ok || got.Type() != js.TypeString || !strings.Contains(got.String(), "bridge call failed") {
+			t.Errorf("%s returned %v, want an error text", name, got)
+		}
+	}
+}
