@@ -58,8 +58,10 @@ func TestBridgeCallsWithBadArgumentsDoNotPanic(t *testing.T) {
 	undef := js.Undefined()
 	for name, call := range map[string]func() any{
 		"send(undefined, ...)": func() any { return guard(b.send)(undef, []js.Value{undef, js.ValueOf("x"), js.ValueOf(false)}) },
-		"close({}, ...)":       func() any { return guard(b.close)(undef, []js.Value{js.Global().Get("Object").New(), js.ValueOf(1000), js.ValueOf("")}) },
-		"info(\"x\")":          func() any { return guard(b.info)(undef, []js.Value{js.ValueOf("x")}) },
+		"close({}, ...)": func() any {
+			return guard(b.close)(undef, []js.Value{js.Global().Get("Object").New(), js.ValueOf(1000), js.ValueOf("")})
+		},
+		"info(\"x\")": func() any { return guard(b.info)(undef, []js.Value{js.ValueOf("x")}) },
 	} {
 		got, ok := call().(js.Value)
 		if !ok || got.Type() != js.TypeString || !strings.Contains(got.String(), "bridge call failed") {
