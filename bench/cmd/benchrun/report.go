@@ -89,7 +89,7 @@ const methodText = `## Method
   client address (MaxSessionsPerAddr and NewSessionRate off, bench/internal/srv: every client here comes from 127.0.0.1), and
   the one diagnostic row that says so.
 - Rows 1, 2 and 6 interleave the libraries in each round and report medians (row 1: 5 rounds, rows 2 and 6: 3); row 3 medians of 20 connects per set-up and
-  client, the set-ups a target compares measured in 40 alternating pairs (the target: the median of the pairs' ratios); row 4 one run of 5,000 connections per library; row 5 is ` + "`go test -bench`" + ` in bench/ (the same benchmarks a
+  client, the set-ups a target compares measured in 100 alternating pairs (the target: the median of the pairs' ratios); row 4 one run of 5,000 connections per library; row 5 is ` + "`go test -bench`" + ` in bench/ (the same benchmarks a
   developer runs); row 7 interleaves its configurations over 3 rounds.
 
 `

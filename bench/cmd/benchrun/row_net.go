@@ -85,7 +85,7 @@ func (r *netRig) stop() {
 // row3 is the time to connected through every network set-up, Tether
 // beside Socket.IO in the same run.
 func (h *harness) row3() {
-	runs, pairRuns := 20, 40
+	runs, pairRuns := 20, 100
 	if h.quick {
 		runs, pairRuns = 3, 4
 	}
