@@ -32,7 +32,7 @@ func newLinkDialer(rawURL string, o *Options) (linkDialer, error) {
 	if o.linkDialer != nil {
 		return o.linkDialer, nil
 	}
-	d, err := transport.New(rawURL, o.Dial)
+	d, err := transport.New(rawURL, dialConfig(o))
 	if err != nil {
 		return nil, err
 	}

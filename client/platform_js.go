@@ -2,8 +2,13 @@
 
 package client
 
+import "github.com/tether-sdk/tether/transport"
+
 // close has nothing to release: the browser owns the connections.
 func (r *registeredLinks) close() {}
 
 // origin is empty: the browser sets the Origin header itself.
 func (c *Client) origin() string { return "" }
+
+// dialConfig is Options.Dial: the browser owns the sockets.
+func dialConfig(o *Options) *transport.Config { return o.Dial }

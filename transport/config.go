@@ -80,8 +80,9 @@ type Config struct {
 	// TCP_USER_TIMEOUT (only TCP_CONNECTIONTIMEOUT, for the connect) and
 	// windows neither: there keep-alive and the client's probe are what
 	// find a dead path; in the browser the browser decides. Zero:
-	// DefaultUserTimeout (15 s). Negative: the system's default (on Linux,
-	// retransmissions for about 15 minutes).
+	// DefaultUserTimeout (15 s); a client.Options with an AckTimeout over
+	// 3 s makes it five times that. Negative: the system's default (on
+	// Linux, retransmissions for about 15 minutes).
 	UserTimeout time.Duration
 
 	// ForbiddenIsUnauthorized makes a 403 answer mean "bad credentials"
