@@ -34,7 +34,10 @@
 //
 // Memory is bounded: a line longer than [Options.MaxLineBytes] or an event
 // whose data exceeds [Options.MaxEventBytes] stops the reader with an error
-// matching [ErrTooLarge]. Apart from io.EOF and io.ErrUnexpectedEOF, which
+// matching [ErrTooLarge]. The read buffer starts at 4 KiB, grows (up to 64
+// KiB, within the line limit) while reads keep filling it, and goes back to
+// 4 KiB once the stream is quiet again (eight small reads in a row). Apart
+// from io.EOF and io.ErrUnexpectedEOF, which
 // come back as they are, errors are [*Error] values whose messages start
 // with "tether/sse: "; errors of the underlying reader or writer are
 // wrapped and can be inspected with [errors.Is] and [errors.As].

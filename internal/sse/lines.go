@@ -15,6 +15,12 @@ const (
 	busyBufSize   = 64 << 10
 	minBufSize    = 16 // room to sniff the byte order mark
 	maxEmptyReads = 100
+	// quietReads small reads in a row (each under quietReadSize, taken
+	// whole) make a grown buffer go back to initialBufSize: a stream that
+	// was busy and now carries heartbeats and the odd event does not keep
+	// busyBufSize for good.
+	quietReads    = 8
+	quietReadSize = initialBufSize / 4
 )
 
 var (
@@ -36,6 +42,7 @@ type lineReader struct {
 	bomDone             bool
 	skipLF              bool  // the last line ended in a CR: drop one LF
 	filled              bool  // the last read filled all the room it had
+	quiet               int   // small reads in a row into an empty buffer (quietReads)
 	err                 error // sticky error from r
 }
 
@@ -156,6 +163,10 @@ func (l *lineReader) fill() {
 		l.end = copy(l.buf, l.buf[l.start:l.end])
 		l.start = 0
 	}
+	if l.end == 0 && l.quiet >= quietReads && len(l.buf) > initialBufSize {
+		l.buf = make([]byte, max(min(initialBufSize, l.limit+1), minBufSize))
+		l.quiet = 0
+	}
 	busy := l.filled && 2*len(l.buf) <= busyBufSize && len(l.buf) <= l.limit
 	if l.end == len(l.buf) || busy {
 		grown := make([]byte, max(min(2*len(l.buf), l.limit+1), l.end+1))
@@ -168,6 +179,11 @@ func (l *lineReader) fill() {
 			n, err = 0, errBadCount
 		}
 		l.filled = n == len(l.buf)-l.end
+		if l.end == 0 && n > 0 && n < quietReadSize {
+			l.quiet++
+		} else if n > 0 {
+			l.quiet = 0
+		}
 		l.end += n
 		if err != nil {
 			l.err = err
