@@ -339,3 +339,58 @@ func (l smallBufListener) Accept() (net.Conn, error) {
 	}
 	return c, err
 }
+
+// blockedWSWriters counts the WebSocket writers blocked in a write.
+func blockedWSWriters() int {
+	var b strings.Builder
+	pprof.Lookup("goroutine").WriteTo(&b, 2)
+	n := 0
+	for _, g := range strings.Split(b.String(), "\n\n") {
+		if strings.Contains(g, "server.(*wsConn).writeRun") && strings.Contains(g, "internal/poll.(*FD).Write") {
+			n++
+		}
+	}
+	return n
+}
+
+// wsGoroutines counts the goroutines of the handler's WebSockets.
+func wsGoroutines() int {
+	var b strings.Builder
+	pprof.Lookup("goroutine").WriteTo(&b, 2)
+	return strings.Count(b.String(), "server.(*wsConn).readLoop(") + strings.Count(b.String(), "server.(*wsConn).writeRun(")
+}
+
+// A WebSocket whose writer is blocked (a frozen path, a client that stopped
+// reading) and whose session the client resumes elsewhere goes within
+// supersededWriteBound, not after WriteTimeout (an hour here).
+func TestFrozenPathWebSocketSupersededReleased(t *testing.T) {
+	fr := newFrozenRigWrite(t, time.Hour)
+	d := websocket.Dialer{Subprotocols: []string{wire.Subprotocol}}
+	c, _, err := d.Dial("ws"+fr.relay.URL()[len("http"):]+"/live", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	wsWrite(t, c, wire.Frame{Kind: wire.KindHello, Hello: &wire.Hello{V: 1}})
+	welcome := wsRead(t, c)
+	if welcome.Kind != wire.KindWelcome {
+		t.Fatalf("got %s, want the welcome", welcome.Kind)
+	}
+	fr.relay.StallAll()
+	close(fr.start)
+	eventually(t, "the WebSocket's writer is blocked in a write", func() bool { return blockedWSWriters() == 1 })
+	// The resume, over SSE on a fresh connection through the same relay.
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	defer client.CloseIdleConnections()
+	req, _ := http.NewRequest(http.MethodGet, fr.url(q(wire.ParamMode, wire.ModeSSE, wire.ParamSID, welcome.Welcome.SID, wire.ParamAck, "0")), nil)
+	req.Header.Set(wire.HeaderKey, welcome.Welcome.Key)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("resume: %s", resp.Status)
+	}
+	eventually(t, "the superseded WebSocket's goroutines are gone", func() bool { return wsGoroutines() == 0 })
+}

@@ -9,8 +9,8 @@ import (
 )
 
 // supersededWriteBound is the longest a write may still take on a
-// connection whose session another connection took over (a superseded SSE
-// stream, a replaced long-poll): the client went elsewhere, most likely
+// connection whose session another connection took over (a superseded
+// WebSocket or SSE stream, a replaced long-poll): the client went elsewhere, most likely
 // because this path froze, so its goroutine and buffers go at once.
 const supersededWriteBound = time.Second
 

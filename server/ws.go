@@ -103,6 +103,13 @@ func (h *Handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		s.establish()
 	}
 	a := newAttachment(wire.TransportWebSocket, true)
+	// Once another connection took the session, a write this one is blocked
+	// in gets at most supersededWriteBound (as SSE's and long-polling's do).
+	a.onStop = func(reason string) {
+		if reason == reasonSuperseded {
+			wc.bc.cut(min(h.opts.WriteTimeout, supersededWriteBound))
+		}
+	}
 	// The writer runs on demand (attachment.spawn). Until the welcome is
 	// out, running is held here so that no kick starts it.
 	a.running.Store(true)

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -36,7 +37,18 @@ type batchConn struct {
 	net.Conn
 	mu      sync.Mutex
 	holding bool
-	buf     *[]byte // from batchBufs while holding; nil otherwise
+	buf     *[]byte      // from batchBufs while holding; nil otherwise
+	cutAt   atomic.Int64 // with cut: no write deadline later than this (Unix ns); 0: none
+}
+
+// cut bounds every write from now on, one in progress included, to d: the
+// session moved to another connection (superseded), so a write this one is
+// blocked in (a client that stopped reading, a frozen path) ends then, not
+// after a whole WriteTimeout. It does not wait for a flush in progress.
+func (c *batchConn) cut(d time.Duration) {
+	at := time.Now().Add(d)
+	c.cutAt.Store(at.UnixNano())
+	c.Conn.SetWriteDeadline(at)
 }
 
 func (c *batchConn) Write(p []byte) (int, error) {
@@ -71,6 +83,11 @@ func (c *batchConn) Write(p []byte) (int, error) {
 func (c *batchConn) SetWriteDeadline(t time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if n := c.cutAt.Load(); n != 0 {
+		if at := time.Unix(0, n); t.IsZero() || t.After(at) {
+			t = at
+		}
+	}
 	return c.Conn.SetWriteDeadline(t)
 }
 
