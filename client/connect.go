@@ -403,14 +403,20 @@ func racePace(rtt, raceDelay time.Duration) time.Duration {
 }
 
 // noteRTT remembers a measured round trip of the path (rtt > 0) for the
-// client's life and returns it, or the last one remembered when rtt is 0.
+// client's life and returns it, or the last one remembered when rtt is 0,
+// or, when no connect ever measured one (the browser, whose links report
+// 0), the session's smoothed round trip of acks and pongs: a reconnect is
+// paced by the path the session used.
 func (c *Client) noteRTT(rtt time.Duration) time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if rtt > 0 {
 		c.rtt = rtt
 	}
-	return c.rtt
+	if c.rtt > 0 {
+		return c.rtt
+	}
+	return c.srtt
 }
 
 // stream reports a transport with a first-event window (SSE, PROTOCOL.md

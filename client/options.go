@@ -107,8 +107,11 @@ type Options struct {
 	// measured by the handshakes of the client's connections (RFC 8305
 	// allows it): the next transport starts when the answer is 4 round
 	// trips overdue, at least 20 ms after the request, and never later
-	// than RaceDelay after the attempt started (where no round trip is
-	// measured, the browser, RaceDelay alone applies).
+	// than RaceDelay after the attempt started. The browser measures no
+	// handshake: its WebSocket attempt counts from its start with twice the
+	// browser's estimate of the round trip (navigator.connection.rtt, where
+	// there is one), and a reconnect uses the session's own round trip of
+	// acks and pongs; with neither, RaceDelay alone applies.
 	// Only an unanswered attempt is raced: a refusal moves on at once, and
 	// the transport that last worked is still tried first.
 	// Zero: DefaultRaceDelay (250 ms). Negative: no race, SlowTimeout applies.

@@ -126,6 +126,12 @@ func TestRacePaceRemembered(t *testing.T) {
 		if got := c.noteRTT(0); got != 0 {
 			t.Fatalf("remembered %v before any measure", got)
 		}
+		// No connect measured one (the browser): the session's smoothed
+		// round trip of acks and pongs paces the next connect.
+		c.sample(5 * time.Millisecond)
+		if got := c.noteRTT(0); got != 5*time.Millisecond {
+			t.Fatalf("remembered %v with only the session's round trip of 5ms known, want it", got)
+		}
 		c.noteRTT(3 * time.Millisecond)
 		if got := c.noteRTT(0); got != 3*time.Millisecond {
 			t.Fatalf("remembered %v, want 3ms", got)

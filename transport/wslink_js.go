@@ -67,6 +67,9 @@ func dialWS(ctx context.Context, url string, max int, a link.Attach) (*wsLink, e
 		// mixed content it enforces itself): no retry helps.
 		return nil, &HandshakeError{Transport: wire.TransportWebSocket, URL: url, Class: ClassConfig, Err: err}
 	}
+	if a.Sent != nil {
+		a.Sent(browserRTT())
+	}
 	// Idle until the client reports a recv; Close (fail, below) stops it.
 	// An ack rides with the next Send, or goes alone within wsAckDelay (at
 	// once after wsAckEvery frames), as on the native link: ping-pong
