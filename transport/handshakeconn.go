@@ -5,7 +5,9 @@ package transport
 import (
 	"errors"
 	"net"
+	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // errHandshakeAnswer is what a capped connection's Read returns once the
@@ -21,7 +23,72 @@ type handshakeConn struct {
 	left   int64 // bytes the handshake may still read
 	hit    bool  // a read was refused for want of allowance
 	lifted atomic.Bool
-	wrote  func() // called after the first write (the upgrade request); nil: none
+	wrote  func()   // called after the first write (the upgrade request); nil: none
+	cut    *dialCut // before lift: a cancel's cut outlasts the deadlines gorilla sets; nil: none
+}
+
+// dialCut is a WebSocket dial's cancel. Once cut, the dialled connection's
+// deadline is in the past, and so is every deadline set on it before the
+// upgrade completes (handshakeConn): gorilla sets its handshake deadline
+// after the dial returns, which would otherwise undo a cut made in between
+// and leave the dial waiting for an answer that never comes.
+type dialCut struct {
+	mu   sync.Mutex
+	done bool
+	conn net.Conn
+}
+
+var pastDeadline = time.Unix(1, 0)
+
+// dialled records the connection to cut (at once if the cut came first).
+func (k *dialCut) dialled(c net.Conn) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.conn = c
+	if k.done {
+		c.SetDeadline(pastDeadline)
+	}
+}
+
+// cut ends the dial: the connection's reads and writes fail now.
+func (k *dialCut) cut() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.done = true
+	if k.conn != nil {
+		k.conn.SetDeadline(pastDeadline)
+	}
+}
+
+// apply sets a deadline with set, or the past one once cut.
+func (k *dialCut) apply(t time.Time, set func(time.Time) error) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.done {
+		t = pastDeadline
+	}
+	return set(t)
+}
+
+func (c *handshakeConn) SetDeadline(t time.Time) error {
+	if c.cut != nil && !c.lifted.Load() {
+		return c.cut.apply(t, c.Conn.SetDeadline)
+	}
+	return c.Conn.SetDeadline(t)
+}
+
+func (c *handshakeConn) SetReadDeadline(t time.Time) error {
+	if c.cut != nil && !c.lifted.Load() {
+		return c.cut.apply(t, c.Conn.SetReadDeadline)
+	}
+	return c.Conn.SetReadDeadline(t)
+}
+
+func (c *handshakeConn) SetWriteDeadline(t time.Time) error {
+	if c.cut != nil && !c.lifted.Load() {
+		return c.cut.apply(t, c.Conn.SetWriteDeadline)
+	}
+	return c.Conn.SetWriteDeadline(t)
 }
 
 func newHandshakeConn(c net.Conn, limit int64) *handshakeConn {

@@ -79,9 +79,9 @@ func (d *Dialer) dialWebSocket(ctx context.Context, o *wsOptions) (*websocket.Co
 		timeout = DefaultHandshakeTimeout
 	}
 	var connected, tlsDone atomic.Bool
-	var dialAddr string                  // the host:port gorilla dialled
-	var capped *handshakeConn            // the dialled connection, its reads capped until the upgrade completes
-	var dialled atomic.Pointer[net.Conn] // the TCP (or tunnel) connection, for a cancel to cut
+	var dialAddr string       // the host:port gorilla dialled
+	var capped *handshakeConn // the dialled connection, its reads capped until the upgrade completes
+	var cut dialCut           // a cancel's cut of the dialled connection
 	scheme := d.target.WS.Scheme
 	tlsConfig := d.targetTLS(d.target.Host, []string{"http/1.1"}, &tlsDone)
 	wd := &websocket.Dialer{
@@ -94,9 +94,10 @@ func (d *Dialer) dialWebSocket(ctx context.Context, o *wsOptions) (*websocket.Co
 			}
 			connected.Store(true)
 			dialAddr = addr
+			cut.dialled(c)
 			capped = newHandshakeConn(c, MaxHandshakeAnswer)
+			capped.cut = &cut
 			capped.wrote = sentHook(o.Attach.Sent, d.noteRTT(time.Since(t0)))
-			dialled.Store(&c)
 			return capped, nil
 		},
 		// TLS is done here rather than by gorilla so that the cap counts
@@ -110,7 +111,7 @@ func (d *Dialer) dialWebSocket(ctx context.Context, o *wsOptions) (*websocket.Co
 			t1 := time.Now()
 			connected.Store(true)
 			dialAddr = addr
-			dialled.Store(&c)
+			cut.dialled(c)
 			// Through a tunnel the last handshake flight goes out with the
 			// upgrade request (clientTLS): no stall in a proxy's Nagle.
 			tc, err := clientTLS(ctx, c, tlsConfig)
@@ -119,6 +120,7 @@ func (d *Dialer) dialWebSocket(ctx context.Context, o *wsOptions) (*websocket.Co
 				return nil, err
 			}
 			capped = newHandshakeConn(tc, MaxHandshakeAnswer)
+			capped.cut = &cut
 			capped.wrote = sentHook(o.Attach.Sent, d.noteRTT(t1.Sub(t0), time.Since(t1)))
 			return capped, nil
 		},
@@ -139,23 +141,19 @@ func (d *Dialer) dialWebSocket(ctx context.Context, o *wsOptions) (*websocket.Co
 	// gorilla bounds the upgrade's answer by a deadline only: a canceled ctx
 	// (a negotiation won by another transport, Client.Close) must end a wait
 	// for an answer that never comes too.
-	stop := context.AfterFunc(ctx, func() {
-		if c := dialled.Load(); c != nil {
-			(*c).SetDeadline(time.Unix(1, 0))
-		}
-	})
+	stop := context.AfterFunc(ctx, cut.cut)
 	conn, resp, err := wd.DialContext(ctx, attemptURL(d.target.WS, o.Attach), header)
-	cut := !stop()
+	canceled := !stop()
 	if err != nil && capped != nil {
 		// gorilla's Close of a failed upgrade's connection is deferred
 		// to here: the answer may leave it fit for the fallback's request.
-		if !cut && errors.Is(err, websocket.ErrBadHandshake) && !capped.hit && reusableAnswer(resp) {
+		if !canceled && errors.Is(err, websocket.ErrBadHandshake) && !capped.hit && reusableAnswer(resp) {
 			d.putSpare(httpScheme(scheme), dialAddr, capped.Conn)
 		} else {
 			capped.closeNow()
 		}
 	}
-	if cut {
+	if canceled {
 		// Cut by the cancel (or canceled as the dial succeeded, the
 		// deadline perhaps already cut): the cause is ctx's.
 		if err == nil {
