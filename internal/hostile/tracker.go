@@ -55,15 +55,18 @@ func (t *tracker) enter() bool {
 }
 
 // add tracks c so that shutdown closes it. If the tracker is already closed
-// it closes c and reports false.
+// it closes c and reports false. c is closed after the lock is released: a
+// trackedConn's Close removes itself, under the same lock (a dial that
+// completed as the tracker shut down deadlocked here).
 func (t *tracker) add(c net.Conn) bool {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	if t.closed {
+		t.mu.Unlock()
 		c.Close()
 		return false
 	}
 	t.conns[c] = struct{}{}
+	t.mu.Unlock()
 	return true
 }
 
