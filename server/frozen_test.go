@@ -107,31 +107,44 @@ func (fr *frozenRig) flood(s *Session) {
 
 func (fr *frozenRig) url(q url.Values) string { return fr.relay.URL() + "/live?" + q.Encode() }
 
-// blockedSSEWriters counts the SSE writers blocked in a write.
-func blockedSSEWriters() int {
+// goroutines counts the goroutines whose stack (a goroutine profile's
+// entry, debug=2) contains every one of parts.
+func goroutines(parts ...string) int {
 	var b strings.Builder
 	pprof.Lookup("goroutine").WriteTo(&b, 2)
 	n := 0
 	for _, g := range strings.Split(b.String(), "\n\n") {
-		if strings.Contains(g, "server.(*sseWriter).flush") && strings.Contains(g, "internal/poll.(*FD).Write") {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(g, p)
+		}
+		if all {
 			n++
 		}
 	}
 	return n
 }
 
+// blockedSSEWriters counts the SSE writers blocked in a write.
+func blockedSSEWriters() int {
+	return goroutines("server.(*sseWriter).flush", "internal/poll.(*FD).Write")
+}
+
 // connGoroutines counts the goroutines serving the handler's connections:
-// net/http's per-connection goroutines and the WebSocket writers.
+// net/http's per-connection goroutines and the WebSockets' readers and
+// writers.
 func connGoroutines() int {
-	var b strings.Builder
-	pprof.Lookup("goroutine").WriteTo(&b, 2)
-	n := 0
-	for _, g := range strings.Split(b.String(), "\n\n") {
-		if strings.Contains(g, "net/http.(*conn).serve") || strings.Contains(g, "server.(*wsConn)") {
-			n++
-		}
-	}
-	return n
+	return goroutines("net/http.(*conn).serve") + wsGoroutines()
+}
+
+// blockedWSWriters counts the WebSocket writers blocked in a write.
+func blockedWSWriters() int {
+	return goroutines("server.(*wsConn).writeRun", "internal/poll.(*FD).Write")
+}
+
+// wsGoroutines counts the goroutines of the handler's WebSockets.
+func wsGoroutines() int {
+	return goroutines("server.(*wsConn).readLoop(") + goroutines("server.(*wsConn).writeRun(")
 }
 
 // assertReleased checks the outcome after the path froze with data due.
@@ -338,26 +351,6 @@ func (l smallBufListener) Accept() (net.Conn, error) {
 		tc.SetWriteBuffer(16 << 10)
 	}
 	return c, err
-}
-
-// blockedWSWriters counts the WebSocket writers blocked in a write.
-func blockedWSWriters() int {
-	var b strings.Builder
-	pprof.Lookup("goroutine").WriteTo(&b, 2)
-	n := 0
-	for _, g := range strings.Split(b.String(), "\n\n") {
-		if strings.Contains(g, "server.(*wsConn).writeRun") && strings.Contains(g, "internal/poll.(*FD).Write") {
-			n++
-		}
-	}
-	return n
-}
-
-// wsGoroutines counts the goroutines of the handler's WebSockets.
-func wsGoroutines() int {
-	var b strings.Builder
-	pprof.Lookup("goroutine").WriteTo(&b, 2)
-	return strings.Count(b.String(), "server.(*wsConn).readLoop(") + strings.Count(b.String(), "server.(*wsConn).writeRun(")
 }
 
 // A WebSocket whose writer is blocked (a frozen path, a client that stopped
