@@ -496,6 +496,7 @@ func (s *Session) sendShared(ctx context.Context, m Message) error {
 					s.sh.known = ver // this mirror has the change: its wake-up needs no read
 				}
 			}
+			s.sig.Done(w) // given back, not dropped by the change below: the next call makes no channel
 			s.signalLocked()
 			s.mu.Unlock()
 			return nil
@@ -561,12 +562,12 @@ func (s *Session) receiveShared(ctx context.Context) (Message, error) {
 		var ms []StoredMessage
 		if a := s.sh.ahead; err == nil && len(a) > 0 && a[0].Seq == taken+1 {
 			ms = a[:1]
-			s.setAhead(a[1:], false)
+			s.takeAhead()
 		} else if err == nil && recv > taken {
 			// Read ahead (bounded by the store's per-session buffer); the
 			// taken mark still moves one message at a time.
 			if ms, err = s.sh.st.Read(rctx, s.id, ToServer, taken+1, s.h.opts.MaxBufferedBytes); len(ms) > 0 {
-				s.setAhead(ms[1:], true)
+				s.setAhead(ms[1:])
 			}
 		}
 		cancel()
@@ -574,6 +575,7 @@ func (s *Session) receiveShared(ctx context.Context) (Message, error) {
 		case err == nil && len(ms) > 0:
 			s.mu.Lock()
 			s.sh.taken = ms[0].Seq
+			s.sig.Done(w)
 			s.signalLocked()
 			s.mu.Unlock()
 			return Message{Binary: ms[0].Binary, Data: ms[0].Data}, nil
@@ -594,10 +596,21 @@ func (s *Session) receiveShared(ctx context.Context) (Message, error) {
 	}
 }
 
-// setAhead replaces the messages read ahead (with recvMu held), refunding
-// the old ones' charge to the Handler's budget; fresh ones are charged, and
-// dropped (read again later) when the budget is spent.
-func (s *Session) setAhead(ms []StoredMessage, fresh bool) {
+// takeAhead drops the first message read ahead (with recvMu held; the
+// caller returns it), refunding its charge: constant work per message, not
+// a sum over the whole read-ahead.
+func (s *Session) takeAhead() {
+	sh := s.sh
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refundLocked(len(sh.ahead[0].Data))
+	sh.ahead = sh.ahead[1:] // the caller holds the first: not cleared
+}
+
+// setAhead replaces the messages read ahead (with recvMu held) by fresh
+// ones, refunding the old ones' charge to the Handler's budget; the fresh
+// ones are charged, and dropped (read again later) when the budget is spent.
+func (s *Session) setAhead(ms []StoredMessage) {
 	sh := s.sh
 	n, old := 0, 0
 	for _, m := range ms {
@@ -608,11 +621,6 @@ func (s *Session) setAhead(ms []StoredMessage, fresh bool) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !fresh {
-		s.refundLocked(old - n) // ms is the tail of the old ones
-		sh.ahead = ms
-		return
-	}
 	s.refundLocked(old)
 	sh.ahead = nil
 	if n > 0 && !sh.gone && s.chargeLocked(n) == nil {
@@ -645,6 +653,7 @@ func (s *Session) deliverShared(ctx context.Context, f *wire.Frame) error {
 			if appended && ver == s.sh.known+1 {
 				s.sh.known = ver // this mirror has the change: its wake-up needs no read
 			}
+			s.sig.Done(w)
 			s.signalLocked()
 			s.mu.Unlock()
 			return nil
