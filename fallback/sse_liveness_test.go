@@ -133,6 +133,17 @@ func TestSSESlowConsumer(t *testing.T) {
 			if err != nil || f.Seq != uint64(i) {
 				t.Fatalf("frame %d: seq %d, %v", i, f.Seq, err)
 			}
+			if i == 1 {
+				// Recv took the queue; the reader refills it meanwhile.
+				synctest.Wait()
+				s := l.(*sseLink).stream
+				s.mu.Lock()
+				held := len(s.frames) + len(s.took) - s.next
+				s.mu.Unlock()
+				if held > 2*streamQueueFrames {
+					t.Fatalf("%d frames held, want at most %d", held, 2*streamQueueFrames)
+				}
+			}
 		}
 	})
 }

@@ -8,6 +8,9 @@ import (
 
 // streamQueueFrames bounds the frames the SSE stream reader parses ahead of
 // Recv: when that many wait, the reader stops reading until Recv takes them.
+// Recv takes them all at once and returns them one by one, while the reader
+// fills the queue again: a link holds at most 2*streamQueueFrames parsed
+// frames (each within the link's message limit).
 const streamQueueFrames = 16
 
 // streamQueue hands the frames the SSE stream reader parses to Recv, all
