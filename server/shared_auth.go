@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 )
 
 // MaxSharedAuthBytes bounds the encoded Session.Auth a shared store keeps
@@ -39,8 +40,7 @@ func JSONAuth[T any]() *AuthCodec {
 			case T:
 				return json.Marshal(a)
 			}
-			var zero T
-			return nil, fmt.Errorf("tether/server: JSONAuth[%T] given a %T", zero, a)
+			return nil, fmt.Errorf("tether/server: JSONAuth[%v] given a %T: the authenticate function must return that type", reflect.TypeFor[T](), a)
 		},
 		Decode: func(b []byte) (any, error) {
 			if len(b) == 0 {

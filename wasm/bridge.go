@@ -26,24 +26,25 @@ import (
 func RegisterBridge(name string) {
 	b := &bridge{clients: map[int]*jsClient{}}
 	obj := js.Global().Get("Object").New()
-	obj.Set("open", jsutil.FuncOf(guard(b.open)))
-	obj.Set("send", jsutil.FuncOf(guard(b.send)))
-	obj.Set("close", jsutil.FuncOf(guard(b.close)))
-	obj.Set("info", jsutil.FuncOf(guard(b.info)))
-	obj.Set("stats", jsutil.FuncOf(guard(b.stats)))
+	obj.Set("open", jsutil.FuncOf(guard("open", b.open)))
+	obj.Set("send", jsutil.FuncOf(guard("send", b.send)))
+	obj.Set("close", jsutil.FuncOf(guard("close", b.close)))
+	obj.Set("info", jsutil.FuncOf(guard("info", b.info)))
+	obj.Set("stats", jsutil.FuncOf(guard("stats", b.stats)))
 	js.Global().Set(name, obj)
 }
 
-// guard makes a bridge function return a panic's message as its result (a
-// string, which tether.js throws as an exception) instead of letting it
-// end the Go program: a panic escaping a js.Func exits the runtime, and
-// with it every client on the page. Calls with arguments of the wrong type
-// (Value.Int of undefined, say) are what it catches; tether.js passes none.
-func guard(fn func(js.Value, []js.Value) any) func(js.Value, []js.Value) any {
+// guard makes the bridge function name return a panic's message as its
+// result (a string, which tether.js throws as an exception, from every
+// call) instead of letting it end the Go program: a panic escaping a
+// js.Func exits the runtime, and with it every client on the page. Calls
+// with arguments of the wrong type (Value.Int of undefined, say) are what
+// it catches; tether.js passes none.
+func guard(name string, fn func(js.Value, []js.Value) any) func(js.Value, []js.Value) any {
 	return func(this js.Value, args []js.Value) (ret any) {
 		defer func() {
 			if r := recover(); r != nil {
-				ret = js.ValueOf("tether: bridge call failed: " + panicText(r))
+				ret = js.ValueOf("tether: bridge call " + name + " failed: " + panicText(r))
 			}
 		}()
 		return fn(this, args)

@@ -57,14 +57,14 @@ func TestBridgeCallsWithBadArgumentsDoNotPanic(t *testing.T) {
 	b := &bridge{clients: map[int]*jsClient{}}
 	undef := js.Undefined()
 	for name, call := range map[string]func() any{
-		"send(undefined, ...)": func() any { return guard(b.send)(undef, []js.Value{undef, js.ValueOf("x"), js.ValueOf(false)}) },
+		"send(undefined, ...)": func() any { return guard("send", b.send)(undef, []js.Value{undef, js.ValueOf("x"), js.ValueOf(false)}) },
 		"close({}, ...)": func() any {
-			return guard(b.close)(undef, []js.Value{js.Global().Get("Object").New(), js.ValueOf(1000), js.ValueOf("")})
+			return guard("close", b.close)(undef, []js.Value{js.Global().Get("Object").New(), js.ValueOf(1000), js.ValueOf("")})
 		},
-		"info(\"x\")": func() any { return guard(b.info)(undef, []js.Value{js.ValueOf("x")}) },
+		"info(\"x\")": func() any { return guard("info", b.info)(undef, []js.Value{js.ValueOf("x")}) },
 	} {
 		got, ok := call().(js.Value)
-		if !ok || got.Type() != js.TypeString || !strings.Contains(got.String(), "bridge call failed") {
+		if !ok || got.Type() != js.TypeString || !strings.Contains(got.String(), "failed") {
 			t.Errorf("%s returned %v, want an error text", name, got)
 		}
 	}

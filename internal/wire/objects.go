@@ -28,6 +28,19 @@ type field struct {
 	is             *[]int
 }
 
+// objectField is the Frame field that holds a kind's object.
+func objectField(k Kind) string {
+	switch k {
+	case KindHello:
+		return "Hello"
+	case KindWelcome:
+		return "Welcome"
+	case KindClose:
+		return "Close"
+	}
+	return "Error"
+}
+
 // fieldsOf lists the fields of the object of f, which must be of its kind;
 // nil if f has no object or it is nil.
 func fieldsOf(f *Frame) []field {
@@ -94,8 +107,7 @@ func appendObject(dst []byte, f *Frame, enc string) ([]byte, error) {
 	}
 	fields := fieldsOf(f)
 	if fields == nil {
-		name := f.Kind.String()
-		return dst, malformed(enc, "cannot encode "+name+" frame: "+string(name[0]-'a'+'A')+name[1:]+" is nil")
+		return dst, malformed(enc, "cannot encode "+f.Kind.String()+" frame: "+objectField(f.Kind)+" is nil")
 	}
 	if reason != "" {
 		return dst, malformed(enc, "cannot encode "+f.Kind.String()+" frame: "+reason)

@@ -51,6 +51,12 @@ function bridge() {
   return b;
 }
 
+/** A string from the bridge is a failed call (a panic it recovered): thrown. */
+function checked(r) {
+  if (typeof r === 'string') throw new Error(r);
+  return r;
+}
+
 const EVENTS = ['open', 'message', 'close', 'error', 'transportchange', 'reconnecting'];
 
 /** An event with extra fields, for transportchange and reconnecting. */
@@ -98,7 +104,7 @@ export class Tether extends EventTarget {
   /** The session id; "" before open. */
   get sessionId() { return this.#sid; }
   /** Bytes passed to send() not yet taken into the session's send queue. */
-  get bufferedAmount() { return this.#state === 3 ? 0 : bridge().info(this.#id).bufferedAmount; }
+  get bufferedAmount() { return this.#state === 3 ? 0 : checked(bridge().info(this.#id)).bufferedAmount; }
 
   /**
    * Sends a string (a text message) or bytes (a binary message).
@@ -132,7 +138,7 @@ export class Tether extends EventTarget {
       throw new DOMException('tether: close reason longer than 123 bytes of UTF-8', 'SyntaxError');
     }
     this.#state = 2;
-    bridge().close(this.#id, code, String(reason));
+    checked(bridge().close(this.#id, code, String(reason)));
   }
 
   #event(type, a, b, c) {
@@ -156,7 +162,7 @@ export class Tether extends EventTarget {
         break;
       case 'transportchange':
         this.#transport = a;
-        this.#sid = bridge().info(this.#id).sessionId || this.#sid;
+        this.#sid = checked(bridge().info(this.#id)).sessionId || this.#sid;
         ev = new TetherEvent('transportchange', { transport: a, reason: b, from: c });
         break;
       case 'reconnecting':
