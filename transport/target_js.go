@@ -33,40 +33,23 @@ type URL struct {
 }
 
 // Userinfo is the browser build's net/url Userinfo: a user name and an
-// optional password.
-type Userinfo struct {
-	username    string
-	password    string
-	passwordSet bool
-}
+// optional password (internal/urlx's, behind the methods the SDK uses).
+type Userinfo struct{ v urlx.Userinfo }
 
 // Username returns the user name; "" for a nil u.
-func (u *Userinfo) Username() string {
-	if u == nil {
-		return ""
-	}
-	return u.username
-}
+func (u *Userinfo) Username() string { return u.x().Username() }
 
 // Password returns the password, and whether it is set.
-func (u *Userinfo) Password() (string, bool) {
-	if u == nil {
-		return "", false
-	}
-	return u.password, u.passwordSet
-}
+func (u *Userinfo) Password() (string, bool) { return u.x().Password() }
 
 // String returns the encoded userinfo, "username[:password]".
 func (u *Userinfo) String() string { return u.x().String() }
 
 func (u *Userinfo) x() *urlx.Userinfo {
-	switch {
-	case u == nil:
+	if u == nil {
 		return nil
-	case u.passwordSet:
-		return urlx.UserPassword(u.username, u.password)
 	}
-	return urlx.User(u.username)
+	return &u.v
 }
 
 // String reassembles the URL into a valid URL string, as net/url's.
@@ -105,8 +88,7 @@ func targetURLOf(v *urlx.URL) *URL {
 		OmitHost: v.OmitHost, ForceQuery: v.ForceQuery, RawQuery: v.RawQuery, Fragment: v.Fragment,
 		RawFragment: v.RawFragment}
 	if v.User != nil {
-		p, ok := v.User.Password()
-		u.User = &Userinfo{username: v.User.Username(), password: p, passwordSet: ok}
+		u.User = &Userinfo{v: *v.User}
 	}
 	return u
 }
