@@ -13,6 +13,7 @@
 //	benchrun echo    ... -redis ADDR   (also Redis commands per message)
 //	benchrun connect -base URL -certs DIR [-url URL] [-proxy URL] [-transports T] [-best T] [-runs N]
 //	benchrun connect ... -burl URL [-bproxy URL] [-btransports T] [-bbest T]   (pairs, alternating)
+//	benchrun floor -base URL -certs DIR [-runs N]   (the refused upgrade on raw TLS: row 3's floor)
 //	benchrun mem     -base URL -certs DIR -lib tether|gorilla -n 5000 [-redis ADDR]
 //	benchrun aes
 package main
@@ -26,10 +27,10 @@ func main() {
 	log.SetFlags(0)
 	log.SetPrefix("benchrun: ")
 	if len(os.Args) < 2 {
-		log.Fatal("usage: benchrun run|echo|push|connect|mem|aes [flags]")
+		log.Fatal("usage: benchrun run|echo|push|connect|floor|mem|aes [flags]")
 	}
 	cmds := map[string]func([]string){
-		"run": runAll, "echo": runEcho, "push": runPush, "connect": runConnect, "mem": runMem, "aes": runAES,
+		"run": runAll, "echo": runEcho, "push": runPush, "connect": runConnect, "floor": runFloor, "mem": runMem, "aes": runAES,
 	}
 	f, ok := cmds[os.Args[1]]
 	if !ok {

@@ -120,6 +120,9 @@ func (h *harness) row3() {
 				pairsRun = append(pairsRun, pr)
 				h.pairFigures(pr, p)
 			}
+			if pr.a == "refused" {
+				h.refusalFloor(pairRuns)
+			}
 		}
 		if !paired[s.id] {
 			var r ConnectResult
@@ -166,6 +169,12 @@ func (h *harness) row3() {
 			"the two set-ups alternating connect by connect (the order swapped every pair), so a slow spell of the machine hits both "+
 			"sides of a pair; their lines show the medians of those %d connects each, and the target takes the median over the pairs "+
 			"of each pair's ratio (or difference).\n\n", strings.Join(names, ", "), pairRuns, pairRuns)
+		if _, ok := h.n["r3.floor.diff"]; ok {
+			fmt.Fprintf(&md, "Beside the *refused* pair, `benchrun floor` measures the refused upgrade's bare exchange in %d pairs the same way: "+
+				"raw TLS connections (one shared session cache), the upgrade request Tether sends answered 400 and then the SSE attach on "+
+				"the same connection, against the SSE attach alone, each read until the welcome event. What it adds is the floor for "+
+				"any client that sends the upgrade (the target's note).\n\n", pairRuns)
+		}
 	}
 	md.WriteString("| set-up | client | connected on | connected ms | first echo ms | best transport | on best ms | ended on | Close ms | how the client explained it (last run) |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range nr.scens {
@@ -282,6 +291,27 @@ func (h *harness) pairFigures(pr netPair, p PairResult) {
 	h.n[k+"ratio"], h.n[k+"diff"], h.n[k+"n"] = med(ratios), med(diffs), float64(len(diffs))
 	h.n[k+"ratio.q1"], h.n[k+"ratio.q3"] = quartile(ratios, 1), quartile(ratios, 3)
 	h.n[k+"diff.q1"], h.n[k+"diff.q3"] = quartile(diffs, 1), quartile(diffs, 3)
+}
+
+// refusalFloor measures the refused upgrade's bare exchange (benchrun
+// floor: raw TLS, nothing but the requests) in runs pairs, into h.n
+// ("r3.floor.ratio", ".diff", the medians of the pairs' ratio and
+// difference, and ".direct", the median direct connect, ms).
+func (h *harness) refusalFloor(runs int) {
+	var p PairResult
+	if err := h.bench("0", h.srv0, &p, "floor", "-runs", strconv.Itoa(runs)); err != nil {
+		h.warn(fmt.Errorf("refusal floor: %v", err))
+		return
+	}
+	var ratios, diffs []float64
+	for i := range min(len(p.A.ConnectedMs), len(p.B.ConnectedMs)) {
+		a, b := p.A.ConnectedMs[i], p.B.ConnectedMs[i]
+		diffs = append(diffs, a-b)
+		if b > 0 {
+			ratios = append(ratios, a/b)
+		}
+	}
+	h.n["r3.floor.ratio"], h.n["r3.floor.diff"], h.n["r3.floor.direct"] = med(ratios), med(diffs), med(p.B.ConnectedMs)
 }
 
 // quartile returns the q-th quartile (1 or 3) of xs (the nearest rank).
