@@ -13,15 +13,35 @@ import (
 // it arrived. A client cancels within its first-event window (3 s).
 const attemptTTL = time.Minute
 
-// maxAttempts bounds the attempt ids remembered; the oldest go first.
+// maxAttempts bounds the attempt ids remembered of each kind (the
+// sessions attaches created, and the tombstones of cancels that came
+// first); the oldest of a kind go first. The two are bounded apart so that
+// a flood of cancels with made-up ids (a hostile client: any well-formed id
+// is accepted) can evict only tombstones, never the record of a session a
+// real client may still cancel; new sessions, and so their records, are
+// bounded by the Handler's admission.
 const maxAttempts = 1 << 14
 
 // attempts maps the attempt ids of new-session attaches to the sessions
-// they created (nil: cancelled before the attach arrived, a tombstone).
+// they created (live), and remembers the ids cancelled (tombs): before the
+// attach arrived, so that it ends at once, or after, so that an id used
+// again is refused.
 type attempts struct {
-	mu    sync.Mutex
-	m     map[string]*Session
+	mu          sync.Mutex
+	live, tombs attemptSet
+}
+
+// attemptSet is one kind of remembered ids, in arrival order.
+type attemptSet struct {
+	m     map[string]attemptRec
 	order []attemptEntry // by time, oldest first
+}
+
+// attemptRec is an id's session (nil in tombs) and when it was added: an
+// order entry forgets its id only if the id was not added again since.
+type attemptRec struct {
+	s  *Session
+	at time.Time
 }
 
 type attemptEntry struct {
@@ -44,17 +64,38 @@ func validAttempt(id string) bool {
 	return true
 }
 
-// expireLocked forgets entries older than attemptTTL, and the oldest beyond
-// maxAttempts - 1 (room for the one about to be added).
-func (a *attempts) expireLocked(now time.Time) {
+// expire forgets entries older than attemptTTL, and the oldest beyond
+// maxAttempts - 1 (room for the one about to be added). An entry whose id
+// left the set (cancel moves a live id to tombs), or was added again
+// since, forgets nothing.
+func (e *attemptSet) expire(now time.Time) {
 	i := 0
-	for ; i < len(a.order); i++ {
-		if now.Sub(a.order[i].at) < attemptTTL && len(a.order)-i < maxAttempts {
+	for ; i < len(e.order); i++ {
+		o := e.order[i]
+		if now.Sub(o.at) < attemptTTL && len(e.order)-i < maxAttempts {
 			break
 		}
-		delete(a.m, a.order[i].id)
+		if r, ok := e.m[o.id]; ok && r.at.Equal(o.at) {
+			delete(e.m, o.id)
+		}
 	}
-	a.order = a.order[i:]
+	e.order = e.order[i:]
+}
+
+func (e *attemptSet) add(id string, s *Session, now time.Time) {
+	if e.m == nil {
+		e.m = map[string]attemptRec{}
+	}
+	e.m[id] = attemptRec{s, now}
+	e.order = append(e.order, attemptEntry{id, now})
+}
+
+// count is the number of ids held.
+func (e *attemptSet) count() int { return len(e.m) }
+
+func (a *attempts) expireLocked(now time.Time) {
+	a.live.expire(now)
+	a.tombs.expire(now)
 }
 
 // register records that attempt id created s. It returns false when the
@@ -63,33 +104,33 @@ func (a *attempts) register(id string, s *Session, now time.Time) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.expireLocked(now)
-	if a.m == nil {
-		a.m = map[string]*Session{}
-	}
-	if _, seen := a.m[id]; seen {
+	_, live := a.live.m[id]
+	_, tomb := a.tombs.m[id]
+	if live || tomb {
 		// A tombstone (cancelled first), or an id used twice: the client
 		// gave this attempt up, or is not following the protocol.
 		return false
 	}
-	a.m[id] = s
-	a.order = append(a.order, attemptEntry{id, now})
+	a.live.add(id, s, now)
 	return true
 }
 
 // cancel returns the session attempt id created, if any, and forgets it;
-// an id not seen yet is remembered as cancelled.
+// the id is remembered as cancelled either way.
 func (a *attempts) cancel(id string, now time.Time) *Session {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.expireLocked(now)
-	if a.m == nil {
-		a.m = map[string]*Session{}
+	s := a.live.m[id].s
+	if s != nil {
+		// Its order entry stays behind and is skipped when it expires:
+		// deleting a gone id is a no-op, and the set's bound only
+		// loosens while it waits there.
+		delete(a.live.m, id)
 	}
-	s, seen := a.m[id]
-	if !seen {
-		a.order = append(a.order, attemptEntry{id, now})
+	if _, tomb := a.tombs.m[id]; !tomb {
+		a.tombs.add(id, nil, now)
 	}
-	a.m[id] = nil
 	return s
 }
 

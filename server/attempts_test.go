@@ -122,13 +122,60 @@ func TestAttemptsBounded(t *testing.T) {
 	now := time.Unix(1000, 0)
 	for i := 0; i < maxAttempts+10; i++ {
 		a.cancel(validID(i), now)
+		a.register(validID(-i-1), &Session{}, now)
 	}
-	if n := len(a.m); n > maxAttempts {
-		t.Fatalf("%d ids remembered, bound %d", n, maxAttempts)
+	if n := a.tombs.count(); n > maxAttempts {
+		t.Fatalf("%d cancelled ids remembered, bound %d", n, maxAttempts)
 	}
-	a.cancel(validID(-1), now.Add(attemptTTL))
-	if n := len(a.m); n != 1 {
-		t.Fatalf("%d ids remembered after attemptTTL, want 1", n)
+	if n := a.live.count(); n > maxAttempts {
+		t.Fatalf("%d attempts' sessions remembered, bound %d", n, maxAttempts)
+	}
+	a.cancel(validID(-1<<20), now.Add(attemptTTL))
+	if l, c := a.live.count(), a.tombs.count(); l != 0 || c != 1 {
+		t.Fatalf("after attemptTTL %d sessions and %d cancelled ids remembered, want 0 and 1", l, c)
+	}
+	if len(a.live.order) != 0 || len(a.tombs.order) != 1 {
+		t.Fatalf("after attemptTTL the order lists hold %d and %d entries, want 0 and 1", len(a.live.order), len(a.tombs.order))
+	}
+}
+
+// A flood of cancels with made-up ids (any well-formed id is accepted)
+// evicts only other cancels: the session an attempt created can still be
+// cancelled by its client afterwards.
+func TestCancelFloodKeepsSessions(t *testing.T) {
+	var a attempts
+	now := time.Unix(1000, 0)
+	s := &Session{}
+	if !a.register(testAttempt, s, now) {
+		t.Fatal("register refused a new attempt")
+	}
+	for i := 0; i < 2*maxAttempts; i++ {
+		a.cancel(validID(i), now)
+	}
+	if got := a.cancel(testAttempt, now); got != s {
+		t.Fatalf("after %d made-up cancels the real cancel found %p, want the attempt's session %p", 2*maxAttempts, got, s)
+	}
+	if a.register(testAttempt, &Session{}, now) {
+		t.Fatal("an attach reusing a cancelled attempt id was accepted")
+	}
+}
+
+// An id added again after its first record left (a cancelled attempt's
+// id reused once its tombstone was evicted) is not forgotten when the
+// first record's order entry expires.
+func TestAttemptReaddedOutlivesOldEntry(t *testing.T) {
+	var a attempts
+	t0 := time.Unix(1000, 0)
+	a.register(testAttempt, &Session{}, t0)
+	a.cancel(testAttempt, t0)
+	delete(a.tombs.m, testAttempt) // as an eviction would
+	s := &Session{}
+	t1 := t0.Add(attemptTTL / 2)
+	if !a.register(testAttempt, s, t1) {
+		t.Fatal("register refused")
+	}
+	if got := a.cancel(testAttempt, t0.Add(attemptTTL)); got != s {
+		t.Fatalf("the first record's expiry forgot the second: cancel found %p, want %p", got, s)
 	}
 }
 
