@@ -404,12 +404,25 @@ func racePace(rtt, raceDelay time.Duration) time.Duration {
 
 // noteRTT remembers a measured round trip of the path (rtt > 0) for the
 // client's life and returns it, or the last one remembered when rtt is 0,
-// or, when no connect ever measured one (the browser, whose links report
-// 0), the session's smoothed round trip of acks and pongs: a reconnect is
-// paced by the path the session used.
+// or, when no connect ever measured one, the session's smoothed round trip
+// of acks and pongs: a reconnect is paced by the path the session used. In
+// the browser rtt is only an estimate (connectRTTMeasured): never
+// remembered, and used only while the session has measured none.
 func (c *Client) noteRTT(rtt time.Duration) time.Duration {
+	return c.noteRTTAs(rtt, connectRTTMeasured)
+}
+
+// noteRTTAs is noteRTT for a platform whose attempts measure their round
+// trip (measured) or estimate it.
+func (c *Client) noteRTTAs(rtt time.Duration, measured bool) time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !measured {
+		if c.srtt > 0 {
+			return c.srtt
+		}
+		return rtt
+	}
 	if rtt > 0 {
 		c.rtt = rtt
 	}

@@ -38,3 +38,7 @@ func dialConfig(o *Options) *transport.Config {
 
 // userTimeoutAcks is how many AckTimeouts TCP_USER_TIMEOUT is by default.
 const userTimeoutAcks = 5
+
+// connectRTTMeasured is true: an attempt reports the round trip its TCP (and
+// TLS) handshake measured, which noteRTT remembers.
+const connectRTTMeasured = true

@@ -136,6 +136,20 @@ func TestRacePaceRemembered(t *testing.T) {
 		if got := c.noteRTT(0); got != 3*time.Millisecond {
 			t.Fatalf("remembered %v, want 3ms", got)
 		}
+		// The browser's attempts report an estimate (twice
+		// navigator.connection.rtt): used only while the session has
+		// measured none, and never remembered.
+		b, _ := dialFake(t, d, nil)
+		if got := b.noteRTTAs(40*time.Millisecond, false); got != 40*time.Millisecond {
+			t.Fatalf("browser, nothing measured: paced by %v, want the estimate of 40ms", got)
+		}
+		if got := b.noteRTTAs(0, false); got != 0 {
+			t.Fatalf("browser: the estimate was remembered (%v)", got)
+		}
+		b.sample(5 * time.Millisecond)
+		if got := b.noteRTTAs(40*time.Millisecond, false); got != 5*time.Millisecond {
+			t.Fatalf("browser with the session's round trip of 5ms known: paced by %v, want 5ms", got)
+		}
 		for _, tc := range []struct{ rtt, want time.Duration }{
 			{0, raceFloor}, {time.Millisecond, raceFloor}, {10 * time.Millisecond, 40 * time.Millisecond}, {time.Second, DefaultRaceDelay},
 		} {

@@ -13,8 +13,9 @@ import (
 // browser's estimate of the network's round trip (navigator.connection.rtt,
 // Chromium's Network Information API), so that the client's pace of a few
 // round trips also covers the handshakes before the request; 0 where the
-// browser gives no estimate, and the client then takes the round trip it
-// remembers (the session's, on a reconnect) or RaceDelay.
+// browser gives no estimate. The client paces by it only while its session
+// has measured no round trip of its own (acks and pongs), and does not
+// remember it; with neither, RaceDelay paces.
 func browserRTT() time.Duration {
 	nav := js.Global().Get("navigator")
 	if nav.Type() != js.TypeObject {
