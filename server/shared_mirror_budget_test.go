@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -299,6 +300,69 @@ func TestSharedCloseFollowsHeldBackMessages(t *testing.T) {
 		}
 		if c.ack != n || c.closed == nil || c.closed.Code != 4000 {
 			t.Fatalf("c got %d of %d messages and the close %+v", c.ack, n, c.closed)
+		}
+	})
+}
+
+// TestSharedReadAheadChargesTheBudget: the owner's read-ahead of the
+// client's messages holds what the budget takes (800 bytes of the 900 read
+// past the message Receive returns), charged; Receive returns every message
+// once, in order, and the budget is 0 once it took them all.
+func TestSharedReadAheadChargesTheBudget(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const budget, n = 800, 10
+		st := NewMemoryShared()
+		start, paused, resume := make(chan struct{}), make(chan struct{}), make(chan struct{})
+		var got []string
+		serve := func(s *Session) {
+			<-start
+			for i := range n {
+				m, err := s.Receive(s.Context())
+				if err != nil {
+					return
+				}
+				got = append(got, string(m.Data[:3]))
+				if i == 0 {
+					close(paused)
+					<-resume
+				}
+			}
+			<-s.Context().Done()
+		}
+		a := NewHandler(serve, &Options{Shared: st, Node: "a", MaxMessageBytes: 100, MaxTotalBufferedBytes: budget, PollRate: 1000})
+		t.Cleanup(func() { stopNodes(t, a) })
+		c := openClient(t, a, "192.0.2.1:1")
+		for i := range uint64(n) {
+			body, _ := wire.AppendJSONBatch(nil, []wire.Frame{text(i+1, fmt.Sprintf("%03d", i+1)+strings.Repeat("x", 97))})
+			req := httptest.NewRequest(http.MethodPost, "/live?tether=send&tether_v=1&tether_sid="+c.sid, strings.NewReader(string(body)))
+			req.RemoteAddr = c.remote
+			req.Header.Set(wire.HeaderKey, c.key)
+			rec := httptest.NewRecorder()
+			a.ServeHTTP(rec, req)
+			if rec.Code != 200 {
+				t.Fatalf("send %d: %d %s", i+1, rec.Code, rec.Body)
+			}
+		}
+		close(start)
+		<-paused
+		synctest.Wait()
+		checkCharged(t, a, "one message taken")
+		if u := a.budget.inUse(); u != budget {
+			t.Fatalf("read-ahead: %d bytes charged, want %d (8 of the 9 messages read past the first)", u, budget)
+		}
+		close(resume)
+		synctest.Wait()
+		if len(got) != n {
+			t.Fatalf("%d of %d messages received", len(got), n)
+		}
+		for i, g := range got {
+			if g != fmt.Sprintf("%03d", i+1) {
+				t.Fatalf("received %q as message %d", g, i+1)
+			}
+		}
+		checkCharged(t, a, "all taken")
+		if u := a.budget.inUse(); u != 0 {
+			t.Fatalf("%d bytes charged once every message was taken", u)
 		}
 	})
 }
