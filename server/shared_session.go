@@ -329,6 +329,7 @@ func (s *Session) mirrorLocked(ms []StoredMessage) bool {
 	sh := s.sh
 	took, ok := false, true
 	for _, m := range ms {
+		sh.last = max(sh.last, m.Seq) // a Read after the Sync may see more
 		if m.Seq <= s.out.Last() {
 			continue // this mirror has it (a sync or Send that came between)
 		}
@@ -574,9 +575,12 @@ func (s *Session) sendShared(ctx context.Context, m Message) error {
 			// Into the mirror when it has every message before and the
 			// budget takes it; else the pump reads it from the store (once
 			// bytes are released, when the budget refused it).
-			if n == s.out.Last()+1 && s.mirrorLocked([]StoredMessage{{Seq: n, Binary: m.Binary, Data: m.Data}}) {
-				if appended && ver == s.sh.known+1 {
-					s.sh.known = ver // this mirror has the change: its wake-up needs no read
+			if n == s.out.Last()+1 {
+				took := s.mirrorLocked([]StoredMessage{{Seq: n, Binary: m.Binary, Data: m.Data}})
+				if appended && ver == s.sh.known+1 && (took || s.sh.spent != nil) {
+					// This mirror has the change, or waits for the budget to
+					// read it: its wake-up needs no read.
+					s.sh.known = ver
 				}
 			}
 			s.sig.Done(w) // given back, not dropped by the change below: the next call makes no channel
