@@ -29,10 +29,18 @@ func (s *Session) refundLocked(n int) {
 }
 
 // ackOutLocked applies the client's ack to the outbox and refunds the bytes
-// it frees.
+// it frees. A shared session's mirror may stop short of the store (the
+// budget held messages back): an ack of stored messages it does not hold
+// (the client got them through another node) empties it, and it goes on
+// after them.
 func (s *Session) ackOutLocked(n uint64) error {
 	before := s.out.Bytes()
-	err := s.out.Ack(n)
+	var err error
+	if s.sh != nil && n > s.out.Last() && n <= s.sh.last {
+		s.out.Skip(n)
+	} else {
+		err = s.out.Ack(n)
+	}
 	s.refundLocked(before - s.out.Bytes())
 	if s.sh != nil && err == nil && n > s.sh.storedAck {
 		s.sh.poke() // the pump stores the ack

@@ -338,7 +338,9 @@ func (s *Session) nextBatch(a *attachment, buf []seq.Msg, maxBytes int) batch {
 		last = b.msgs[n-1].Seq
 	}
 	b.remaining = last < s.out.Last()
-	if s.closeFrame != nil && !b.remaining && !a.closeSent {
+	// The close follows every message, also those a shared session's
+	// mirror has yet to read from the store.
+	if s.closeFrame != nil && last >= s.outLastLocked() && !a.closeSent {
 		b.close = s.closeFrame
 	}
 	return b

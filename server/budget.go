@@ -30,6 +30,20 @@ func (b *budget) take(n int64) (ok bool, wait <-chan struct{}) {
 	return true, nil
 }
 
+// room reports whether n bytes would fit now, reserving nothing.
+// Otherwise it returns a channel closed on the next release.
+func (b *budget) room(n int64) (ok bool, wait <-chan struct{}) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.used+n > b.max {
+		if b.wake == nil {
+			b.wake = make(chan struct{})
+		}
+		return false, b.wake
+	}
+	return true, nil
+}
+
 // release returns n reserved bytes.
 func (b *budget) release(n int64) {
 	if n <= 0 {

@@ -111,18 +111,18 @@
 // Session.Auth is kept too when Options.SharedAuth says how to encode it
 // (at most MaxSharedAuthBytes), so the node that takes a session over
 // sees what Authenticate returned when it started. Each node charges its
-// local copies of messages to its MaxTotalBufferedBytes as far as it takes
-// them (the other buffers of the node feel it); a mirror still holds every
-// unacknowledged message to the client, which the store bounds per session
-// (MaxBufferedBytes), since a resuming client's ack is checked against
-// them. MaxSessions and the per-address
-// admission bounds count per node: a session mirrored on several nodes
-// counts on each, and the per-address bounds count the sessions a node
-// started, not the cluster's.
+// local copies of messages (its mirrors of the messages to the clients,
+// the owner's read-ahead of theirs) to its MaxTotalBufferedBytes and holds
+// no more than it takes: the rest waits in the store, read once acks free
+// bytes (the other buffers of the node feel it), and a resuming client's
+// ack is checked against the store's last message, not the local copy.
+// MaxSessions and the per-address admission bounds count per node: a
+// session mirrored on several nodes counts on each, and the per-address
+// bounds count the sessions a node started, not the cluster's.
 //
 // A request for a session, on any node, finds it in the store (checking the
-// key), mirrors its unacknowledged messages and seq state into a local
-// Session, and serves the transport from that mirror as one node does; the
+// key), mirrors its unacknowledged messages (as far as the budget takes
+// them) and seq state into a local Session, and serves the transport from that mirror as one node does; the
 // client's messages are appended to the store (the receiver rule, duplicates
 // and gaps, is applied atomically there) and its acks trim the store. The
 // owner's Send appends to the store and its Receive reads from it. When the

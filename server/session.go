@@ -226,7 +226,7 @@ func (s *Session) overFor(ack uint64) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, ok := s.ended.(*CloseError)
-	if !ok || e.ByClient || ack < s.out.Last() {
+	if !ok || e.ByClient || ack < s.outLastLocked() {
 		return false
 	}
 	switch e.Code {

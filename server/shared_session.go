@@ -13,13 +13,15 @@ import (
 )
 
 // With Options.Shared, a local Session is a mirror of the stored one: its
-// outbox holds the stored messages to the client not yet acknowledged, its
-// receiver the stored recv, and the transports serve it exactly as a session
-// of one node. Writes go to the store first: the client's messages (deliver),
-// the application's (Send), acks (through the pump), the end. A pump per
-// mirror follows the store (wake-ups, and a re-read every sharedTick), writes
-// the client's acks and contact to it, renews the owner lease, and takes the
-// lease over when the owner is gone.
+// outbox holds the stored messages to the client not yet acknowledged, as
+// far as the Handler's budget takes them (the rest wait in the store, read
+// once acks free bytes: mirrorLocked), its receiver the stored recv, and
+// the transports serve it exactly as a session of one node. Writes go to
+// the store first: the client's messages (deliver), the application's
+// (Send), acks (through the pump), the end. A pump per mirror follows the
+// store (wake-ups, a re-read every sharedTick, and the budget's release
+// when it held messages back), writes the client's acks and contact to it,
+// renews the owner lease, and takes the lease over when the owner is gone.
 
 // sharedTick is the longest a mirror goes without re-reading the store
 // (wake-ups lost while the store was away, or before a subscription).
@@ -51,11 +53,18 @@ type sharedState struct {
 	kick      chan struct{} // buffered 1: something local for the pump
 	done      chan struct{} // closed when the mirror is dropped
 	stopOnce  sync.Once
+
+	// The mirror holds what the Handler's budget takes (mirrorLocked).
+	last       uint64          // guarded by s.mu: the store's last message to the client, as last read (the mirror may stop short of it)
+	spent      <-chan struct{} // guarded by s.mu: the budget refused the mirror's next message; closed once bytes are released (nil: nothing held back)
+	need       int             // guarded by s.mu: with spent, the size of the message refused
+	rearm      chan struct{}   // buffered 1: spent changed while the pump waited
+	aheadBytes int             // guarded by s.mu: the payload of ahead, charged to the budget
 }
 
 func newSharedState(st SharedStore, sid string) *sharedState {
 	w, stop := st.Watch(sid)
-	return &sharedState{st: st, wake: w, stopWatch: stop, kick: make(chan struct{}, 1), done: make(chan struct{}),
+	return &sharedState{st: st, wake: w, stopWatch: stop, kick: make(chan struct{}, 1), rearm: make(chan struct{}, 1), done: make(chan struct{}),
 		touched: time.Now(), renewed: time.Now()}
 }
 
@@ -151,7 +160,7 @@ func (h *Handler) mirror(ctx context.Context, sid, key string) (*Session, error)
 	s.out.Skip(state.Out.Acked)
 	s.in.Advance(state.In.Last)
 	s.sh = newSharedState(h.opts.Shared, sid)
-	s.sh.storedAck, s.sh.inAcked = state.Out.Acked, state.In.Acked
+	s.sh.storedAck, s.sh.inAcked, s.sh.last = state.Out.Acked, state.In.Acked, state.Out.Last
 	if !h.opts.Store.Add(s, h.opts.MaxSessions) {
 		s.sh.stop()
 		cancel()
@@ -200,16 +209,17 @@ func (s *Session) tryOwn(ctx context.Context) {
 		return
 	}
 	s.sh.lease, s.sh.taken, s.sh.takenAck, s.sh.nextOut, s.sh.renewed = l, state.In.Acked, state.In.Acked, state.Out.Last, time.Now()
+	s.sh.last = max(s.sh.last, state.Out.Last)
 	s.mu.Unlock()
 	h.opts.Logger.Info("session taken over", "session", s.id, "node", h.opts.Node, "token", l.Token)
 	h.runServe(s)
 }
 
 // syncShared brings the mirror up to the stored state: new messages to the
-// client, acks made through other nodes, the recv, the end. It is one
-// SharedStore.Sync (which also stores q's ack and touch) and, when its
-// reply did not hold every new message, a Read per further
-// MaxBufferedBytes.
+// client (as far as the budget takes them), acks made through other nodes,
+// the recv, the end. It is one SharedStore.Sync (which also stores q's ack
+// and touch) and, when its reply did not hold every new message and the
+// budget took all it held, a Read per further MaxBufferedBytes.
 //
 // unowned: q.Owner was set and no node holds the session's lease.
 func (s *Session) syncShared(ctx context.Context, q SyncRequest) (unowned bool, _ error) {
@@ -225,16 +235,11 @@ func (s *Session) syncShared(ctx context.Context, q SyncRequest) (unowned bool, 
 	if err != nil {
 		return false, err
 	}
-	state := res.State
-	msgs := res.Out
-	// The mirror holds every stored message the client may have: a
-	// resuming client's ack is checked against it. Sync's reply holds up to
-	// MaxBufferedBytes (or 512 messages); read on.
-	for from := q.From; len(msgs) > 0; {
-		from = max(from, msgs[len(msgs)-1].Seq+1)
-		if from > state.Out.Last {
-			break
-		}
+	// A resuming client's ack is checked against the store's last message
+	// (sh.last), which applySync notes first; the mirror itself holds what
+	// the budget takes. Sync's reply holds up to MaxBufferedBytes (or 512
+	// messages); read on while the budget takes them.
+	for from := s.applySync(&res); from != 0; {
 		ms, err := st.Read(ctx, s.id, ToClient, from, s.h.opts.MaxBufferedBytes)
 		if err != nil {
 			if errors.Is(err, ErrStoreNotFound) {
@@ -242,38 +247,33 @@ func (s *Session) syncShared(ctx context.Context, q SyncRequest) (unowned bool, 
 			}
 			return false, err
 		}
-		if len(ms) == 0 {
-			break
-		}
-		msgs = append(msgs, ms...)
+		s.mu.Lock()
+		from = s.readOnLocked(ms)
+		s.mu.Unlock()
 	}
+	return res.Unowned, nil
+}
+
+// applySync applies a Sync's reply to the mirror. It returns the seq to
+// read on from (0: none): the reply's messages were all taken, and the
+// store has more.
+func (s *Session) applySync(res *SyncResult) (from uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	state := res.State
 	changed := false
 	before := s.out.Bytes()
+	s.sh.last = max(s.sh.last, state.Out.Last)
 	if state.Out.Acked > s.out.Last() {
 		s.out.Skip(state.Out.Acked) // acked through other nodes past what this mirror had
-		changed = true
-	}
-	for _, m := range msgs {
-		if m.Seq != s.out.Last()+1 {
-			continue
-		}
-		// The local copy is charged to the Handler's budget as far as it
-		// takes it (what it does not is held uncharged: the store bounds
-		// it per session, and refunds stop at what was charged).
-		if !s.sh.gone {
-			s.chargeLocked(len(m.Data))
-		}
-		before += len(m.Data)
-		s.out.Push(m.Binary, m.Data)
 		changed = true
 	}
 	if state.Out.Acked > s.out.Acked() && state.Out.Acked <= s.out.Last() {
 		s.out.Ack(state.Out.Acked)
 		changed = true
 	}
-	s.refundLocked(before - s.out.Bytes()) // what the acks freed (at most what was charged)
+	s.refundLocked(before - s.out.Bytes()) // what the acks freed
+	from = s.readOnLocked(res.Out)
 	s.sh.storedAck = max(s.sh.storedAck, state.Out.Acked)
 	s.sh.storedEst = res.Established
 	s.sh.known = max(s.sh.known, res.Version)
@@ -305,7 +305,69 @@ func (s *Session) syncShared(ctx context.Context, q SyncRequest) (unowned bool, 
 	if changed {
 		s.signalLocked()
 	}
-	return res.Unowned, nil
+	return from
+}
+
+// readOnLocked puts stored messages ms into the mirror (mirrorLocked) and
+// returns the seq to read on from (0: none): every message of ms was taken
+// and the store has more.
+func (s *Session) readOnLocked(ms []StoredMessage) uint64 {
+	if !s.mirrorLocked(ms) || len(ms) == 0 || s.out.Last() >= s.sh.last {
+		return 0
+	}
+	return s.out.Last() + 1
+}
+
+// mirrorLocked appends to the mirror the stored messages of ms that follow
+// its last, each charged to the Handler's budget: the mirror holds charged
+// bytes only. It stops at the first message the budget refuses; that one
+// and those after it stay in the store (the mirror stays contiguous), and
+// the pump reads them once bytes are released (sh.spent). It reports
+// whether it took every message it could (false: refused, or the mirror
+// is gone).
+func (s *Session) mirrorLocked(ms []StoredMessage) bool {
+	sh := s.sh
+	took, ok := false, true
+	for _, m := range ms {
+		sh.last = max(sh.last, m.Seq) // a Read after the Sync may see more
+		if m.Seq <= s.out.Last() {
+			continue // this mirror has it (a sync or Send that came between)
+		}
+		if m.Seq != s.out.Last()+1 || sh.gone {
+			ok = false // not contiguous (cannot be with a store that keeps its order), or removed
+			break
+		}
+		if wait := s.chargeLocked(len(m.Data)); wait != nil {
+			sh.need = len(m.Data)
+			if sh.spent != wait {
+				sh.spent = wait
+				select {
+				case sh.rearm <- struct{}{}: // the pump waits on it from its next turn
+				default:
+				}
+			}
+			ok = false
+			break
+		}
+		s.out.Push(m.Binary, m.Data)
+		took = true
+	}
+	if s.out.Last() >= sh.last {
+		sh.spent = nil // nothing held back
+	}
+	if took {
+		s.signalLocked()
+	}
+	return ok
+}
+
+// outLastLocked is the last message to the client: the mirror's, or the
+// store's when the mirror stops short of it (held back by the budget).
+func (s *Session) outLastLocked() uint64 {
+	if s.sh != nil {
+		return max(s.out.Last(), s.sh.last)
+	}
+	return s.out.Last()
 }
 
 // lost ends a mirror whose session the store no longer has (expired, or
@@ -354,9 +416,28 @@ func (s *Session) pump() {
 	t := time.NewTicker(sharedTick)
 	defer t.Stop()
 	for {
+		s.mu.Lock()
+		spent := sh.spent
+		s.mu.Unlock()
 		select {
 		case <-sh.done:
 			return
+		case <-sh.rearm:
+			continue // spent changed: wait on the new one
+		case <-spent:
+			// Bytes were released: read what the budget held back, once it
+			// has room for the next message (no store operation per release
+			// while it has not).
+			s.mu.Lock()
+			if sh.spent == spent {
+				ok, wait := s.h.budget.room(int64(sh.need))
+				sh.spent = wait // nil when it fits: a refusal again makes a new one, no spin on this closed one
+				if !ok {
+					s.mu.Unlock()
+					continue
+				}
+			}
+			s.mu.Unlock()
 		case v := <-sh.wake:
 			if v != 0 {
 				s.mu.Lock()
@@ -488,12 +569,18 @@ func (s *Session) sendShared(ctx context.Context, m Message) error {
 		case err == nil:
 			s.mu.Lock()
 			s.sh.nextOut = n
+			s.sh.last = max(s.sh.last, n)
 			s.sh.takenAck = max(s.sh.takenAck, taken)
 			s.sh.inAcked = max(s.sh.inAcked, taken)
-			if n == s.out.Last()+1 && !s.sh.gone && s.chargeLocked(len(m.Data)) == nil {
-				s.out.Push(m.Binary, m.Data) // else the budget is spent: the pump reads it from the store later
-				if appended && ver == s.sh.known+1 {
-					s.sh.known = ver // this mirror has the change: its wake-up needs no read
+			// Into the mirror when it has every message before and the
+			// budget takes it; else the pump reads it from the store (once
+			// bytes are released, when the budget refused it).
+			if n == s.out.Last()+1 {
+				took := s.mirrorLocked([]StoredMessage{{Seq: n, Binary: m.Binary, Data: m.Data}})
+				if appended && ver == s.sh.known+1 && (took || s.sh.spent != nil) {
+					// This mirror has the change, or waits for the budget to
+					// read it: its wake-up needs no read.
+					s.sh.known = ver
 				}
 			}
 			s.sig.Done(w) // given back, not dropped by the change below: the next call makes no channel
@@ -603,27 +690,35 @@ func (s *Session) takeAhead() {
 	sh := s.sh
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.refundLocked(len(sh.ahead[0].Data))
+	n := len(sh.ahead[0].Data)
+	s.refundLocked(n)
+	sh.aheadBytes -= n
 	sh.ahead = sh.ahead[1:] // the caller holds the first: not cleared
 }
 
 // setAhead replaces the messages read ahead (with recvMu held) by fresh
-// ones, refunding the old ones' charge to the Handler's budget; the fresh
-// ones are charged, and dropped (read again later) when the budget is spent.
+// ones, refunding the old ones' charge to the Handler's budget. The fresh
+// ones are charged as far as the budget takes them; the rest are dropped
+// (Receive reads them from the store again), so the read-ahead holds
+// charged bytes only.
 func (s *Session) setAhead(ms []StoredMessage) {
 	sh := s.sh
-	n, old := 0, 0
-	for _, m := range ms {
-		n += len(m.Data)
-	}
-	for _, m := range sh.ahead {
-		old += len(m.Data)
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.refundLocked(old)
-	sh.ahead = nil
-	if n > 0 && !sh.gone && s.chargeLocked(n) == nil {
+	s.refundLocked(sh.aheadBytes)
+	sh.ahead, sh.aheadBytes = nil, 0
+	if sh.gone {
+		return
+	}
+	for i, m := range ms {
+		if s.chargeLocked(len(m.Data)) != nil {
+			clear(ms[i:]) // not kept: the array must not hold their payload
+			ms = ms[:i]
+			break
+		}
+		sh.aheadBytes += len(m.Data)
+	}
+	if len(ms) > 0 {
 		sh.ahead = ms
 	}
 }

@@ -41,6 +41,7 @@ func Run(t *testing.T, newStore func(t *testing.T) server.SharedStore) {
 		{"Expiry", testExpiry},
 		{"Watch", testWatch},
 		{"Sync", testSync},
+		{"SyncUnowned", testSyncUnowned},
 		{"Version", testVersion},
 	}
 	for _, tc := range tests {
@@ -482,6 +483,73 @@ func testSync(t *testing.T, st server.SharedStore) {
 	if r, err = st.Sync(ctx, sid, server.SyncRequest{Touch: time.Hour}); err != nil || r.Closed == nil || *r.Closed != first {
 		t.Fatalf("Sync after End: %+v %v", r, err)
 	}
+}
+
+// testSyncUnowned: with SyncRequest.Owner, SyncResult.Unowned says whether
+// Acquire would succeed: true with no lease, false while a live lease is
+// held, true again once it is released or expired. Without Owner it is
+// always false.
+func testSyncUnowned(t *testing.T, st server.SharedStore) {
+	ctx := t.Context()
+	sid := create(t, st, time.Hour)
+	unowned := func(what string, owner, want bool) {
+		t.Helper()
+		r, err := st.Sync(ctx, sid, server.SyncRequest{Owner: owner})
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if r.Unowned != want {
+			t.Fatalf("%s, Owner %v: Unowned %v, want %v", what, owner, r.Unowned, want)
+		}
+	}
+	unowned("no lease yet", true, true)
+	unowned("no lease yet", false, false)
+	a, err := st.Acquire(ctx, sid, "A", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unowned("A's lease held", true, false)
+	unowned("A's lease held", false, false)
+	if err := st.Renew(ctx, a, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	unowned("A's lease renewed", true, false)
+	if err := st.Release(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	unowned("A's lease released", true, true)
+	unowned("A's lease released", false, false)
+	b, err := st.Acquire(ctx, sid, "B", 100*time.Millisecond)
+	if err != nil {
+		t.Fatalf("Acquire after the release: %v", err)
+	}
+	// B's lease expires: Unowned turns true (the suite waits up to bound,
+	// asserting nothing about how soon), and Acquire then succeeds.
+	deadline := time.Now().Add(bound)
+	for {
+		r, err := st.Sync(ctx, sid, server.SyncRequest{Owner: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Unowned {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("B's lease of 100ms still held after %v", bound)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	unowned("B's lease expired", false, false)
+	if _, err := st.Acquire(ctx, sid, "C", time.Hour); err != nil {
+		t.Fatalf("Acquire once Unowned said so: %v", err)
+	}
+	unowned("C's lease held", true, false)
+	if err := st.Release(ctx, b); err != nil {
+		t.Fatalf("Release of the expired lease: %v", err)
+	}
+	unowned("B's stale Release", true, false)
+	_, err = st.Sync(ctx, newID(), server.SyncRequest{Owner: true})
+	mustIs(t, "Sync unknown, Owner", err, server.ErrStoreNotFound)
 }
 
 // testVersion: every change adds one to the session's version, which
