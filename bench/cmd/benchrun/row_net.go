@@ -44,15 +44,15 @@ func (h *harness) startNetRig() *netRig {
 		return fail(err)
 	}
 	r.nginx = ng
-	r.stopFns = append(r.stopFns, ng.Stop)
+	r.stopFns = append(r.stopFns, func() { ng.Stop(comp.StopGrace) })
 	if r.squid, err = comp.StartSquid(filepath.Join(h.tmp, "squid"), ""); err != nil {
 		return fail(err)
 	}
-	r.stopFns = append(r.stopFns, r.squid.Stop)
+	r.stopFns = append(r.stopFns, func() { r.squid.Stop(comp.StopGrace) })
 	if r.tiny, err = comp.StartTinyproxy(filepath.Join(h.tmp, "tinyproxy"), ""); err != nil {
 		return fail(err)
 	}
-	r.stopFns = append(r.stopFns, r.tiny.Stop)
+	r.stopFns = append(r.stopFns, func() { r.tiny.Stop(comp.StopGrace) })
 	r.hole = h.start("black-hole front", "", nil, h.binPath("benchserver"), "hole", "-certs", h.certs, "-tether", h.srv0.base, "-sio", h.node.base)
 	direct := h.srv0.base + srv.TetherEcho
 	r.scens = []netScen{

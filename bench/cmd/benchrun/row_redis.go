@@ -35,7 +35,7 @@ func (h *harness) row7() {
 		fail(err)
 		return
 	}
-	defer rd.Stop()
+	defer rd.Stop(comp.StopGrace)
 	bs := h.binPath("benchserver")
 	var nodes []*proc
 	for i := 1; i <= 3; i++ {
@@ -54,13 +54,13 @@ func (h *harness) row7() {
 		fail(err)
 		return
 	}
-	defer lb3.Stop()
+	defer lb3.Stop(comp.StopGrace)
 	lb1, err := comp.StartNginxCluster(filepath.Join(h.tmp, "nginx-rr1"), "", rig.CertFile(h.certs), rig.KeyFile(h.certs), []string{hp(h.srv0)})
 	if err != nil {
 		fail(err)
 		return
 	}
-	defer lb1.Stop()
+	defer lb1.Stop(comp.StopGrace)
 	cfgs := []storeCfg{
 		{"mem", "in-memory store, 1 node, direct", h.srv0.base, false},
 		{"redis1", "Redis, 1 node, direct", nodes[0].base, true},
