@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/tether-sdk/tether/bench/internal/comp"
 	"github.com/tether-sdk/tether/bench/internal/rig"
@@ -149,14 +148,7 @@ func redisVersion(addr string) string {
 // stopProc stops one server of the harness before the end of the run.
 func (h *harness) stopProc(p *proc) {
 	p.stdin.Close()
-	done := make(chan struct{})
-	go func() { p.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		p.cmd.Process.Kill()
-		<-done
-	}
+	p.wait()
 	for i, q := range h.procs {
 		if q == p {
 			h.procs = append(h.procs[:i], h.procs[i+1:]...)
