@@ -30,7 +30,7 @@ type base struct {
 	sendMu sync.Mutex  // one request of Send at a time (the client's, or an ack)
 	acks   *link.Acker // nil: acks travel in the requests (long-polling)
 
-	answers queue // frames of send answers, for Recv
+	answers *queue // frames of send answers, for Recv (no bound)
 }
 
 // newBase returns the base of a link whose life is ctx, ended by die.
@@ -42,7 +42,7 @@ func newBase(r *requester, w *wire.Welcome, ctx context.Context, die context.Can
 		ctx:     ctx,
 		die:     die,
 		closed:  make(chan struct{}),
-		answers: queue{ready: make(chan struct{}, 1)},
+		answers: newQueue(0),
 	}
 }
 
@@ -144,37 +144,4 @@ func (b *base) spawn(f func()) bool {
 		f()
 	}()
 	return true
-}
-
-// queue is an unbounded FIFO of frames with a wake-up channel. Send answers
-// are a few small frames per request, so it needs no bound.
-type queue struct {
-	mu     sync.Mutex
-	frames []wire.Frame
-	ready  chan struct{} // capacity 1: a token after every push
-}
-
-func (q *queue) push(frames []wire.Frame) {
-	if len(frames) == 0 {
-		return
-	}
-	q.mu.Lock()
-	q.frames = append(q.frames, frames...)
-	q.mu.Unlock()
-	select {
-	case q.ready <- struct{}{}:
-	default:
-	}
-}
-
-func (q *queue) pop() (wire.Frame, bool) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if len(q.frames) == 0 {
-		return wire.Frame{}, false
-	}
-	f := q.frames[0]
-	q.frames[0] = wire.Frame{}
-	q.frames = q.frames[1:]
-	return f, true
 }

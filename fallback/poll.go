@@ -118,7 +118,7 @@ func (l *pollLink) Recv(ctx context.Context) (wire.Frame, error) {
 			}
 			return f, nil
 		}
-		if f, ok := l.answers.pop(); ok {
+		if f, ok, _, _ := l.answers.take(); ok {
 			return f, nil
 		}
 		if l.err != nil {

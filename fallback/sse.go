@@ -18,7 +18,7 @@ type sseLink struct {
 	base
 	// stream carries the frames the reader goroutine parsed, and why the
 	// stream ended.
-	stream *streamQueue
+	stream *queue
 }
 
 // attachSSE attaches to a session (a new one when a.SID is empty) over
@@ -91,7 +91,7 @@ func attachSSE(ctx context.Context, c *config, a link.Attach) (link.Link, error)
 	}
 	r.welcomed(w)
 
-	l := &sseLink{base: newBase(r, w, life, die), stream: newStreamQueue()}
+	l := &sseLink{base: newBase(r, w, life, die), stream: newQueue(streamQueueFrames)}
 	l.pacedAcks(sseAckInterval)
 	l.acks.SetAmount(sseAckAmount(w.Buf))
 	timeout := millis(w.Timeout, defaultTimeout)
@@ -181,7 +181,7 @@ func (l *sseLink) Recv(ctx context.Context) (wire.Frame, error) {
 		if l.isClosed() {
 			return wire.Frame{}, l.closedE
 		}
-		if f, ok := l.answers.pop(); ok {
+		if f, ok, _, _ := l.answers.take(); ok {
 			return f, nil
 		}
 		f, ok, done, err := l.stream.take()

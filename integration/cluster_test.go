@@ -10,11 +10,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tether-sdk/tether/client"
+	"github.com/tether-sdk/tether/internal/procs"
 	"github.com/tether-sdk/tether/internal/redistest"
 )
 
@@ -50,7 +50,7 @@ type cluster struct {
 	dir   string
 	ports [3]int
 	mu    sync.Mutex
-	nodes [3]*proc
+	nodes [3]*procs.Proc
 	addr  string // nginx
 }
 
@@ -67,7 +67,7 @@ func newCluster(t *testing.T) *cluster {
 	}
 	c.dir = dir
 	for i := range c.ports {
-		if c.ports[i], err = freePort(); err != nil {
+		if c.ports[i], err = procs.FreePort(); err != nil {
 			t.Fatal(err)
 		}
 		c.start(i)
@@ -76,9 +76,9 @@ func newCluster(t *testing.T) *cluster {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		for i, p := range c.nodes {
-			p.stop(10 * time.Second)
+			p.Stop(10 * time.Second)
 			if t.Failed() {
-				t.Logf("node %d output:\n%s", i, p.out.String())
+				t.Logf("node %d output:\n%s", i, p.Output())
 			}
 		}
 	})
@@ -87,23 +87,22 @@ func newCluster(t *testing.T) *cluster {
 			t.Fatal(err)
 		}
 	}
-	p, port, err := startOnFreePort("nginx", func(port int) (*proc, string, error) {
+	p, port, err := procs.OnFreePort("nginx", func(port int) (*procs.Proc, error) {
 		conf := filepath.Join(dir, "nginx.conf")
 		vars := map[string]string{"PREFIX": dir, "PORT": strconv.Itoa(port), "CERT": suite.nginxCert, "KEY": suite.nginxKey}
 		for i, p := range c.ports {
 			vars["NODE"+strconv.Itoa(i+1)] = "127.0.0.1:" + strconv.Itoa(p)
 		}
 		if err := fillTemplate("nginx-cluster.conf.tmpl", conf, vars); err != nil {
-			return nil, "", err
+			return nil, err
 		}
-		p, err := startProc("nginx", syscall.SIGTERM, dir, "nginx", "-p", dir, "-c", conf)
-		return p, fmt.Sprintf("127.0.0.1:%d", port), err
+		return procs.Start("nginx", dir, "nginx", "-p", dir, "-c", conf)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.addr = fmt.Sprintf("127.0.0.1:%d", port)
-	t.Cleanup(func() { p.stop(5 * time.Second) })
+	t.Cleanup(func() { p.Stop(5 * time.Second) })
 	return c
 }
 
@@ -111,13 +110,13 @@ func newCluster(t *testing.T) *cluster {
 func (c *cluster) start(i int) {
 	c.t.Helper()
 	addr := "127.0.0.1:" + strconv.Itoa(c.ports[i])
-	p, err := startProc(fmt.Sprintf("node%d", i), syscall.SIGTERM, c.dir, c.bin, "serve", "--plaintext", "--listen", addr,
+	p, err := procs.Start(fmt.Sprintf("node%d", i), c.dir, c.bin, "serve", "--plaintext", "--listen", addr,
 		"--path", "/live", "--redis", c.redis.URL(), "--lease", leaseTTL, "--node", fmt.Sprintf("n%d", i))
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	if err := p.waitPort(addr, 20*time.Second); err != nil {
-		c.t.Fatalf("node %d: %v\n%s", i, err, p.out.String())
+	if err := p.WaitPort(addr, 20*time.Second); err != nil {
+		c.t.Fatalf("node %d: %v\n%s", i, err, p.Output())
 	}
 	c.mu.Lock()
 	c.nodes[i] = p
@@ -129,8 +128,7 @@ func (c *cluster) kill(i int) {
 	c.mu.Lock()
 	p := c.nodes[i]
 	c.mu.Unlock()
-	p.cmd.Process.Signal(syscall.SIGKILL)
-	<-p.done
+	p.Kill()
 	c.start(i)
 }
 
@@ -140,7 +138,7 @@ func (c *cluster) restart(i int) {
 	c.mu.Lock()
 	p := c.nodes[i]
 	c.mu.Unlock()
-	p.stop(10 * time.Second)
+	p.Stop(10 * time.Second)
 	c.start(i)
 }
 

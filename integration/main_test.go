@@ -31,11 +31,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tether-sdk/tether/internal/certs"
+	"github.com/tether-sdk/tether/internal/procs"
 	"github.com/tether-sdk/tether/transport"
 )
 
@@ -59,9 +59,9 @@ var suite struct {
 	nginxCert, nginxKey string
 	nodeCert, nodeKey   string
 
-	tinyOpen, tinyAuth         *proc
+	tinyOpen, tinyAuth         *procs.Proc
 	tinyOpenAddr, tinyAuthAddr string
-	squid                      *proc
+	squid                      *procs.Proc
 	squidDir                   string
 	squidOpenAddr              string
 	squidAuthAddr              string
@@ -122,7 +122,7 @@ func ensureInstalled() error {
 	missing := func() []string {
 		var out []string
 		for _, b := range []string{"nginx", "tinyproxy", "squid", "redis-server", "node"} {
-			if _, err := lookBin(b); err != nil {
+			if _, err := procs.LookBin(b); err != nil {
 				out = append(out, b)
 			}
 		}
@@ -205,7 +205,7 @@ func startTinyproxies() error {
 	for _, tp := range []struct {
 		name string
 		auth string
-		p    **proc
+		p    **procs.Proc
 		addr *string
 	}{
 		{"tinyproxy", "", &suite.tinyOpen, &suite.tinyOpenAddr},
@@ -215,15 +215,14 @@ func startTinyproxies() error {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
-		p, port, err := startOnFreePort(tp.name, func(port int) (*proc, string, error) {
+		p, port, err := procs.OnFreePort(tp.name, func(port int) (*procs.Proc, error) {
 			conf := filepath.Join(dir, "tinyproxy.conf")
 			if err := fillTemplate("tinyproxy.conf.tmpl", conf, map[string]string{
 				"PORT": strconv.Itoa(port), "DIR": dir, "AUTH": tp.auth,
 			}); err != nil {
-				return nil, "", err
+				return nil, err
 			}
-			p, err := startProc(tp.name, syscall.SIGTERM, dir, "tinyproxy", "-d", "-c", conf)
-			return p, fmt.Sprintf("127.0.0.1:%d", port), err
+			return procs.Start(tp.name, dir, "tinyproxy", "-d", "-c", conf)
 		})
 		if err != nil {
 			return err
@@ -265,7 +264,7 @@ func startSquid() error {
 	for try := 0; try < 3; try++ {
 		var ports [3]int
 		for i := range ports {
-			if ports[i], err = freePort(); err != nil {
+			if ports[i], err = procs.FreePort(); err != nil {
 				return err
 			}
 		}
@@ -277,7 +276,7 @@ func startSquid() error {
 		}); err != nil {
 			return err
 		}
-		p, err := startProc("squid", syscall.SIGTERM, dir, "squid", "-N", "-f", conf)
+		p, err := procs.Start("squid", dir, "squid", "-N", "-f", conf)
 		if err != nil {
 			return err
 		}
@@ -285,7 +284,7 @@ func startSquid() error {
 		ok := true
 		for i, port := range ports {
 			addrs[i] = fmt.Sprintf("127.0.0.1:%d", port)
-			if err := p.waitPort(addrs[i], 30*time.Second); err != nil {
+			if err := p.WaitPort(addrs[i], 30*time.Second); err != nil {
 				last = fmt.Errorf("%w\ncache.log:\n%s", err, readFileString(filepath.Join(run, "cache.log")))
 				ok = false
 				break
@@ -296,16 +295,16 @@ func startSquid() error {
 			suite.squidOpenAddr, suite.squidAuthAddr, suite.squidTLSAddr = addrs[0], addrs[1], addrs[2]
 			return nil
 		}
-		p.stop(5 * time.Second)
+		p.Stop(5 * time.Second)
 	}
 	return fmt.Errorf("squid: %w", last)
 }
 
 // stopShared stops the shared components, squid last (it takes longest).
 func stopShared() {
-	suite.tinyOpen.stop(5 * time.Second)
-	suite.tinyAuth.stop(5 * time.Second)
-	suite.squid.stop(10 * time.Second)
+	suite.tinyOpen.Stop(5 * time.Second)
+	suite.tinyAuth.Stop(5 * time.Second)
+	suite.squid.Stop(10 * time.Second)
 }
 
 // pin returns a leaf's SPKI pin.

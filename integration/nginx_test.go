@@ -14,12 +14,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tether-sdk/tether/client"
 	"github.com/tether-sdk/tether/internal/hostile"
+	"github.com/tether-sdk/tether/internal/procs"
 	"github.com/tether-sdk/tether/internal/wire"
 	"github.com/tether-sdk/tether/server"
 	"github.com/tether-sdk/tether/transport"
@@ -27,7 +27,7 @@ import (
 
 // nginx is one nginx in front of one backend, from conf/nginx.conf.tmpl.
 type nginx struct {
-	p    *proc
+	p    *procs.Proc
 	addr string
 	dir  string
 }
@@ -45,25 +45,24 @@ func startNginx(t *testing.T, backendAddr string) *nginx {
 			t.Fatal(err)
 		}
 	}
-	p, port, err := startOnFreePort("nginx", func(port int) (*proc, string, error) {
+	p, port, err := procs.OnFreePort("nginx", func(port int) (*procs.Proc, error) {
 		conf := filepath.Join(dir, "nginx.conf")
 		if err := fillTemplate("nginx.conf.tmpl", conf, map[string]string{
 			"PREFIX": dir, "PORT": strconv.Itoa(port), "BACKEND": backendAddr,
 			"CERT": suite.nginxCert, "KEY": suite.nginxKey,
 		}); err != nil {
-			return nil, "", err
+			return nil, err
 		}
-		p, err := startProc("nginx", syscall.SIGTERM, dir, "nginx", "-p", dir, "-c", conf)
-		return p, fmt.Sprintf("127.0.0.1:%d", port), err
+		return procs.Start("nginx", dir, "nginx", "-p", dir, "-c", conf)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	n := &nginx{p: p, addr: fmt.Sprintf("127.0.0.1:%d", port), dir: dir}
 	t.Cleanup(func() {
-		p.stop(5 * time.Second)
+		p.Stop(5 * time.Second)
 		if t.Failed() {
-			t.Logf("nginx output:\n%s\naccess log:\n%s", p.out.String(), readFileString(filepath.Join(dir, "logs", "access.log")))
+			t.Logf("nginx output:\n%s\naccess log:\n%s", p.Output(), readFileString(filepath.Join(dir, "logs", "access.log")))
 		}
 	})
 	return n

@@ -8,26 +8,26 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tether-sdk/tether/client"
+	"github.com/tether-sdk/tether/internal/procs"
 )
 
 // startNode starts node/echo-server.mjs (Node's ws over TLS, with
 // permessage-deflate) on port and waits until it listens.
-func startNode(t *testing.T, port int) *proc {
+func startNode(t *testing.T, port int) *procs.Proc {
 	t.Helper()
-	p, err := startProc("node", syscall.SIGTERM, "node", "node", "echo-server.mjs", fmt.Sprint(port), suite.nodeCert, suite.nodeKey)
+	p, err := procs.Start("node", "node", "node", "echo-server.mjs", fmt.Sprint(port), suite.nodeCert, suite.nodeKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { p.stop(5 * time.Second) })
-	if err := p.waitLine("listening", 20*time.Second); err != nil {
+	t.Cleanup(func() { p.Stop(5 * time.Second) })
+	if err := p.WaitLine("listening", 20*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.waitPort(fmt.Sprintf("127.0.0.1:%d", port), 10*time.Second); err != nil {
+	if err := p.WaitPort(fmt.Sprintf("127.0.0.1:%d", port), 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -46,7 +46,7 @@ type nodeStats struct {
 // server restarts.
 func TestNodeWSRawMode(t *testing.T) {
 	row := scenario(t, 10, "Node ws server, raw mode, permessage-deflate")
-	port, err := freePort()
+	port, err := procs.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestNodeWSRawMode(t *testing.T) {
 
 	// Restart the Node server on the same port: the client reconnects.
 	n := ev.len()
-	node.stop(5 * time.Second)
+	node.Stop(5 * time.Second)
 	ev.waitFor(t, n, "disconnected", isDisconnected)
 	start := time.Now()
 	startNode(t, port)

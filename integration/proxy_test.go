@@ -40,7 +40,7 @@ type forwardProxy struct {
 func forwardProxies() []forwardProxy {
 	return []forwardProxy{
 		{"tinyproxy", suite.tinyOpenAddr, suite.tinyAuthAddr, 401, func() string {
-			return suite.tinyOpen.out.String() + suite.tinyAuth.out.String()
+			return suite.tinyOpen.Output() + suite.tinyAuth.Output()
 		}},
 		{"squid", suite.squidOpenAddr, suite.squidAuthAddr, 407, func() string {
 			return readFileString(suite.squidDir + "/run/access.log")

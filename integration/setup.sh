@@ -7,7 +7,9 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 
-have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/bin/$1" ]; }
+who=integration/setup.sh
+# shellcheck source=../internal/procs/apt.sh
+. "$here/../internal/procs/apt.sh"
 
 missing=()
 have nginx || missing+=(nginx-light)
@@ -20,30 +22,8 @@ else
 fi
 have node || missing+=(nodejs)
 have npm || missing+=(npm)
-
-if [ ${#missing[@]} -gt 0 ]; then
-	echo "integration/setup.sh: installing ${missing[*]}"
-	sudo=""
-	if [ "$(id -u)" != 0 ]; then
-		command -v sudo >/dev/null 2>&1 || { echo "integration/setup.sh: need root (or sudo) to install ${missing[*]}" >&2; exit 1; }
-		sudo="sudo"
-	fi
-	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-	# The packages start their system services where an init system runs them;
-	# the suite runs its own copies on free ports, so stop the services of the
-	# packages just installed, if they came up.
-	for pkg in "${missing[@]}"; do
-		case "$pkg" in
-		nginx-light) $sudo service nginx stop >/dev/null 2>&1 || true ;;
-		tinyproxy | squid | redis-server) $sudo service "$pkg" stop >/dev/null 2>&1 || true ;;
-		esac
-	done
-fi
-
-for bin in nginx tinyproxy squid redis-server node npm; do
-	have "$bin" || { echo "integration/setup.sh: $bin is still missing after the install" >&2; exit 1; }
-done
+apt_install "${missing[@]}"
+require nginx tinyproxy squid redis-server node npm
 [ -x /usr/lib/squid/basic_ncsa_auth ] || { echo "integration/setup.sh: /usr/lib/squid/basic_ncsa_auth is missing" >&2; exit 1; }
 
 if [ ! -f "$here/node/node_modules/ws/package.json" ]; then

@@ -21,22 +21,10 @@ func (h *Handler) servePollOpen(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, wire.CodeTransportDisabled, "the longpoll transport is disabled on this server", 0)
 		return
 	}
-	auth, ok := h.authenticate(w, r)
+	_, welcome, ok := h.attach(w, r, newAttachment(wire.TransportPoll, false))
 	if !ok {
 		return
 	}
-	s, isNew, ack, ok := h.attachRequest(w, r, auth)
-	if !ok {
-		return
-	}
-	s.mu.Lock()
-	if err := s.attachLocked(newAttachment(wire.TransportPoll, false), ack); err != nil {
-		s.mu.Unlock()
-		h.fail(w, wire.CodeBadRequest, err.Error(), 0)
-		return
-	}
-	welcome := s.welcomeLocked(isNew, false)
-	s.mu.Unlock()
 	writeFrames(w, []wire.Frame{{Kind: wire.KindWelcome, Welcome: welcome}})
 }
 

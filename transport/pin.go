@@ -31,11 +31,11 @@ func SPKIPin(cert *x509.Certificate) string {
 	return "sha256/" + base64.StdEncoding.EncodeToString(sum[:])
 }
 
-// PinsFromPEM returns the pin of every certificate in PEM data, in order.
-// Blocks that are not certificates are skipped; no certificate at all is an
-// error.
-func PinsFromPEM(data []byte) ([]string, error) {
-	var pins []string
+// CertsFromPEM parses every certificate in PEM data, in order. Blocks that
+// are not certificates are skipped; a certificate that does not parse, or no
+// certificate at all, is an error.
+func CertsFromPEM(data []byte) ([]*x509.Certificate, error) {
+	var certs []*x509.Certificate
 	for {
 		var b *pem.Block
 		b, data = pem.Decode(data)
@@ -47,12 +47,27 @@ func PinsFromPEM(data []byte) ([]string, error) {
 		}
 		c, err := x509.ParseCertificate(b.Bytes)
 		if err != nil {
-			return nil, fmt.Errorf("tether/transport: certificate %d: %w", len(pins)+1, err)
+			return nil, fmt.Errorf("tether/transport: certificate %d: %w", len(certs)+1, err)
 		}
-		pins = append(pins, SPKIPin(c))
+		certs = append(certs, c)
 	}
-	if len(pins) == 0 {
+	if len(certs) == 0 {
 		return nil, errors.New("tether/transport: no PEM certificate found")
+	}
+	return certs, nil
+}
+
+// PinsFromPEM returns the pin of every certificate in PEM data, in order.
+// Blocks that are not certificates are skipped; no certificate at all is an
+// error.
+func PinsFromPEM(data []byte) ([]string, error) {
+	certs, err := CertsFromPEM(data)
+	if err != nil {
+		return nil, err
+	}
+	pins := make([]string, len(certs))
+	for i, c := range certs {
+		pins[i] = SPKIPin(c)
 	}
 	return pins, nil
 }

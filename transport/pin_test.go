@@ -5,7 +5,9 @@ package transport
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/pem"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/tether-sdk/tether/internal/certs"
@@ -89,5 +91,26 @@ func TestPinsFromPEMMatchesChain(t *testing.T) {
 	}
 	if _, err := PinsFromFile("/nonexistent/ca.pem"); err == nil {
 		t.Fatal("missing file: want an error")
+	}
+}
+
+// CertsFromPEM skips blocks that are not certificates and names the
+// certificate that does not parse.
+func TestCertsFromPEM(t *testing.T) {
+	ca, err := certs.NewCA("root")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: []byte{1, 2, 3}})
+	got, err := CertsFromPEM(append(key, ca.CertPEM()...))
+	if err != nil || len(got) != 1 || !got[0].Equal(ca.Cert) {
+		t.Fatalf("got %d certificates, %v; want the CA's alone", len(got), err)
+	}
+	bad := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: []byte{1, 2, 3}})
+	if _, err := CertsFromPEM(append(ca.CertPEM(), bad...)); err == nil || !strings.Contains(err.Error(), "certificate 2") {
+		t.Fatalf("a certificate that does not parse: err = %v, want one naming certificate 2", err)
+	}
+	if _, err := CertsFromPEM(key); err == nil || !strings.Contains(err.Error(), "no PEM certificate") {
+		t.Fatalf("no certificate: err = %v", err)
 	}
 }

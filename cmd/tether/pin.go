@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
@@ -99,26 +98,11 @@ func certsFromFile(path string) ([]*x509.Certificate, error) {
 	if err != nil {
 		return nil, usagef("%s: %s", path, fileErr(err))
 	}
-	var out []*x509.Certificate
-	for {
-		var b *pem.Block
-		b, data = pem.Decode(data)
-		if b == nil {
-			break
-		}
-		if b.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(b.Bytes)
-		if err != nil {
-			return nil, usagef("%s: certificate %d does not parse: %v", path, len(out)+1, err)
-		}
-		out = append(out, c)
+	certs, err := transport.CertsFromPEM(data)
+	if err != nil {
+		return nil, usagef("%s: %s", path, clean(err.Error()))
 	}
-	if len(out) == 0 {
-		return nil, usagef("%s: no PEM certificate in it", path)
-	}
-	return out, nil
+	return certs, nil
 }
 
 // hostPort accepts HOST:PORT, [IPv6]:PORT, or a wss://, https://, ws:// or

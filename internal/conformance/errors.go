@@ -13,38 +13,22 @@ func errorChecks() []*Check {
 		{ID: "http.not-tether", Section: "3", Level: Should,
 			Title: "a GET with neither Upgrade nor a tether parameter is 400 bad_request (unless the application serves it)",
 			run: func(ctx context.Context, e *env) error {
-				a, err := e.do(ctx, http.MethodGet, params{}, nil, nil, 0)
-				if err != nil {
-					return err
-				}
-				return a.wantErrorErr(wire.CodeBadRequest)
+				return e.refused(ctx, http.MethodGet, params{}, nil, nil, wire.CodeBadRequest)
 			}},
 		{ID: "http.version-missing", Section: "3", Level: Must,
 			Title: "a request without tether_v is 400 bad_request",
 			run: func(ctx context.Context, e *env) error {
-				a, err := e.do(ctx, http.MethodGet, params{wire.ParamMode: httpAttachMode(e)}, nil, nil, 0)
-				if err != nil {
-					return err
-				}
-				return a.wantErrorErr(wire.CodeBadRequest)
+				return e.refused(ctx, http.MethodGet, params{wire.ParamMode: httpAttachMode(e)}, nil, nil, wire.CodeBadRequest)
 			}},
 		{ID: "http.version-unsupported", Section: "2, 3, 13", Level: Must,
 			Title: "tether_v=2 is 400 unsupported_version with versions listing 1",
 			run: func(ctx context.Context, e *env) error {
-				a, err := e.do(ctx, http.MethodGet, params{wire.ParamMode: httpAttachMode(e), wire.ParamVersion: "2"}, nil, nil, 0)
-				if err != nil {
-					return err
-				}
-				return a.wantErrorErr(wire.CodeUnsupportedVersion)
+				return e.refused(ctx, http.MethodGet, params{wire.ParamMode: httpAttachMode(e), wire.ParamVersion: "2"}, nil, nil, wire.CodeUnsupportedVersion)
 			}},
 		{ID: "http.unknown-mode", Section: "3", Level: Must,
 			Title: "an unknown tether value is 400 bad_request",
 			run: func(ctx context.Context, e *env) error {
-				a, err := e.do(ctx, http.MethodGet, params{wire.ParamMode: "bogus", wire.ParamVersion: "1"}, nil, nil, 0)
-				if err != nil {
-					return err
-				}
-				return a.wantErrorErr(wire.CodeBadRequest)
+				return e.refused(ctx, http.MethodGet, params{wire.ParamMode: "bogus", wire.ParamVersion: "1"}, nil, nil, wire.CodeBadRequest)
 			}},
 		{ID: "http.ack-syntax", Section: "3, 6.1", Level: Must, need: needPoll,
 			Title: "a tether_ack that is not a strict decimal number (00, +0, 0x0, 1.0, -0) is 400 bad_request",
@@ -54,11 +38,7 @@ func errorChecks() []*Check {
 					return err
 				}
 				for _, v := range []string{"00", "+0", "0x0", "1.0", "-0", "1e0"} {
-					a, err := e.do(ctx, http.MethodGet, s.params(wire.ModePollOpen, wire.ParamAck, v), keyHeader(s.key), nil, 0)
-					if err == nil {
-						err = a.wantErrorErr(wire.CodeBadRequest)
-					}
-					if err != nil {
+					if err := e.refused(ctx, http.MethodGet, s.params(wire.ModePollOpen, wire.ParamAck, v), keyHeader(s.key), nil, wire.CodeBadRequest); err != nil {
 						return fmt.Errorf("poll-open resume with tether_ack=%s: %w", v, err)
 					}
 				}
@@ -72,11 +52,7 @@ func errorChecks() []*Check {
 					return err
 				}
 				for _, mode := range []string{wire.ModePollOpen, wire.ModePoll} {
-					a, err := e.do(ctx, http.MethodGet, s.params(mode), keyHeader(s.key), nil, 0)
-					if err == nil {
-						err = a.wantErrorErr(wire.CodeBadRequest)
-					}
-					if err != nil {
+					if err := e.refused(ctx, http.MethodGet, s.params(mode), keyHeader(s.key), nil, wire.CodeBadRequest); err != nil {
 						return fmt.Errorf("%s without tether_ack: %w", mode, err)
 					}
 				}
@@ -90,11 +66,7 @@ func errorChecks() []*Check {
 					return err
 				}
 				for _, mode := range []string{wire.ModePollOpen, wire.ModePoll} {
-					a, err := e.do(ctx, http.MethodGet, s.params(mode, wire.ParamAck, "5"), keyHeader(s.key), nil, 0)
-					if err == nil {
-						err = a.wantErrorErr(wire.CodeBadRequest)
-					}
-					if err != nil {
+					if err := e.refused(ctx, http.MethodGet, s.params(mode, wire.ParamAck, "5"), keyHeader(s.key), nil, wire.CodeBadRequest); err != nil {
 						return fmt.Errorf("%s with tether_ack=5 when nothing was sent: %w", mode, err)
 					}
 				}
@@ -112,11 +84,7 @@ func errorChecks() []*Check {
 					`[["m",1,"x"]`, `{"m":1}`, `[["z",1]]`, `[["m",0,"x"]]`, `[["m",1]]`,
 					`[["b",1,"AP8"]]`, `[["b",1,"AP-Q"]]`, `[["m",9007199254740992,"x"]]`, `[["h",{"v":1}]]`, `[["u",0]]`,
 				} {
-					a, err := e.do(ctx, http.MethodPost, s.params(wire.ModeSend), keyHeader(s.key), []byte(body), 0)
-					if err == nil {
-						err = a.wantErrorErr(wire.CodeBadRequest)
-					}
-					if err != nil {
+					if err := e.refused(ctx, http.MethodPost, s.params(wire.ModeSend), keyHeader(s.key), []byte(body), wire.CodeBadRequest); err != nil {
 						return fmt.Errorf("send body %s: %w", body, err)
 					}
 				}

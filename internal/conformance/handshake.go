@@ -335,11 +335,7 @@ func (e *env) checkDisabled(ctx context.Context, t string) error {
 		}
 		return a.wantErrorErr(wire.CodeTransportDisabled)
 	default:
-		a, err := e.do(ctx, http.MethodGet, params{wire.ParamMode: wire.ModePollOpen, wire.ParamVersion: "1"}, nil, nil, 0)
-		if err != nil {
-			return err
-		}
-		return a.wantErrorErr(wire.CodeTransportDisabled)
+		return e.refused(ctx, http.MethodGet, params{wire.ParamMode: wire.ModePollOpen, wire.ParamVersion: "1"}, nil, nil, wire.CodeTransportDisabled)
 	}
 }
 

@@ -267,3 +267,13 @@ func binary(seq uint64, b []byte) wire.Frame {
 }
 
 func readAll(r io.Reader) ([]byte, error) { return io.ReadAll(io.LimitReader(r, maxBody)) }
+
+// refused sends a request the server must refuse: it returns an error
+// unless the answer is the error object with code (wantError).
+func (e *env) refused(ctx context.Context, method string, p params, h http.Header, body []byte, code string) error {
+	a, err := e.do(ctx, method, p, h, body, 0)
+	if err != nil {
+		return err
+	}
+	return a.wantErrorErr(code)
+}

@@ -80,11 +80,7 @@ func limitChecks() []*Check {
 					return fmt.Errorf("a payload of exactly max (%d) bytes was answered [\"a\",%d]", maxLen, out[0].Seq)
 				}
 				body := []byte(`[["m",2,"` + strings.Repeat("x", maxLen+1) + `"]]`)
-				a, err := e.do(ctx, http.MethodPost, s.params(wire.ModeSend), keyHeader(s.key), body, 0)
-				if err == nil {
-					err = a.wantErrorErr(wire.CodeMessageTooLarge)
-				}
-				if err != nil {
+				if err := e.refused(ctx, http.MethodPost, s.params(wire.ModeSend), keyHeader(s.key), body, wire.CodeMessageTooLarge); err != nil {
 					return fmt.Errorf("a payload of max+1 (%d) bytes: %w", maxLen+1, err)
 				}
 				return nil
@@ -107,10 +103,7 @@ func limitChecks() []*Check {
 				if _, err := a.frames(); err != nil {
 					return fmt.Errorf("a body of 1024 frames: %w", err)
 				}
-				a, err = e.do(ctx, http.MethodPost, s.params(wire.ModeSend), keyHeader(s.key), batch(1025), 0)
-				if err == nil {
-					err = a.wantErrorErr(wire.CodeMessageTooLarge)
-				}
+				err = e.refused(ctx, http.MethodPost, s.params(wire.ModeSend), keyHeader(s.key), batch(1025), wire.CodeMessageTooLarge)
 				if err != nil {
 					return fmt.Errorf("a body of 1025 frames: %w", err)
 				}
@@ -134,11 +127,7 @@ func limitChecks() []*Check {
 					body[i] = ' '
 				}
 				body[0], body[size-1] = '[', ']'
-				a, err := e.do(ctx, http.MethodPost, s.params(wire.ModeSend), keyHeader(s.key), body, 0)
-				if err == nil {
-					err = a.wantErrorErr(wire.CodeMessageTooLarge)
-				}
-				if err != nil {
+				if err := e.refused(ctx, http.MethodPost, s.params(wire.ModeSend), keyHeader(s.key), body, wire.CodeMessageTooLarge); err != nil {
 					return fmt.Errorf("a body of %d bytes: %w", size, err)
 				}
 				return nil

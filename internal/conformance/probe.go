@@ -20,18 +20,11 @@ func probeChecks() []*Check {
 					return err
 				}
 				held := e.holdPoll(ctx, s, 0)
-				ws, err := e.dialWS(ctx)
+				ws, err := e.probeWS(ctx, s.sid, s.key)
 				if err != nil {
 					return err
 				}
 				defer ws.close()
-				w, err := ws.hello(ctx, wire.Hello{SID: s.sid, Key: s.key, Probe: true})
-				if err == nil {
-					err = checkWelcome(w, false, true)
-				}
-				if err != nil {
-					return fmt.Errorf("probe: %w", err)
-				}
 				ack, got, err := ws.ping(ctx, 0)
 				if err != nil {
 					return fmt.Errorf("probe: %w", err)
@@ -80,18 +73,11 @@ func probeChecks() []*Check {
 					return err
 				}
 				defer s.ws.close()
-				ws, err := e.dialWS(ctx)
+				ws, err := e.probeWS(ctx, s.sid, s.key)
 				if err != nil {
 					return err
 				}
 				defer ws.close()
-				w, err := ws.hello(ctx, wire.Hello{SID: s.sid, Key: s.key, Probe: true})
-				if err == nil {
-					err = checkWelcome(w, false, true)
-				}
-				if err != nil {
-					return fmt.Errorf("probe: %w", err)
-				}
 				if ack, _, err := ws.ping(ctx, 0); err != nil || ack != 0 {
 					return fmt.Errorf("probe: p0 answered q%d, %v", ack, err)
 				}
@@ -144,4 +130,22 @@ func probeChecks() []*Check {
 				return nil
 			}},
 	}
+}
+
+// probeWS dials a WebSocket and opens it as a probe of session sid: the
+// welcome must be a probe's.
+func (e *env) probeWS(ctx context.Context, sid, key string) (*wsConn, error) {
+	ws, err := e.dialWS(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w, err := ws.hello(ctx, wire.Hello{SID: sid, Key: key, Probe: true})
+	if err == nil {
+		err = checkWelcome(w, false, true)
+	}
+	if err != nil {
+		ws.close()
+		return nil, fmt.Errorf("probe: %w", err)
+	}
+	return ws, nil
 }

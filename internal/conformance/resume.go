@@ -253,11 +253,7 @@ func resumeChecks() []*Check {
 					if r.body != nil {
 						method = http.MethodPost
 					}
-					a, err := e.do(ctx, method, r.p, r.h, r.body, 0)
-					if err == nil {
-						err = a.wantErrorErr(wire.CodeSessionNotFound)
-					}
-					if err != nil {
+					if err := e.refused(ctx, method, r.p, r.h, r.body, wire.CodeSessionNotFound); err != nil {
 						return fmt.Errorf("%s: %w", r.name, err)
 					}
 				}

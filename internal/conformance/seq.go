@@ -248,11 +248,7 @@ func seqChecks() []*Check {
 					return err
 				}
 				defer closeFn()
-				a, err := e.do(ctx, http.MethodPost, s.params(wire.ModeSend), keyHeader(s.key), []byte(`[["a",5]]`), 0)
-				if err != nil {
-					return err
-				}
-				return a.wantErrorErr(wire.CodeBadRequest)
+				return e.refused(ctx, http.MethodPost, s.params(wire.ModeSend), keyHeader(s.key), []byte(`[["a",5]]`), wire.CodeBadRequest)
 			}},
 		{ID: "poll.data", Section: "6.3, 9.2, 9.6", Level: Must, need: needPoll, echo: true,
 			Title: "a poll answers at once with the frames above its ack, in order; the same again until acked",

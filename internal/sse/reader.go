@@ -12,8 +12,8 @@ type Reader struct {
 	lines     lineReader
 	maxEvent  int
 	onComment func(string)
-	dataMode  int    // how dispatch hands out the data: in Event.Data, or in bytes
-	bytes     []byte // the data of the event NextBytes or NextView returns
+	view      bool   // dispatch hands out the data in bytes (NextView), not in Event.Data
+	bytes     []byte // the data of the event NextView returns
 	decoded   []byte // NextView's buffer for data that is not valid UTF-8
 
 	data   []byte // data buffer
@@ -70,18 +70,19 @@ func (r *Reader) Next() (Event, error) {
 			continue
 		}
 		if err == nil {
+			name, value := splitField(line)
 			// The usual event, one data line and the blank line that
 			// ends it, both in the buffer: dispatched from the buffer,
 			// without the copy into the data buffer.
-			if v, ok := dataValue(line); ok && len(r.data) == 0 && r.lines.blankNext() {
-				if len(v) <= r.maxEvent {
+			if string(name) == "data" && len(r.data) == 0 && r.lines.blankNext() {
+				if len(value) <= r.maxEvent {
 					ev := r.endBlock()
-					r.setData(&ev, v)
+					r.setData(&ev, value)
 					return ev, nil
 				}
 				err = tooLarge("data", r.maxEvent)
 			} else {
-				err = r.field(line)
+				err = r.field(name, value)
 			}
 		}
 		if err != nil {
@@ -91,32 +92,15 @@ func (r *Reader) Next() (Event, error) {
 	}
 }
 
-// NextBytes is Next with the event's data returned as a slice of its own
-// (the caller owns it) and Event.Data left empty: one copy of the data
-// instead of two for a caller that wants bytes.
-func (r *Reader) NextBytes() (Event, []byte, error) {
-	return r.nextIn(dataOwned)
-}
-
-// NextView is NextBytes without a copy: the data is only valid until the
-// next call of a Next method, and the caller must not change it. It saves
-// the copy of every event's data for a caller that parses the data and
-// keeps only a part of it.
+// NextView is Next with the event's data returned as bytes, invalid UTF-8
+// replaced as in Next, and Event.Data left empty, without a copy: the data
+// is only valid until the next call of a Next method, and the caller must
+// not change it. It saves the copy of every event's data for a caller that
+// parses the data and keeps only a part of it.
 func (r *Reader) NextView() (Event, []byte, error) {
-	return r.nextIn(dataView)
-}
-
-// How dispatch hands out an event's data.
-const (
-	dataString = iota // in Event.Data
-	dataOwned         // in r.bytes, a new slice
-	dataView          // in r.bytes, a slice of the reader's buffers
-)
-
-func (r *Reader) nextIn(mode int) (Event, []byte, error) {
-	r.dataMode = mode
+	r.view = true
 	ev, err := r.Next()
-	r.dataMode = dataString
+	r.view = false
 	b := r.bytes
 	r.bytes = nil
 	if err != nil {
@@ -138,19 +122,27 @@ func (r *Reader) LastEventID() string { return r.lastID }
 // at about 292 years.
 func (r *Reader) Retry() (time.Duration, bool) { return r.retry, r.retrySet }
 
-// field processes one non-empty line.
-func (r *Reader) field(line []byte) error {
-	if line[0] == ':' {
+// splitField splits a non-empty line into its field name and value: the
+// name runs to the first colon and the value, after it, loses one leading
+// space; a line without a colon is a name with an empty value. A comment
+// (a line starting with a colon) has an empty name and its text as value.
+func splitField(line []byte) (name, value []byte) {
+	i := bytes.IndexByte(line, ':')
+	if i < 0 {
+		return line, line[len(line):]
+	}
+	return line[:i], trimSpace(line[i+1:])
+}
+
+// field processes one non-empty line, split by splitField.
+func (r *Reader) field(name, value []byte) error {
+	if len(name) == 0 {
 		if r.onComment != nil {
-			r.onComment(decodeString(trimSpace(line[1:])))
+			r.onComment(decodeString(value))
 		}
 		return nil
 	}
 	r.inBlock = true
-	name, value := line, []byte(nil)
-	if i := bytes.IndexByte(line, ':'); i >= 0 {
-		name, value = line[:i], trimSpace(line[i+1:])
-	}
 	switch string(name) {
 	case "event":
 		r.typ = append(r.typ[:0], value...)
@@ -210,39 +202,20 @@ func (r *Reader) endBlock() Event {
 // setData gives ev the data d, the way the Next method asked for, and the
 // block's type; it resets the event type buffer.
 func (r *Reader) setData(ev *Event, d []byte) {
-	switch r.dataMode {
-	case dataOwned:
-		r.bytes = decodeBytes(d)
-	case dataView:
-		// d stays as it is until the next call reads on.
-		if utf8.Valid(d) {
-			r.bytes = d
-		} else {
-			r.decoded = appendDecoded(r.decoded[:0], d)
-			r.bytes = r.decoded
-		}
-	default:
+	switch {
+	case !r.view:
 		ev.Data = decodeString(d)
+	case utf8.Valid(d):
+		r.bytes = d // it stays as it is until the next call reads on
+	default:
+		r.decoded = appendDecoded(r.decoded[:0], d)
+		r.bytes = r.decoded
 	}
 	if len(r.typ) > 0 {
 		r.lastTy = intern(r.lastTy, r.typ)
 		ev.Type = r.lastTy
 	}
 	r.typ = r.typ[:0]
-}
-
-// dataValue returns the value of line if it is a "data" field.
-func dataValue(line []byte) ([]byte, bool) {
-	if len(line) < 4 || string(line[:4]) != "data" {
-		return nil, false
-	}
-	if len(line) == 4 {
-		return line[4:], true
-	}
-	if line[4] != ':' {
-		return nil, false
-	}
-	return trimSpace(line[5:]), true
 }
 
 // intern returns s if it already holds b, else b decoded; this saves an

@@ -368,26 +368,6 @@ func TestReaderHugeLimits(t *testing.T) {
 	}
 }
 
-// TestNextBytes: NextBytes returns the data as bytes of the caller's own
-// (not reused by the next event), invalid UTF-8 replaced as in Next.
-func TestNextBytes(t *testing.T) {
-	r := NewReader(strings.NewReader("id: 1\ndata: a\ndata: b\n\ndata: \xff\n\n"), nil)
-	ev, b, err := r.NextBytes()
-	if err != nil || ev.ID != "1" || ev.Data != "" || string(b) != "a\nb" {
-		t.Fatalf("first: %+v %q %v", ev, b, err)
-	}
-	ev2, b2, err := r.NextBytes()
-	if err != nil || string(b2) != "\uFFFD" || ev2.ID != "1" {
-		t.Fatalf("second: %+v %q %v", ev2, b2, err)
-	}
-	if string(b) != "a\nb" {
-		t.Fatalf("the first data changed to %q", b)
-	}
-	if _, b3, err := r.NextBytes(); err != io.EOF || b3 != nil {
-		t.Fatalf("end: %q %v", b3, err)
-	}
-}
-
 // TestNextView: NextView returns what Next would, as bytes, whether the
 // event is a single data line read from the buffer or not, and whatever
 // line endings and read sizes.

@@ -12,14 +12,6 @@ func decodeString(b []byte) string {
 	return string(appendDecoded(make([]byte, 0, len(b)+8), b))
 }
 
-// decodeBytes is decodeString into a new slice.
-func decodeBytes(b []byte) []byte {
-	if utf8.Valid(b) {
-		return append(make([]byte, 0, len(b)), b...)
-	}
-	return appendDecoded(make([]byte, 0, len(b)+8), b)
-}
-
 func appendDecoded(dst, b []byte) []byte {
 	for i := 0; i < len(b); {
 		if b[i] < utf8.RuneSelf {

@@ -44,15 +44,15 @@ func (h *harness) startNetRig() *netRig {
 		return fail(err)
 	}
 	r.nginx = ng
-	r.stopFns = append(r.stopFns, ng.Stop)
+	r.stopFns = append(r.stopFns, func() { ng.Stop(comp.StopGrace) })
 	if r.squid, err = comp.StartSquid(filepath.Join(h.tmp, "squid"), ""); err != nil {
 		return fail(err)
 	}
-	r.stopFns = append(r.stopFns, r.squid.Stop)
+	r.stopFns = append(r.stopFns, func() { r.squid.Stop(comp.StopGrace) })
 	if r.tiny, err = comp.StartTinyproxy(filepath.Join(h.tmp, "tinyproxy"), ""); err != nil {
 		return fail(err)
 	}
-	r.stopFns = append(r.stopFns, r.tiny.Stop)
+	r.stopFns = append(r.stopFns, func() { r.tiny.Stop(comp.StopGrace) })
 	r.hole = h.start("black-hole front", "", nil, h.binPath("benchserver"), "hole", "-certs", h.certs, "-tether", h.srv0.base, "-sio", h.node.base)
 	direct := h.srv0.base + srv.TetherEcho
 	r.scens = []netScen{
@@ -279,7 +279,16 @@ func connectArgs(s netScen, prefix string) []string {
 // "r3.pair.<a>.ratio" (a's time to connected over b's) and ".diff" (a's
 // minus b's, ms), and ".n" the number of pairs.
 func (h *harness) pairFigures(pr netPair, p PairResult) {
-	var ratios, diffs []float64
+	ratios, diffs := pairRatios(p)
+	k := "r3.pair." + pr.a + "."
+	h.n[k+"ratio"], h.n[k+"diff"], h.n[k+"n"] = med(ratios), med(diffs), float64(len(diffs))
+	h.n[k+"ratio.q1"], h.n[k+"ratio.q3"] = quartile(ratios, 1), quartile(ratios, 3)
+	h.n[k+"diff.q1"], h.n[k+"diff.q3"] = quartile(diffs, 1), quartile(diffs, 3)
+}
+
+// pairRatios returns, for each pair of connects of p, a's time to connected
+// over b's (pairs where b's is above 0) and a's minus b's (ms).
+func pairRatios(p PairResult) (ratios, diffs []float64) {
 	for i := range min(len(p.A.ConnectedMs), len(p.B.ConnectedMs)) {
 		a, b := p.A.ConnectedMs[i], p.B.ConnectedMs[i]
 		diffs = append(diffs, a-b)
@@ -287,10 +296,7 @@ func (h *harness) pairFigures(pr netPair, p PairResult) {
 			ratios = append(ratios, a/b)
 		}
 	}
-	k := "r3.pair." + pr.a + "."
-	h.n[k+"ratio"], h.n[k+"diff"], h.n[k+"n"] = med(ratios), med(diffs), float64(len(diffs))
-	h.n[k+"ratio.q1"], h.n[k+"ratio.q3"] = quartile(ratios, 1), quartile(ratios, 3)
-	h.n[k+"diff.q1"], h.n[k+"diff.q3"] = quartile(diffs, 1), quartile(diffs, 3)
+	return ratios, diffs
 }
 
 // refusalFloor measures the refused upgrade's bare exchange (benchrun
@@ -303,14 +309,7 @@ func (h *harness) refusalFloor(runs int) {
 		h.warn(fmt.Errorf("refusal floor: %v", err))
 		return
 	}
-	var ratios, diffs []float64
-	for i := range min(len(p.A.ConnectedMs), len(p.B.ConnectedMs)) {
-		a, b := p.A.ConnectedMs[i], p.B.ConnectedMs[i]
-		diffs = append(diffs, a-b)
-		if b > 0 {
-			ratios = append(ratios, a/b)
-		}
-	}
+	ratios, diffs := pairRatios(p)
 	h.n["r3.floor.ratio"], h.n["r3.floor.diff"], h.n["r3.floor.direct"] = med(ratios), med(diffs), med(p.B.ConnectedMs)
 }
 

@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/tether-sdk/tether/bench/internal/comp"
 	"github.com/tether-sdk/tether/bench/internal/rig"
@@ -35,7 +34,7 @@ func (h *harness) row7() {
 		fail(err)
 		return
 	}
-	defer rd.Stop()
+	defer rd.Stop(comp.StopGrace)
 	bs := h.binPath("benchserver")
 	var nodes []*proc
 	for i := 1; i <= 3; i++ {
@@ -54,13 +53,13 @@ func (h *harness) row7() {
 		fail(err)
 		return
 	}
-	defer lb3.Stop()
+	defer lb3.Stop(comp.StopGrace)
 	lb1, err := comp.StartNginxCluster(filepath.Join(h.tmp, "nginx-rr1"), "", rig.CertFile(h.certs), rig.KeyFile(h.certs), []string{hp(h.srv0)})
 	if err != nil {
 		fail(err)
 		return
 	}
-	defer lb1.Stop()
+	defer lb1.Stop(comp.StopGrace)
 	cfgs := []storeCfg{
 		{"mem", "in-memory store, 1 node, direct", h.srv0.base, false},
 		{"redis1", "Redis, 1 node, direct", nodes[0].base, true},
@@ -149,14 +148,7 @@ func redisVersion(addr string) string {
 // stopProc stops one server of the harness before the end of the run.
 func (h *harness) stopProc(p *proc) {
 	p.stdin.Close()
-	done := make(chan struct{})
-	go func() { p.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		p.cmd.Process.Kill()
-		<-done
-	}
+	p.wait()
 	for i, q := range h.procs {
 		if q == p {
 			h.procs = append(h.procs[:i], h.procs[i+1:]...)

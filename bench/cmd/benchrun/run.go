@@ -184,16 +184,22 @@ func (h *harness) stopAll() {
 		p.stdin.Close()
 	}
 	for _, p := range h.procs {
-		done := make(chan struct{})
-		go func() { p.cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			p.cmd.Process.Kill()
-			<-done
-		}
+		p.wait()
 	}
 	h.procs = nil
+}
+
+// wait waits for p to exit (its standard input closed), at most 10 s, then
+// kills it.
+func (p *proc) wait() {
+	done := make(chan struct{})
+	go func() { p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		p.cmd.Process.Kill()
+		<-done
+	}
 }
 
 // ourCPU is the CPU time of this process, its finished children and the

@@ -32,6 +32,40 @@ func commonFlags(fs *flag.FlagSet) (base, certs *string) {
 
 func wsURL(base, path string) string { return "wss://" + strings.TrimPrefix(base, "https://") + path }
 
+// dialOn dials path on the server at base (https://...) over o.Transport
+// (a wss:// URL for "websocket") and exits unless the connection is on it.
+func dialOn(base, path string, o rig.DialOptions) rig.Conn {
+	url := base + path
+	if o.Transport == "websocket" {
+		url = wsURL(base, path)
+	}
+	c, err := rig.Dial(context.Background(), url, o)
+	if err != nil {
+		log.Fatalf("dial %s: %v", o.Lib, err)
+	}
+	if got := c.Transport(); got != o.Transport {
+		log.Fatalf("%s: connected over %s, not %s", o.Lib, got, o.Transport)
+	}
+	return c
+}
+
+// cpuProfile starts a CPU profile written to path (none when path is "");
+// stop ends it.
+func cpuProfile(path string) (stop func()) {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	pprof.StartCPUProfile(f)
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
+}
+
 // serverStats asks the benchserver at base for its process stats.
 func serverStats(hc *http.Client, base string, gc bool) rig.ProcStats {
 	u := base + srv.Stats
@@ -92,18 +126,8 @@ func runEcho(args []string) {
 		log.Fatal(err)
 	}
 	echo, _, _ := srv.Paths(*lib)
-	url := wsURL(*base, echo)
-	if *tr != "websocket" {
-		url = *base + echo
-	}
-	c, err := rig.Dial(context.Background(), url, rig.DialOptions{Lib: *lib, Transport: *tr, Pool: pool, Text: *text})
-	if err != nil {
-		log.Fatalf("dial %s: %v", *lib, err)
-	}
+	c := dialOn(*base, echo, rig.DialOptions{Lib: *lib, Transport: *tr, Pool: pool, Text: *text})
 	defer c.Close()
-	if got := c.Transport(); got != *tr {
-		log.Fatalf("%s: connected over %s, not %s", *lib, got, *tr)
-	}
 	payload := rig.Payload(*size)
 	hc := statsClient(*certs)
 	run := func(d time.Duration, lats []time.Duration) (int, time.Duration, []time.Duration) {
@@ -118,16 +142,9 @@ func runEcho(args []string) {
 		cmds0 = comp.InfoInt(*redisAddr, "stats", "total_commands_processed")
 	}
 	s0, ss0 := rig.Self(false), serverStats(hc, *base, false)
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			log.Fatal(err)
-		}
-		pprof.StartCPUProfile(f)
-		defer f.Close()
-	}
+	stopProfile := cpuProfile(*cpuprofile)
 	n, el, lats := run(*dur, make([]time.Duration, 0, 1<<20))
-	pprof.StopCPUProfile()
+	stopProfile()
 	var cmds1 int64
 	if *redisAddr != "" {
 		cmds1 = comp.InfoInt(*redisAddr, "stats", "total_commands_processed")
@@ -247,18 +264,8 @@ func runPush(args []string) {
 	if *path != "" {
 		push = *path
 	}
-	url := wsURL(*base, push)
-	if *tr != "websocket" {
-		url = *base + push
-	}
-	c, err := rig.Dial(context.Background(), url, rig.DialOptions{Lib: *lib, Transport: *tr, Pool: pool})
-	if err != nil {
-		log.Fatalf("dial %s: %v", *lib, err)
-	}
+	c := dialOn(*base, push, rig.DialOptions{Lib: *lib, Transport: *tr, Pool: pool})
 	defer c.Close()
-	if got := c.Transport(); got != *tr {
-		log.Fatalf("%s: connected over %s, not %s", *lib, got, *tr)
-	}
 	hc := statsClient(*certs)
 	drain := func() (int, int) {
 		n, bytes := 0, 0
@@ -279,21 +286,14 @@ func runPush(args []string) {
 	}
 	drain()
 	s0, ss0 := rig.Self(false), serverStats(hc, *base, false)
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			log.Fatal(err)
-		}
-		pprof.StartCPUProfile(f)
-		defer f.Close()
-	}
+	stopProfile := cpuProfile(*cpuprofile)
 	start := time.Now()
 	if err := c.Send(rig.PushFor(*dur, *size, *text)); err != nil {
 		log.Fatal(err)
 	}
 	n, bytes := drain()
 	el := time.Since(start)
-	pprof.StopCPUProfile()
+	stopProfile()
 	s1, ss1 := rig.Self(false), serverStats(hc, *base, false)
 	r := PushResult{
 		Lib: *lib, Transport: *tr, Path: push, Size: *size, Text: *text, Msgs: n, Secs: el.Seconds(),

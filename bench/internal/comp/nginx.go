@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/tether-sdk/tether/internal/procs"
 )
 
 // Nginx is a running nginx and its base URL (https://127.0.0.1:PORT).
@@ -43,7 +45,7 @@ func startNginx(dir, cpu, tmpl string, vars map[string]string) (*Nginx, error) {
 		}
 	}
 	conf := filepath.Join(dir, "nginx.conf")
-	p, port, err := onFreePort("nginx", func(port int) (*Proc, error) {
+	p, port, err := procs.OnFreePort("nginx", func(port int) (*Proc, error) {
 		vars["PORT"] = strconv.Itoa(port)
 		vars["PREFIX"] = dir
 		if err := fill(tmpl, conf, vars); err != nil {

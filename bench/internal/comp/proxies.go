@@ -6,6 +6,8 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+
+	"github.com/tether-sdk/tether/internal/procs"
 )
 
 // Proxy is a running forward (CONNECT) proxy and its URL
@@ -21,7 +23,7 @@ func StartTinyproxy(dir, cpu string) (*Proxy, error) {
 		return nil, err
 	}
 	conf := filepath.Join(dir, "tinyproxy.conf")
-	p, port, err := onFreePort("tinyproxy", func(port int) (*Proc, error) {
+	p, port, err := procs.OnFreePort("tinyproxy", func(port int) (*Proc, error) {
 		if err := fill("tinyproxy.conf.tmpl", conf, map[string]string{"PORT": strconv.Itoa(port), "DIR": dir}); err != nil {
 			return nil, err
 		}
@@ -61,7 +63,7 @@ func StartSquid(dir, cpu string) (*Proxy, error) {
 		return nil, err
 	}
 	conf := filepath.Join(dir, "squid.conf")
-	p, port, err := onFreePort("squid", func(port int) (*Proc, error) {
+	p, port, err := procs.OnFreePort("squid", func(port int) (*Proc, error) {
 		if err := fill("squid.conf.tmpl", conf, map[string]string{"PORT": strconv.Itoa(port), "RUN": run, "DIR": dir}); err != nil {
 			return nil, err
 		}

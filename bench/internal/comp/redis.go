@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tether-sdk/tether/internal/procs"
 )
 
 // Redis is a running redis-server (no persistence) and its address.
@@ -21,7 +23,7 @@ func (r *Redis) URL() string { return "redis://" + r.Addr + "/0" }
 
 // StartRedis starts redis-server on a free loopback port.
 func StartRedis(dir, cpu string) (*Redis, error) {
-	p, port, err := onFreePort("redis-server", func(port int) (*Proc, error) {
+	p, port, err := procs.OnFreePort("redis-server", func(port int) (*Proc, error) {
 		return start("redis-server", cpu, dir, "redis-server", "--bind", "127.0.0.1", "--port", strconv.Itoa(port),
 			"--save", "", "--appendonly", "no", "--daemonize", "no")
 	})

@@ -13,15 +13,19 @@ import (
 // frames (each within the link's message limit).
 const streamQueueFrames = 16
 
-// streamQueue hands the frames the SSE stream reader parses to Recv, all
-// that wait at once: Recv takes the whole queue in one lock, so a burst of
-// frames costs one hand-over (and at most one wake-up) rather than a channel
-// operation per frame. The reader goroutine is the only one to put; Recv
-// (one goroutine, as link.Link requires) the only one to take.
-type streamQueue struct {
+// queue hands frames to Recv, all that wait at once: Recv takes the whole
+// queue in one lock, so a burst of frames costs one hand-over (and at most
+// one wake-up) rather than a lock or a channel operation per frame. Its
+// users are the SSE stream (its reader goroutine puts, bounded by
+// streamQueueFrames, then ends the queue) and the answers of sends (Send
+// pushes them, unbounded: they are a few small frames per request). Recv
+// (one goroutine, as link.Link requires) is the only one to take.
+type queue struct {
+	max int // put refuses a frame when this many wait; 0: no bound
+
 	mu     sync.Mutex
-	frames []wire.Frame // parsed, not yet taken
-	done   bool         // the stream ended: err says why
+	frames []wire.Frame // not yet taken
+	done   bool         // the queue ended: err says why
 	err    error
 
 	ready chan struct{} // capacity 1: a token when frames goes from empty to not, or done
@@ -32,15 +36,16 @@ type streamQueue struct {
 	next int
 }
 
-func newStreamQueue() *streamQueue {
-	return &streamQueue{ready: make(chan struct{}, 1), room: make(chan struct{}, 1)}
+// newQueue returns a queue of at most max frames (0: no bound).
+func newQueue(max int) *queue {
+	return &queue{max: max, ready: make(chan struct{}, 1), room: make(chan struct{}, 1)}
 }
 
 // put queues f and reports whether there was room; when there was not, the
 // caller waits for a token on q.room and tries again.
-func (q *streamQueue) put(f wire.Frame) bool {
+func (q *queue) put(f wire.Frame) bool {
 	q.mu.Lock()
-	if len(q.frames) >= streamQueueFrames {
+	if q.max > 0 && len(q.frames) >= q.max {
 		q.mu.Unlock()
 		return false
 	}
@@ -53,9 +58,23 @@ func (q *streamQueue) put(f wire.Frame) bool {
 	return true
 }
 
-// end records why the stream ended; Recv returns err once the frames before
+// push queues frames, whatever the bound.
+func (q *queue) push(frames []wire.Frame) {
+	if len(frames) == 0 {
+		return
+	}
+	q.mu.Lock()
+	first := len(q.frames) == 0
+	q.frames = append(q.frames, frames...)
+	q.mu.Unlock()
+	if first {
+		signal(q.ready)
+	}
+}
+
+// end records why the frames ended; take returns err once the frames before
 // it are taken.
-func (q *streamQueue) end(err error) {
+func (q *queue) end(err error) {
 	q.mu.Lock()
 	q.done, q.err = true, err
 	q.mu.Unlock()
@@ -63,9 +82,9 @@ func (q *streamQueue) end(err error) {
 }
 
 // take returns the next frame: from those taken before, else from the
-// queue. ok is false when none waits; then done says whether the stream
+// queue. ok is false when none waits; then done says whether the queue
 // ended, with err.
-func (q *streamQueue) take() (f wire.Frame, ok, done bool, err error) {
+func (q *queue) take() (f wire.Frame, ok, done bool, err error) {
 	if q.next < len(q.took) {
 		f = q.took[q.next]
 		q.took[q.next] = wire.Frame{} // the payload is the caller's now
@@ -73,7 +92,7 @@ func (q *streamQueue) take() (f wire.Frame, ok, done bool, err error) {
 		return f, true, false, nil
 	}
 	q.mu.Lock()
-	// Swap the slices: the reader fills the one Recv emptied.
+	// Swap the slices: the putter fills the one Recv emptied.
 	q.took, q.frames = q.frames, q.took[:0]
 	done, err = q.done, q.err
 	q.mu.Unlock()
