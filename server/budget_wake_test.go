@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -37,6 +39,7 @@ func TestBudgetReleaseWakesOnlyWhomItServes(t *testing.T) {
 			}
 		}
 		h := NewHandler(serve, &Options{MaxMessageBytes: 100, MaxTotalBufferedBytes: budget, MaxSessionsPerAddr: -1, NewSessionRate: -1})
+		t.Cleanup(func() { stopNodes(t, h) })
 		legit := welcomeOf(t, call(h, "GET", pollOpen, "192.0.2.1:1", nil))
 		synctest.Wait()
 		for i := range feeds {
@@ -66,4 +69,138 @@ func TestBudgetReleaseWakesOnlyWhomItServes(t *testing.T) {
 			t.Fatalf("%d bytes charged once every session ended", u)
 		}
 	})
+}
+
+// spentBudget starts one session on a Handler whose budget (800 bytes) the
+// test itself has spent, and returns it.
+func spentBudget(t *testing.T) (*Handler, *Session) {
+	t.Helper()
+	got := make(chan *Session, 1)
+	h := NewHandler(func(s *Session) { got <- s; <-s.Context().Done() }, &Options{MaxMessageBytes: 100, MaxTotalBufferedBytes: 800})
+	t.Cleanup(func() { stopNodes(t, h) }) // also after a failure: no goroutine left blocked in the bubble
+	call(h, "GET", pollOpen, "192.0.2.1:1", nil)
+	s := <-got
+	if !h.budget.tryTake(800) {
+		t.Fatal("could not spend the budget")
+	}
+	return h, s
+}
+
+// A Send or a client's message waiting for the budget that gives up (its
+// ctx, the session's end, the transport stopped) leaves the budget's queue:
+// nothing waits, nothing stays charged.
+func TestBudgetWaitEnds(t *testing.T) {
+	frame := &wire.Frame{Kind: wire.KindText, Seq: 1, Data: []byte(strings.Repeat("y", 100))}
+	for _, c := range []struct {
+		name string
+		wait func(ctx context.Context, s *Session, stop <-chan struct{}) error
+		end  string // ctx, close or stop
+		want error
+	}{
+		{"send/ctx", sendWait, "ctx", context.Canceled},
+		{"send/closed", sendWait, "close", ErrClosed},
+		{"deliver/ctx", deliverWait(frame), "ctx", context.Canceled},
+		{"deliver/closed", deliverWait(frame), "close", nil},
+		{"deliver/stopped", deliverWait(frame), "stop", errStopped},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				h, s := spentBudget(t)
+				ctx, cancel := context.WithCancel(t.Context())
+				stop, done := make(chan struct{}), make(chan error, 1)
+				go func() { done <- c.wait(ctx, s, stop) }()
+				synctest.Wait()
+				if w := h.budget.waiting(); w != 1 {
+					t.Fatalf("%d waiting for the budget, want 1", w)
+				}
+				switch c.end {
+				case "ctx":
+					cancel()
+				case "close":
+					s.Close(4000, "bye")
+				case "stop":
+					close(stop)
+				}
+				synctest.Wait()
+				if err := <-done; !errors.Is(err, c.want) || (c.want == nil) != (err == nil) {
+					t.Fatalf("the wait ended with %v, want %v", err, c.want)
+				}
+				if w, u := h.budget.waiting(), h.budget.inUse(); w != 0 || u != 800 {
+					t.Fatalf("%d waiting, %d in use after the wait ended: want 0 and the test's 800", w, u)
+				}
+				cancel()
+				h.budget.release(800)
+				shutdown(t, h)
+				if u := h.budget.inUse(); u != 0 {
+					t.Fatalf("%d bytes charged once the session ended", u)
+				}
+			})
+		})
+	}
+}
+
+func sendWait(ctx context.Context, s *Session, _ <-chan struct{}) error {
+	return s.Send(ctx, Message{Data: []byte(strings.Repeat("x", 100))})
+}
+
+func deliverWait(f *wire.Frame) func(ctx context.Context, s *Session, stop <-chan struct{}) error {
+	return func(ctx context.Context, s *Session, stop <-chan struct{}) error { return s.deliver(ctx, stop, f) }
+}
+
+// A waiter the budget granted its bytes to, but which takes another path
+// (the session ended in the same step), gives the bytes back: they go to the
+// next waiter, and none stay charged to nobody.
+func TestBudgetGrantedThenEnded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h, s := spentBudget(t)
+		other := spentBudgetSession(t, h, "192.0.2.2:1")
+		done, next := make(chan error, 1), make(chan error, 1)
+		go func() { done <- sendWait(t.Context(), s, nil) }()
+		synctest.Wait()
+		go func() { next <- sendWait(t.Context(), other, nil) }()
+		synctest.Wait()
+		if w := h.budget.waiting(); w != 2 {
+			t.Fatalf("%d waiting, want 2", w)
+		}
+		s.mu.Lock()
+		h.budget.release(100) // granted to s's Send, the first in line ...
+		s.ended = &CloseError{Code: 4000}
+		s.finishLocked(h.closeGrace()) // ... which finds the session ended
+		s.mu.Unlock()
+		synctest.Wait()
+		if err := <-done; !errors.Is(err, ErrClosed) {
+			t.Fatalf("Send on the ended session: %v, want ErrClosed", err)
+		}
+		if err := <-next; err != nil {
+			t.Fatalf("the next Send, given the bytes back: %v", err)
+		}
+		other.mu.Lock()
+		held := other.held
+		other.mu.Unlock()
+		if w, u := h.budget.waiting(), h.budget.inUse(); w != 0 || u != 700+held || held != 100 {
+			t.Fatalf("%d waiting, %d in use, the other session charged %d: want 0, 800, 100", w, u, held)
+		}
+		h.budget.release(700)
+		shutdown(t, h)
+		if u := h.budget.inUse(); u != 0 {
+			t.Fatalf("%d bytes charged once the sessions ended", u)
+		}
+	})
+}
+
+// spentBudgetSession starts one more session on h (made by spentBudget).
+func spentBudgetSession(t *testing.T, h *Handler, remote string) *Session {
+	t.Helper()
+	before := map[*Session]bool{}
+	for _, s := range h.opts.Store.All() {
+		before[s] = true
+	}
+	call(h, "GET", pollOpen, remote, nil)
+	for _, s := range h.opts.Store.All() {
+		if !before[s] {
+			return s
+		}
+	}
+	t.Fatal("no new session")
+	return nil
 }

@@ -56,8 +56,7 @@ type sharedState struct {
 
 	// The mirror holds what the Handler's budget takes (mirrorLocked).
 	last       uint64        // guarded by s.mu: the store's last message to the client, as last read (the mirror may stop short of it)
-	ticket     *ticket       // guarded by s.mu: queued for the budget for the mirror's next message, seq waitSeq (nil: nothing held back)
-	waitSeq    uint64        // guarded by s.mu: with ticket, the seq of the message it is for
+	ticket     *ticket       // guarded by s.mu: queued for the budget for the mirror's next message (nil: nothing held back)
 	rearm      chan struct{} // buffered 1: ticket changed while the pump waited
 	aheadBytes int           // guarded by s.mu: the payload of ahead, charged to the budget
 }
@@ -322,11 +321,12 @@ func (s *Session) readOnLocked(ms []StoredMessage) uint64 {
 // its last, each charged to the Handler's budget: the mirror holds charged
 // bytes only. It stops at the first message the budget refuses; that one
 // and those after it stay in the store (the mirror stays contiguous), and
-// a ticket in the budget's queue holds that message's place (sh.ticket):
+// a ticket in the budget's queue holds the mirror's place (sh.ticket):
 // once the budget grants it, the pump reads the message again and this
-// claims the bytes reserved for it. A ticket for a message the mirror no
-// longer needs next (acked through another node, or the mirror caught up
-// or removed) is canceled. It reports whether it took every message it
+// claims the bytes reserved for it. The ticket is for the mirror's next
+// message, whichever it is by then (acks through another node skip some;
+// one of another size queues anew); it is canceled once the mirror needs
+// nothing more (caught up with the store, or removed). It reports whether it took every message it
 // could (false: refused, or the mirror is gone).
 func (s *Session) mirrorLocked(ms []StoredMessage) bool {
 	sh := s.sh
@@ -340,13 +340,8 @@ func (s *Session) mirrorLocked(ms []StoredMessage) bool {
 			ok = false // not contiguous (cannot be with a store that keeps its order), or removed
 			break
 		}
-		if sh.ticket != nil && sh.waitSeq != m.Seq {
-			s.h.budget.cancel(sh.ticket) // for a message skipped since
-			sh.ticket = nil
-		}
 		if t := sh.ticket; !s.reserveLocked(len(m.Data), &sh.ticket) {
 			if sh.ticket != t {
-				sh.waitSeq = m.Seq
 				select {
 				case sh.rearm <- struct{}{}: // the pump waits on it from its next turn
 				default:
