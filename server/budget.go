@@ -3,7 +3,6 @@ package server
 import (
 	"container/list"
 	"sync"
-	"sync/atomic"
 )
 
 // budget is the memory budget shared by every session of a Handler
@@ -31,7 +30,7 @@ type budget struct {
 	used  int64     // reserved, granted tickets included
 	queue list.List // of *ticket, in arrival order
 
-	tries atomic.Int64 // calls of take and claim (tests)
+	tries int64 // calls of take and claim (tests)
 }
 
 // A ticket is a take that waits. Its holder waits on ready, closed once
@@ -66,9 +65,9 @@ func (b *budget) fitsLocked(n int64) bool {
 // take reserves n bytes when nobody waits and they fit (ok). Otherwise it
 // queues a ticket for n bytes: wait on t.ready, then claim or cancel it.
 func (b *budget) take(n int64) (ok bool, t *ticket) {
-	b.tries.Add(1)
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.tries++
 	if b.queue.Len() == 0 && b.fitsLocked(n) {
 		b.used += n
 		return true, nil
@@ -91,12 +90,27 @@ func (b *budget) tryTake(n int64) bool {
 	return true
 }
 
+// takeNow reserves n bytes if they fit now, ahead of queued waiters; it
+// never queues. Only for a send request's body (readSend): held while the
+// request is applied, and the acks it carries (the only way an SSE client
+// acks) are what frees bytes for the waiters; refused because others wait,
+// they could never come in.
+func (b *budget) takeNow(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.used+n > b.max {
+		return false
+	}
+	b.used += n
+	return true
+}
+
 // claim reports whether t was granted, and if so makes its bytes the
 // caller's (to release like taken ones): t is done. Else t stays queued.
 func (b *budget) claim(t *ticket) bool {
-	b.tries.Add(1)
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.tries++
 	if t.state != ticketGranted {
 		return false
 	}
@@ -151,6 +165,13 @@ func (b *budget) grantLocked() {
 		t.elem, t.state = nil, ticketGranted
 		close(t.ready)
 	}
+}
+
+// calls is the number of calls of take and claim so far (tests).
+func (b *budget) calls() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.tries
 }
 
 // inUse is the number of bytes reserved now, granted tickets included.

@@ -1,9 +1,11 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -49,14 +51,14 @@ func TestBudgetReleaseWakesOnlyWhomItServes(t *testing.T) {
 		if u := h.budget.inUse(); u != budget || sent.Load() != 0 {
 			t.Fatalf("budget in use %d, %d feed messages sent: want %d and 0", u, sent.Load(), budget)
 		}
-		before := h.budget.tries.Load()
+		before := h.budget.calls()
 		rec := call(h, "GET", "/live?tether=poll&tether_v=1&tether_hold=0&tether_ack=1&tether_sid="+legit.SID, "192.0.2.1:1",
 			http.Header{wire.HeaderKey: {legit.Key}})
 		if rec.Code != 200 {
 			t.Fatalf("poll: %d %s", rec.Code, rec.Body)
 		}
 		synctest.Wait()
-		calls := h.budget.tries.Load() - before
+		calls := h.budget.calls() - before
 		t.Logf("one release of %d bytes with %d Sends waiting: %d budget calls, %d Sends returned", len(payload), feeds, calls, sent.Load())
 		if sent.Load() != 1 {
 			t.Errorf("%d Sends returned after one message's bytes were freed, want 1", sent.Load())
@@ -203,4 +205,44 @@ func spentBudgetSession(t *testing.T, h *Handler, remote string) *Session {
 	}
 	t.Fatal("no new session")
 	return nil
+}
+
+// A send request's body is charged when it fits, though a waiter for more
+// than the budget has free is queued: a client acks in send requests (an
+// SSE client, always), and refused behind the waiters its acks could never
+// free their bytes.
+func TestBudgetSendBodyPassesTheQueue(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h, s := spentBudget(t)
+		h.budget.release(50) // 50 free: not enough for a message of 100
+		other := spentBudgetSession(t, h, "192.0.2.2:1")
+		done := make(chan error, 1)
+		go func() { done <- sendWait(t.Context(), other, nil) }()
+		synctest.Wait()
+		if w := h.budget.waiting(); w != 1 {
+			t.Fatalf("%d waiting for the budget, want 1", w)
+		}
+		body, _ := wire.AppendJSONBatch(nil, []wire.Frame{{Kind: wire.KindAck, Seq: 0}})
+		req := httptest.NewRequest(http.MethodPost, "/live?tether=send&tether_v=1&tether_sid="+s.id, bytes.NewReader(body))
+		req.RemoteAddr = "192.0.2.1:1"
+		req.Header.Set(wire.HeaderKey, s.key)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			t.Fatalf("a send of %d bytes with 50 free and a Send of 100 waiting: %d %s", len(body), rec.Code, rec.Body)
+		}
+		if u, w := h.budget.inUse(), h.budget.waiting(); u != 750 || w != 1 {
+			t.Fatalf("after the send request: %d in use, %d waiting; want 750 and 1", u, w)
+		}
+		h.budget.release(50)
+		synctest.Wait()
+		if err := <-done; err != nil {
+			t.Fatalf("the waiting Send, once 100 bytes were free: %v", err)
+		}
+		h.budget.release(700)
+		stopNodes(t, h)
+		if u := h.budget.inUse(); u != 0 {
+			t.Fatalf("%d bytes charged once the sessions ended", u)
+		}
+	})
 }
