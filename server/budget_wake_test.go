@@ -246,3 +246,60 @@ func TestBudgetSendBodyPassesTheQueue(t *testing.T) {
 		}
 	})
 }
+
+// TestBudgetReleaseWakesOneDeliver: as for Send, 200 client messages
+// waiting for a spent budget (one per session) cost a release of one
+// message's bytes a constant number of budget calls, and one of them is
+// delivered; given up (ctx), none is left waiting.
+func TestBudgetReleaseWakesOneDeliver(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const budget, sessions = 800, 200
+		h := NewHandler(idle, &Options{MaxMessageBytes: 100, MaxTotalBufferedBytes: budget, MaxSessionsPerAddr: -1, NewSessionRate: -1})
+		t.Cleanup(func() { stopNodes(t, h) })
+		for range sessions {
+			call(h, "GET", pollOpen, "192.0.2.1:1", nil)
+		}
+		if !h.budget.tryTake(budget) {
+			t.Fatal("could not spend the budget")
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		var delivered atomic.Int64
+		errs := make(chan error, sessions)
+		for _, s := range h.opts.Store.All() {
+			go func() {
+				err := s.deliver(ctx, nil, &wire.Frame{Kind: wire.KindText, Seq: 1, Data: []byte(strings.Repeat("y", 100))})
+				if err == nil {
+					delivered.Add(1)
+				}
+				errs <- err
+			}()
+		}
+		synctest.Wait()
+		if w := h.budget.waiting(); w != sessions {
+			t.Fatalf("%d waiting for the budget, want %d", w, sessions)
+		}
+		before := h.budget.calls()
+		h.budget.release(100)
+		synctest.Wait()
+		calls := h.budget.calls() - before
+		t.Logf("one release of 100 bytes with %d messages waiting: %d budget calls, %d delivered", sessions, calls, delivered.Load())
+		if delivered.Load() != 1 || calls > 2 {
+			t.Errorf("one release: %d delivered with %d budget calls, want 1 with at most 2", delivered.Load(), calls)
+		}
+		cancel()
+		for range sessions {
+			if err := <-errs; err != nil && !errors.Is(err, context.Canceled) {
+				t.Fatalf("a wait given up: %v", err)
+			}
+		}
+		if u, w := h.budget.inUse(), h.budget.waiting(); u != budget || w != 0 {
+			t.Fatalf("%d in use, %d waiting once the waits were given up: want %d (the test's 700, the message delivered) and 0", u, w, budget)
+		}
+		h.budget.release(budget - 100)
+		stopNodes(t, h)
+		if u := h.budget.inUse(); u != 0 {
+			t.Fatalf("%d bytes charged once every session ended", u)
+		}
+	})
+}

@@ -326,8 +326,8 @@ func (s *Session) readOnLocked(ms []StoredMessage) uint64 {
 // claims the bytes reserved for it. The ticket is for the mirror's next
 // message, whichever it is by then (acks through another node skip some;
 // one of another size queues anew); it is canceled once the mirror needs
-// nothing more (caught up with the store, or removed). It reports whether it took every message it
-// could (false: refused, or the mirror is gone).
+// nothing more (caught up with the store, or removed). It reports whether
+// it took every message it could (false: refused, or the mirror is gone).
 func (s *Session) mirrorLocked(ms []StoredMessage) bool {
 	sh := s.sh
 	took, ok := false, true
@@ -573,7 +573,7 @@ func (s *Session) sendShared(ctx context.Context, m Message) error {
 			s.sh.inAcked = max(s.sh.inAcked, taken)
 			// Into the mirror when it has every message before and the
 			// budget takes it; else the pump reads it from the store (once
-			// bytes are released, when the budget refused it).
+			// the budget grants the mirror's ticket, when it refused it).
 			if n == s.out.Last()+1 {
 				took := s.mirrorLocked([]StoredMessage{{Seq: n, Binary: m.Binary, Data: m.Data}})
 				if appended && ver == s.sh.known+1 && (took || s.sh.ticket != nil) {
