@@ -6,15 +6,42 @@ import (
 )
 
 // chargeLocked charges n bytes of a buffered message to the Handler's
-// budget. When the budget is spent it charges nothing and returns a channel
-// closed once bytes are released.
-func (s *Session) chargeLocked(n int) <-chan struct{} {
-	ok, wait := s.h.budget.take(int64(n))
-	if !ok {
-		return wait
+// budget if they fit now and nobody waits for the budget (budget.tryTake):
+// it never waits. It reports whether it charged them.
+func (s *Session) chargeLocked(n int) bool {
+	if !s.h.budget.tryTake(int64(n)) {
+		return false
 	}
 	s.held += int64(n)
-	return nil
+	return true
+}
+
+// reserveLocked charges n bytes of a buffered message to the Handler's
+// budget for a caller that waits for them, keeping its place in the
+// budget's queue in *t across calls. With *t nil it takes the bytes, or
+// queues a ticket for them in *t; with *t set it claims the ticket once
+// granted. It reports whether the bytes are charged (*t is then nil);
+// else the caller waits on (*t).ready and calls again, or cancels *t
+// (budget.cancel) once it no longer waits: a ticket of another size is
+// canceled here and a new one queued.
+func (s *Session) reserveLocked(n int, t **ticket) bool {
+	b := s.h.budget
+	if *t != nil && (*t).n != int64(n) {
+		b.cancel(*t)
+		*t = nil
+	}
+	if *t == nil {
+		ok, q := b.take(int64(n))
+		if !ok {
+			*t = q
+			return false
+		}
+	} else if !b.claim(*t) {
+		return false
+	}
+	*t = nil
+	s.held += int64(n)
+	return true
 }
 
 // refundLocked returns up to n bytes of the session's charge. After the

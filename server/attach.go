@@ -257,6 +257,8 @@ func (s *Session) deliver(ctx context.Context, stop <-chan struct{}, f *wire.Fra
 		return s.deliverShared(ctx, f)
 	}
 	var w chan struct{}
+	var t *ticket // queued for the Handler's budget while it is spent
+	defer func() { s.h.budget.cancel(t) }()
 	for {
 		s.mu.Lock()
 		s.sig.Done(w)
@@ -274,7 +276,7 @@ func (s *Session) deliver(ctx context.Context, stop <-chan struct{}, f *wire.Fra
 		}
 		var full <-chan struct{}
 		if len(s.inbox) == s.inboxHead || s.inboxBytes+len(f.Data) <= s.h.opts.MaxBufferedBytes {
-			if full = s.chargeLocked(len(f.Data)); full == nil {
+			if s.reserveLocked(len(f.Data), &t) {
 				s.in.Accept(f.Seq)
 				data := make([]byte, len(f.Data))
 				copy(data, f.Data)
@@ -291,6 +293,12 @@ func (s *Session) deliver(ctx context.Context, stop <-chan struct{}, f *wire.Fra
 				s.mu.Unlock()
 				return nil
 			}
+			full = t.ready
+		} else if t != nil {
+			// The inbox filled meanwhile: no budget is held for this frame
+			// while it waits for the application.
+			s.h.budget.cancel(t)
+			t = nil
 		}
 		w = s.waitLocked()
 		s.mu.Unlock()

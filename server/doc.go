@@ -70,7 +70,10 @@
 // Every resource is bounded by Options, against a peer that never reads as
 // much as one that floods: message size; buffered bytes per session and
 // direction (Send blocks when the client falls behind) and across all
-// sessions (MaxTotalBufferedBytes, 256 MiB); live sessions, per server and
+// sessions (MaxTotalBufferedBytes, 256 MiB: its waiters are served in
+// arrival order, and a release wakes only those it has bytes for, so the
+// waiting Sends of many sessions whose clients never read cost nothing per
+// ack of another client); live sessions, per server and
 // per client address, and new sessions per second per address (the address
 // comes from forwarding headers only from TrustedProxies); held long-polls,
 // and polls and sends per session per second; one pending pong per

@@ -94,7 +94,11 @@ type Options struct {
 	// MaxTotalBufferedBytes bounds the bytes of buffered messages across all
 	// sessions and both directions, plus send bodies being read. At the
 	// bound, Session.Send waits, transports stop reading messages, and send
-	// requests get 503 with Retry-After. Unlike MaxBufferedBytes it applies
+	// requests get 503 with Retry-After. The waiters are served in arrival
+	// order as bytes are released (a release wakes only those it has bytes
+	// for); a newcomer never passes them, but for a send request's body
+	// (held while the request is applied, it carries the acks that free
+	// bytes), charged whenever it fits. Unlike MaxBufferedBytes it applies
 	// to a session's first message too. Zero: DefaultMaxTotalBuffered
 	// (256 MiB); it is raised to at least 8 x MaxMessageBytes.
 	MaxTotalBufferedBytes int64

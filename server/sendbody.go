@@ -25,7 +25,7 @@ func (h *Handler) readSend(w http.ResponseWriter, r *http.Request, s *Session) (
 	if r.ContentLength >= 0 {
 		size = r.ContentLength
 	}
-	if ok, _ := h.budget.take(size); !ok {
+	if !h.budget.takeNow(size) {
 		w.Header().Set("Connection", "close")
 		h.failStatus(w, wire.CodeInternal, http.StatusServiceUnavailable, "the server is overloaded (memory budget spent); retry later", 2*time.Second)
 		return nil, 0, false

@@ -111,6 +111,8 @@ func (s *Session) Send(ctx context.Context, m Message) error {
 		return s.sendShared(ctx, m)
 	}
 	var w chan struct{}
+	var t *ticket // queued for the Handler's budget while it is spent
+	defer func() { s.h.budget.cancel(t) }()
 	for {
 		s.mu.Lock()
 		s.sig.Done(w)
@@ -121,12 +123,18 @@ func (s *Session) Send(ctx context.Context, m Message) error {
 		}
 		var full <-chan struct{}
 		if s.out.Len() == 0 || s.out.Bytes()+len(m.Data) <= s.h.opts.MaxBufferedBytes {
-			if full = s.chargeLocked(len(m.Data)); full == nil {
+			if s.reserveLocked(len(m.Data), &t) {
 				s.out.Push(m.Binary, m.Data)
 				s.signalLocked()
 				s.mu.Unlock()
 				return nil
 			}
+			full = t.ready
+		} else if t != nil {
+			// Another Send filled the session's buffer: no budget is held
+			// for this one while it waits for the client.
+			s.h.budget.cancel(t)
+			t = nil
 		}
 		w = s.waitLocked()
 		s.mu.Unlock()
@@ -281,6 +289,8 @@ func (s *Session) remove() {
 	}
 	if s.sh != nil {
 		s.sh.gone = true // a late sync charges nothing more
+		s.h.budget.cancel(s.sh.ticket)
+		s.sh.ticket = nil
 	}
 	s.refundLocked(int(s.held))
 	s.signalLocked()

@@ -194,8 +194,8 @@ func TestSharedMirrorsHoldOnlyChargedBytes(t *testing.T) {
 				}
 				for _, h := range []*Handler{owner, via} {
 					checkCharged(t, h, "all acked")
-					if u := h.budget.inUse(); u != 0 {
-						t.Fatalf("node %s: %d bytes charged after every message was acked", h.opts.Node, u)
+					if u, w := h.budget.inUse(), h.budget.waiting(); u != 0 || w != 0 {
+						t.Fatalf("node %s: %d bytes charged, %d waiting for the budget after every message was acked", h.opts.Node, u, w)
 					}
 				}
 				if !time.Now().Equal(start) {
@@ -251,8 +251,8 @@ func TestSharedAckPastTheMirror(t *testing.T) {
 		synctest.Wait()
 		for _, h := range []*Handler{a, b} {
 			checkCharged(t, h, "all acked")
-			if u := h.budget.inUse(); u != 0 {
-				t.Fatalf("node %s: %d bytes charged after every message was acked", h.opts.Node, u)
+			if u, w := h.budget.inUse(), h.budget.waiting(); u != 0 || w != 0 {
+				t.Fatalf("node %s: %d bytes charged, %d waiting for the budget after every message was acked", h.opts.Node, u, w)
 			}
 		}
 		if !time.Now().Equal(start) {
@@ -363,6 +363,86 @@ func TestSharedReadAheadChargesTheBudget(t *testing.T) {
 		checkCharged(t, a, "all taken")
 		if u := a.budget.inUse(); u != 0 {
 			t.Fatalf("%d bytes charged once every message was taken", u)
+		}
+	})
+}
+
+// TestSharedMirrorAckedElsewhereLeavesTheQueue: a mirror waiting for its
+// node's budget whose client then acked every message through another node
+// needs no bytes any more: it leaves the budget's queue, and the bytes
+// other sessions' acks free are not reserved for it.
+func TestSharedMirrorAckedElsewhereLeavesTheQueue(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const budget, n = 800, 10
+		st := NewMemoryShared()
+		a := NewHandler(sendN(n), &Options{Shared: st, Node: "a", MaxMessageBytes: 100, PollRate: 1000})
+		b := NewHandler(idle, &Options{Shared: st, Node: "b", MaxMessageBytes: 100, MaxTotalBufferedBytes: budget, PollRate: 1000})
+		t.Cleanup(func() { stopNodes(t, a, b) })
+		x, y := openClient(t, a, "192.0.2.1:1"), openClient(t, a, "192.0.2.2:1")
+		synctest.Wait()
+		if got := len(x.poll(b)); got != 8 {
+			t.Fatalf("x through b: %d messages, want the 8 its budget takes", got)
+		}
+		if got := len(y.poll(b)); got != 0 {
+			t.Fatalf("y through b with the budget spent: %d messages", got)
+		}
+		synctest.Wait()
+		if w := b.budget.waiting(); w != 2 {
+			t.Fatalf("%d waiting for b's budget, want x's mirror and y's", w)
+		}
+		if got := len(y.poll(a)); got != n {
+			t.Fatalf("y through a: %d messages, want %d", got, n)
+		}
+		y.poll(b) // acks them all through b
+		synctest.Wait()
+		checkCharged(t, b, "y acked everything")
+		if w := b.budget.waiting(); w != 1 {
+			t.Fatalf("%d waiting for b's budget once y's mirror needs nothing more, want x's alone", w)
+		}
+		for range 3 {
+			x.poll(b) // acks 8 (the bytes go to x's mirror, not to y's), gets 9 and 10, acks them
+			synctest.Wait()
+			checkCharged(t, b, "x acked")
+		}
+		if x.acked != n {
+			t.Fatalf("x acked %d of %d", x.acked, n)
+		}
+		if u, w := b.budget.inUse(), b.budget.waiting(); u != 0 || w != 0 {
+			t.Fatalf("b: %d bytes charged, %d waiting after every message was acked", u, w)
+		}
+	})
+}
+
+// TestSharedDroppedMirrorLeavesTheQueue: mirrors waiting for their node's
+// budget that the node drops (a handover, here the node's shutdown) leave
+// the budget's queue, and give back what it had reserved for them.
+func TestSharedDroppedMirrorLeavesTheQueue(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const budget, n = 800, 10
+		st := NewMemoryShared()
+		a := NewHandler(sendN(n), &Options{Shared: st, Node: "a", MaxMessageBytes: 100, PollRate: 1000})
+		b := NewHandler(idle, &Options{Shared: st, Node: "b", MaxMessageBytes: 100, MaxTotalBufferedBytes: budget, PollRate: 1000})
+		t.Cleanup(func() { stopNodes(t, a, b) })
+		x, y := openClient(t, a, "192.0.2.1:1"), openClient(t, a, "192.0.2.2:1")
+		synctest.Wait()
+		x.poll(b)
+		y.poll(b)
+		synctest.Wait()
+		if w := b.budget.waiting(); w != 2 {
+			t.Fatalf("%d waiting for b's budget, want x's mirror and y's", w)
+		}
+		for _, s := range b.opts.Store.All() {
+			if s.id == y.sid {
+				s.drop(ErrMoved) // while x's mirror holds the budget: y's ticket is still queued
+			}
+		}
+		synctest.Wait()
+		if u, w := b.budget.inUse(), b.budget.waiting(); u != budget || w != 1 {
+			t.Fatalf("b: %d bytes charged, %d waiting once it dropped y's mirror: want %d and x's mirror alone", u, w, budget)
+		}
+		stopNodes(t, b)
+		if u, w := b.budget.inUse(), b.budget.waiting(); u != 0 || w != 0 {
+			t.Fatalf("b: %d bytes charged, %d waiting once it dropped its mirrors", u, w)
 		}
 	})
 }

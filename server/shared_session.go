@@ -19,8 +19,8 @@ import (
 // the transports serve it exactly as a session of one node. Writes go to
 // the store first: the client's messages (deliver), the application's
 // (Send), acks (through the pump), the end. A pump per mirror follows the
-// store (wake-ups, a re-read every sharedTick, and the budget's release
-// when it held messages back), writes the client's acks and contact to it,
+// store (wake-ups, a re-read every sharedTick, and the budget's grant of
+// the message it held back), writes the client's acks and contact to it,
 // renews the owner lease, and takes the lease over when the owner is gone.
 
 // sharedTick is the longest a mirror goes without re-reading the store
@@ -55,11 +55,10 @@ type sharedState struct {
 	stopOnce  sync.Once
 
 	// The mirror holds what the Handler's budget takes (mirrorLocked).
-	last       uint64          // guarded by s.mu: the store's last message to the client, as last read (the mirror may stop short of it)
-	spent      <-chan struct{} // guarded by s.mu: the budget refused the mirror's next message; closed once bytes are released (nil: nothing held back)
-	need       int             // guarded by s.mu: with spent, the size of the message refused
-	rearm      chan struct{}   // buffered 1: spent changed while the pump waited
-	aheadBytes int             // guarded by s.mu: the payload of ahead, charged to the budget
+	last       uint64        // guarded by s.mu: the store's last message to the client, as last read (the mirror may stop short of it)
+	ticket     *ticket       // guarded by s.mu: queued for the budget for the mirror's next message (nil: nothing held back)
+	rearm      chan struct{} // buffered 1: ticket changed while the pump waited
+	aheadBytes int           // guarded by s.mu: the payload of ahead, charged to the budget
 }
 
 func newSharedState(st SharedStore, sid string) *sharedState {
@@ -322,9 +321,13 @@ func (s *Session) readOnLocked(ms []StoredMessage) uint64 {
 // its last, each charged to the Handler's budget: the mirror holds charged
 // bytes only. It stops at the first message the budget refuses; that one
 // and those after it stay in the store (the mirror stays contiguous), and
-// the pump reads them once bytes are released (sh.spent). It reports
-// whether it took every message it could (false: refused, or the mirror
-// is gone).
+// a ticket in the budget's queue holds the mirror's place (sh.ticket):
+// once the budget grants it, the pump reads the message again and this
+// claims the bytes reserved for it. The ticket is for the mirror's next
+// message, whichever it is by then (acks through another node skip some;
+// one of another size queues anew); it is canceled once the mirror needs
+// nothing more (caught up with the store, or removed). It reports whether
+// it took every message it could (false: refused, or the mirror is gone).
 func (s *Session) mirrorLocked(ms []StoredMessage) bool {
 	sh := s.sh
 	took, ok := false, true
@@ -337,10 +340,8 @@ func (s *Session) mirrorLocked(ms []StoredMessage) bool {
 			ok = false // not contiguous (cannot be with a store that keeps its order), or removed
 			break
 		}
-		if wait := s.chargeLocked(len(m.Data)); wait != nil {
-			sh.need = len(m.Data)
-			if sh.spent != wait {
-				sh.spent = wait
+		if t := sh.ticket; !s.reserveLocked(len(m.Data), &sh.ticket) {
+			if sh.ticket != t {
 				select {
 				case sh.rearm <- struct{}{}: // the pump waits on it from its next turn
 				default:
@@ -352,8 +353,9 @@ func (s *Session) mirrorLocked(ms []StoredMessage) bool {
 		s.out.Push(m.Binary, m.Data)
 		took = true
 	}
-	if s.out.Last() >= sh.last {
-		sh.spent = nil // nothing held back
+	if sh.ticket != nil && (s.out.Last() >= sh.last || sh.gone) {
+		s.h.budget.cancel(sh.ticket) // nothing held back
+		sh.ticket = nil
 	}
 	if took {
 		s.signalLocked()
@@ -415,29 +417,26 @@ func (s *Session) pump() {
 	sh := s.sh
 	t := time.NewTicker(sharedTick)
 	defer t.Stop()
+	var read *ticket // the granted ticket the pump read for already
 	for {
+		var granted <-chan struct{}
 		s.mu.Lock()
-		spent := sh.spent
+		held := sh.ticket
+		if held != nil && held != read {
+			granted = held.ready
+		}
 		s.mu.Unlock()
 		select {
 		case <-sh.done:
-			return
+			return // removed: remove canceled the ticket
 		case <-sh.rearm:
-			continue // spent changed: wait on the new one
-		case <-spent:
-			// Bytes were released: read what the budget held back, once it
-			// has room for the next message (no store operation per release
-			// while it has not).
-			s.mu.Lock()
-			if sh.spent == spent {
-				ok, wait := s.h.budget.room(int64(sh.need))
-				sh.spent = wait // nil when it fits: a refusal again makes a new one, no spin on this closed one
-				if !ok {
-					s.mu.Unlock()
-					continue
-				}
-			}
-			s.mu.Unlock()
+			continue // the ticket changed: wait on the new one
+		case <-granted:
+			// The budget reserved the bytes of the message it held back:
+			// read it (mirrorLocked claims them). Once: a failed read
+			// leaves them reserved until the next one (a tick, a wake-up)
+			// takes the message or cancels the ticket.
+			read = held
 		case v := <-sh.wake:
 			if v != 0 {
 				s.mu.Lock()
@@ -574,10 +573,10 @@ func (s *Session) sendShared(ctx context.Context, m Message) error {
 			s.sh.inAcked = max(s.sh.inAcked, taken)
 			// Into the mirror when it has every message before and the
 			// budget takes it; else the pump reads it from the store (once
-			// bytes are released, when the budget refused it).
+			// the budget grants the mirror's ticket, when it refused it).
 			if n == s.out.Last()+1 {
 				took := s.mirrorLocked([]StoredMessage{{Seq: n, Binary: m.Binary, Data: m.Data}})
-				if appended && ver == s.sh.known+1 && (took || s.sh.spent != nil) {
+				if appended && ver == s.sh.known+1 && (took || s.sh.ticket != nil) {
 					// This mirror has the change, or waits for the budget to
 					// read it: its wake-up needs no read.
 					s.sh.known = ver
@@ -711,7 +710,7 @@ func (s *Session) setAhead(ms []StoredMessage) {
 		return
 	}
 	for i, m := range ms {
-		if s.chargeLocked(len(m.Data)) != nil {
+		if !s.chargeLocked(len(m.Data)) {
 			clear(ms[i:]) // not kept: the array must not hold their payload
 			ms = ms[:i]
 			break
