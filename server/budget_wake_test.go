@@ -303,3 +303,38 @@ func TestBudgetReleaseWakesOneDeliver(t *testing.T) {
 		}
 	})
 }
+
+// TestBudgetSpentStillTakesAcks: with the budget spent to the byte, a small
+// send body (an ack: the only way an SSE client frees what the budget holds
+// for it) is still read, uncharged; a large one gets 503.
+func TestBudgetSpentStillTakesAcks(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h, s := spentBudget(t)
+		post := func(body []byte) *httptest.ResponseRecorder {
+			req := httptest.NewRequest(http.MethodPost, "/live?tether=send&tether_v=1&tether_sid="+s.id, bytes.NewReader(body))
+			req.RemoteAddr = "192.0.2.1:1"
+			req.Header.Set(wire.HeaderKey, s.key)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			return rec
+		}
+		ack, _ := wire.AppendJSONBatch(nil, []wire.Frame{{Kind: wire.KindAck, Seq: 0}})
+		if rec := post(ack); rec.Code != 200 {
+			t.Fatalf("an ack of %d bytes with the budget spent: %d %s", len(ack), rec.Code, rec.Body)
+		}
+		if u := h.budget.inUse(); u != 800 {
+			t.Fatalf("after the ack: %d bytes in use, want the 800 spent (the ack read uncharged)", u)
+		}
+		big, _ := wire.AppendJSONBatch(nil, []wire.Frame{{Kind: wire.KindText, Seq: 1, Data: []byte(strings.Repeat("z", 100))},
+			{Kind: wire.KindText, Seq: 2, Data: []byte(strings.Repeat("z", 100))}, {Kind: wire.KindText, Seq: 3, Data: []byte(strings.Repeat("z", 100))},
+			{Kind: wire.KindText, Seq: 4, Data: []byte(strings.Repeat("z", 100))}, {Kind: wire.KindText, Seq: 5, Data: []byte(strings.Repeat("z", 100))},
+			{Kind: wire.KindText, Seq: 6, Data: []byte(strings.Repeat("z", 100))}})
+		if len(big) <= maxUnchargedSendBody {
+			t.Fatalf("the large body is %d bytes, not over %d", len(big), maxUnchargedSendBody)
+		}
+		if rec := post(big); rec.Code != http.StatusServiceUnavailable {
+			t.Fatalf("a body of %d bytes with the budget spent: %d, want 503", len(big), rec.Code)
+		}
+		h.budget.release(800)
+	})
+}

@@ -10,13 +10,18 @@ import (
 	"github.com/tether-sdk/tether/internal/wire"
 )
 
+// maxUnchargedSendBody is the largest send body read while the Handler's
+// budget is spent (readSend): an ack-only body is about 20 bytes.
+const maxUnchargedSendBody = 512
+
 // sendBodyLimit is the largest send body (PROTOCOL.md 14).
 func (h *Handler) sendBodyLimit() int64 { return int64(h.opts.MaxMessageBytes)*6 + 64<<10 }
 
 // readSend reads a send request's body, bounded: the body must arrive
 // within Options.BodyTimeout (else the connection is dropped, unanswered:
 // http.ErrAbortHandler); its bytes are charged to the Handler's budget (503
-// when spent). The caller paces sends at Options.PollRate once it knows
+// when spent, but for a body of at most maxUnchargedSendBody bytes, read
+// uncharged). The caller paces sends at Options.PollRate once it knows
 // their ack (serveSend). It answers errors
 // itself. On success the caller releases charged bytes of the budget.
 func (h *Handler) readSend(w http.ResponseWriter, r *http.Request, s *Session) (body []byte, charged int64, ok bool) {
@@ -25,10 +30,20 @@ func (h *Handler) readSend(w http.ResponseWriter, r *http.Request, s *Session) (
 	if r.ContentLength >= 0 {
 		size = r.ContentLength
 	}
+	charged = size
 	if !h.budget.takeNow(size) {
-		w.Header().Set("Connection", "close")
-		h.failStatus(w, wire.CodeInternal, http.StatusServiceUnavailable, "the server is overloaded (memory budget spent); retry later", 2*time.Second)
-		return nil, 0, false
+		if r.ContentLength >= 0 && size <= maxUnchargedSendBody {
+			// A small body (an ack, a short message) is read uncharged:
+			// acks are how an SSE client frees the bytes the budget holds
+			// for it, so refusing them while the budget is spent would keep
+			// it spent. One per session at a time (the send slot): at most
+			// MaxSessions x maxUnchargedSendBody bytes outside the budget.
+			charged = 0
+		} else {
+			w.Header().Set("Connection", "close")
+			h.failStatus(w, wire.CodeInternal, http.StatusServiceUnavailable, "the server is overloaded (memory budget spent); retry later", 2*time.Second)
+			return nil, 0, false
+		}
 	}
 	rc := http.NewResponseController(w)
 	rc.SetReadDeadline(time.Now().Add(h.opts.BodyTimeout))
@@ -40,7 +55,7 @@ func (h *Handler) readSend(w http.ResponseWriter, r *http.Request, s *Session) (
 		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	}
 	if err != nil {
-		h.budget.release(size)
+		h.budget.release(charged)
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			h.fail(w, wire.CodeMessageTooLarge, "send body larger than the server's limit", 0)
@@ -54,7 +69,7 @@ func (h *Handler) readSend(w http.ResponseWriter, r *http.Request, s *Session) (
 	// Applying the frames may wait for room (backpressure); the expired
 	// body deadline must not cancel the request meanwhile.
 	rc.SetReadDeadline(time.Time{})
-	return body, size, true
+	return body, charged, true
 }
 
 // refuseOversize answers 413 at once, without reading the body and closing
