@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -336,5 +337,74 @@ func TestBudgetSpentStillTakesAcks(t *testing.T) {
 			t.Fatalf("a body of %d bytes with the budget spent: %d, want 503", len(big), rec.Code)
 		}
 		h.budget.release(800)
+	})
+}
+
+// TestChunkedSendChargedAsItGrows: a send body of unknown length (chunked)
+// is charged for the buffer it grows to, not for the largest body allowed,
+// which is more than a small budget (100-byte messages: a limit of 6 x 100
+// bytes + 64 KiB against a budget of 800): it comes in, and leaves nothing
+// charged; over the limit it gets 413; one that outgrows what the budget
+// has left 503.
+func TestChunkedSendChargedAsItGrows(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		got := make(chan *Session, 1)
+		h := NewHandler(func(s *Session) { got <- s; <-s.Context().Done() }, &Options{MaxMessageBytes: 100, MaxTotalBufferedBytes: 800})
+		t.Cleanup(func() { stopNodes(t, h) })
+		call(h, "GET", pollOpen, "192.0.2.1:1", nil)
+		s := <-got
+		post := func(body []byte) *httptest.ResponseRecorder {
+			req := httptest.NewRequest(http.MethodPost, "/live?tether=send&tether_v=1&tether_sid="+s.id, io.MultiReader(bytes.NewReader(body)))
+			req.ContentLength = -1 // chunked
+			req.RemoteAddr = "192.0.2.1:1"
+			req.Header.Set(wire.HeaderKey, s.key)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			return rec
+		}
+		// An ack padded past the uncharged 512 bytes: the buffer grows to
+		// 768, within the budget of 800.
+		ack := append([]byte(`[["a",0]]`), bytes.Repeat([]byte(" "), 600)...)
+		if rec := post(ack); rec.Code != 200 {
+			t.Fatalf("a chunked send of %d bytes, budget 800: %d %s", len(ack), rec.Code, rec.Body)
+		}
+		if u := h.budget.inUse(); u != 0 {
+			t.Fatalf("after it: %d bytes in use, want 0", u)
+		}
+		if !h.budget.tryTake(500) {
+			t.Fatal("could not take 500 bytes")
+		}
+		if rec := post(append([]byte("[[\"a\",0]]"), bytes.Repeat([]byte(" "), 2000)...)); rec.Code != http.StatusServiceUnavailable {
+			t.Fatalf("a chunked body of 2 KB with 300 bytes free: %d, want 503", rec.Code)
+		}
+		if u := h.budget.inUse(); u != 500 {
+			t.Fatalf("after the refused body: %d bytes in use, want 500", u)
+		}
+		h.budget.release(500)
+	})
+}
+
+// TestChunkedSendOverLimit: a chunked send body over the send limit gets
+// 413 (message_too_large) and leaves nothing charged.
+func TestChunkedSendOverLimit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		got := make(chan *Session, 1)
+		h := NewHandler(func(s *Session) { got <- s; <-s.Context().Done() }, &Options{MaxMessageBytes: 100})
+		t.Cleanup(func() { stopNodes(t, h) })
+		call(h, "GET", pollOpen, "192.0.2.1:1", nil)
+		s := <-got
+		req := httptest.NewRequest(http.MethodPost, "/live?tether=send&tether_v=1&tether_sid="+s.id,
+			io.MultiReader(bytes.NewReader(bytes.Repeat([]byte(" "), int(h.sendBodyLimit())+1))))
+		req.ContentLength = -1
+		req.RemoteAddr = "192.0.2.1:1"
+		req.Header.Set(wire.HeaderKey, s.key)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusRequestEntityTooLarge {
+			t.Fatalf("a chunked body over the limit: %d %s, want 413", rec.Code, rec.Body)
+		}
+		if u := h.budget.inUse(); u != 0 {
+			t.Fatalf("%d bytes charged after it", u)
+		}
 	})
 }

@@ -26,13 +26,13 @@ func (h *Handler) sendBodyLimit() int64 { return int64(h.opts.MaxMessageBytes)*6
 // itself. On success the caller releases charged bytes of the budget.
 func (h *Handler) readSend(w http.ResponseWriter, r *http.Request, s *Session) (body []byte, charged int64, ok bool) {
 	limit := h.sendBodyLimit()
-	size := limit
-	if r.ContentLength >= 0 {
-		size = r.ContentLength
+	if r.ContentLength < 0 {
+		return h.readChunkedSend(w, r, s, limit)
 	}
+	size := r.ContentLength
 	charged = size
 	if !h.budget.takeNow(size) {
-		if r.ContentLength >= 0 && size <= maxUnchargedSendBody {
+		if size <= maxUnchargedSendBody {
 			// A small body (an ack, a short message) is read uncharged:
 			// acks are how an SSE client frees the bytes the budget holds
 			// for it, so refusing them while the budget is spent would keep
@@ -47,29 +47,81 @@ func (h *Handler) readSend(w http.ResponseWriter, r *http.Request, s *Session) (
 	}
 	rc := http.NewResponseController(w)
 	rc.SetReadDeadline(time.Now().Add(h.opts.BodyTimeout))
-	var err error
-	if r.ContentLength >= 0 {
-		body = make([]byte, size)
-		_, err = io.ReadFull(r.Body, body)
-	} else {
-		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	}
-	if err != nil {
+	body = make([]byte, size)
+	if _, err := io.ReadFull(r.Body, body); err != nil {
 		h.budget.release(charged)
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			h.fail(w, wire.CodeMessageTooLarge, "send body larger than the server's limit", 0)
-			return nil, 0, false
-		}
-		// Too slow (BodyTimeout) or gone: drop the connection without an
-		// answer; a client that is still there resends.
-		h.opts.Logger.Info("send body not received", "session", s.id, "error", err)
-		panic(http.ErrAbortHandler)
+		h.sendBodyLost(s, err)
 	}
 	// Applying the frames may wait for room (backpressure); the expired
 	// body deadline must not cancel the request meanwhile.
 	rc.SetReadDeadline(time.Time{})
 	return body, charged, true
+}
+
+// sendBodyLost ends a send whose body did not arrive: too slow
+// (BodyTimeout) or gone. The connection is dropped without an answer; a
+// client that is still there resends.
+func (h *Handler) sendBodyLost(s *Session, err error) {
+	h.opts.Logger.Info("send body not received", "session", s.id, "error", err)
+	panic(http.ErrAbortHandler)
+}
+
+// errBodyBudget is a body of unknown length refused by the spent budget
+// as it grew.
+var errBodyBudget = errors.New("memory budget spent")
+
+// readChunkedSend is readSend for a body of unknown length (chunked): it
+// is read into a buffer charged to the budget as it grows (its first
+// maxUnchargedSendBody bytes uncharged, as a small body of known length),
+// so that it costs what it holds, not the largest body allowed (which can
+// be more than a small budget: such sends could never come in). 413 over
+// limit, 503 when the budget refuses the buffer's growth.
+func (h *Handler) readChunkedSend(w http.ResponseWriter, r *http.Request, s *Session, limit int64) (body []byte, charged int64, ok bool) {
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Now().Add(h.opts.BodyTimeout))
+	body, charged, err := h.readCharged(io.LimitReader(r.Body, limit+1))
+	switch {
+	case err == nil && int64(len(body)) > limit:
+		h.budget.release(charged)
+		w.Header().Set("Connection", "close") // the rest of the body is not read
+		h.fail(w, wire.CodeMessageTooLarge, "send body larger than the server's limit", 0)
+		return nil, 0, false
+	case errors.Is(err, errBodyBudget):
+		h.budget.release(charged)
+		w.Header().Set("Connection", "close")
+		h.failStatus(w, wire.CodeInternal, http.StatusServiceUnavailable, "the server is overloaded (memory budget spent); retry later", 2*time.Second)
+		return nil, 0, false
+	case err != nil:
+		h.budget.release(charged)
+		h.sendBodyLost(s, err)
+	}
+	rc.SetReadDeadline(time.Time{})
+	return body, charged, true
+}
+
+// readCharged reads r to its end into a buffer whose growth past
+// maxUnchargedSendBody bytes is charged to the budget (takeNow): charged
+// is the buffer's capacity then, to release once done with it.
+func (h *Handler) readCharged(r io.Reader) (body []byte, charged int64, err error) {
+	body = make([]byte, 0, maxUnchargedSendBody)
+	for {
+		if len(body) == cap(body) {
+			c := int64(cap(body) + cap(body)/2) // by half: a small budget is not overdrawn by a doubling
+			if !h.budget.takeNow(c - charged) {
+				return nil, charged, errBodyBudget
+			}
+			charged = c
+			body = append(make([]byte, 0, c), body...)
+		}
+		n, err := r.Read(body[len(body):cap(body)])
+		body = body[:len(body)+n]
+		if err == io.EOF {
+			return body, charged, nil
+		}
+		if err != nil {
+			return nil, charged, err
+		}
+	}
 }
 
 // refuseOversize answers 413 at once, without reading the body and closing
