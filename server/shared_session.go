@@ -48,6 +48,9 @@ type sharedState struct {
 	touched   time.Time       // pump only
 	renewed   time.Time       // pump only
 	known     uint64          // guarded by s.mu: the store's version this mirror is at (SyncResult.Version)
+	own       []uint64        // guarded by s.mu: versions past known+1 of changes this mirror made and has (ownLocked)
+	appending int             // guarded by s.mu: this mirror's Appends under way (their versions not known yet)
+	settled   chan struct{}   // buffered 1: appending went to 0
 	wake      <-chan uint64
 	stopWatch func()
 	kick      chan struct{} // buffered 1: something local for the pump
@@ -63,7 +66,7 @@ type sharedState struct {
 
 func newSharedState(st SharedStore, sid string) *sharedState {
 	w, stop := st.Watch(sid)
-	return &sharedState{st: st, wake: w, stopWatch: stop, kick: make(chan struct{}, 1), rearm: make(chan struct{}, 1), done: make(chan struct{}),
+	return &sharedState{st: st, wake: w, stopWatch: stop, kick: make(chan struct{}, 1), rearm: make(chan struct{}, 1), settled: make(chan struct{}, 1), done: make(chan struct{}),
 		touched: time.Now(), renewed: time.Now()}
 }
 
@@ -276,6 +279,7 @@ func (s *Session) applySync(res *SyncResult) (from uint64) {
 	s.sh.storedAck = max(s.sh.storedAck, state.Out.Acked)
 	s.sh.storedEst = res.Established
 	s.sh.known = max(s.sh.known, res.Version)
+	s.sh.advanceLocked()
 	if state.In.Last > s.in.Recv() {
 		s.in.Advance(state.In.Last)
 		changed = true
@@ -438,13 +442,8 @@ func (s *Session) pump() {
 			// takes the message or cancels the ticket.
 			read = held
 		case v := <-sh.wake:
-			if v != 0 {
-				s.mu.Lock()
-				known := sh.known
-				s.mu.Unlock()
-				if v <= known {
-					continue // this mirror is there already (its own change, or one a sync brought)
-				}
+			if v != 0 && !s.wakeNeedsRead(v) {
+				continue // this mirror is there already (its own change, or one a sync brought)
 			}
 		case <-sh.kick:
 		case <-t.C:
@@ -454,6 +453,100 @@ func (s *Session) pump() {
 		cancel()
 	}
 }
+
+// wakeNeedsRead reports whether the store's change v is one this mirror
+// does not have. Redis sends an Append's wake-up and its reply at once, so
+// the wake-up of this mirror's own Append may come before the Append has
+// returned its version: while Appends of its own are under way it waits
+// for them (at most ownWait) before it decides.
+func (s *Session) wakeNeedsRead(v uint64) bool {
+	sh := s.sh
+	var d *time.Timer
+	defer func() {
+		if d != nil {
+			d.Stop()
+		}
+	}()
+	for {
+		s.mu.Lock()
+		known, busy := sh.known, sh.appending > 0
+		s.mu.Unlock()
+		if v <= known {
+			return false
+		}
+		if !busy {
+			return true
+		}
+		if d == nil {
+			d = time.NewTimer(ownWait)
+		}
+		select {
+		case <-sh.settled:
+		case <-d.C:
+			return true
+		case <-sh.done:
+			return false
+		}
+	}
+}
+
+// appendingLocked counts an Append of this mirror under way (n = 1) or
+// done (n = -1).
+func (sh *sharedState) appendingLocked(n int) {
+	sh.appending += n
+	if sh.appending == 0 {
+		select {
+		case sh.settled <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// maxOwn bounds sharedState.own: a change past it costs its wake-up a
+// read, as any change this mirror did not make.
+const maxOwn = 64
+
+// ownLocked records that this mirror made the store's change ver (an
+// Append of its own) and has it: known moves over it once every version
+// before it is known, so that its wake-up needs no read. The reader's
+// Appends and the application's Sends run side by side, so their versions
+// come back in either order: one that is ahead of known waits in own.
+func (sh *sharedState) ownLocked(ver uint64) {
+	if ver <= sh.known {
+		return
+	}
+	if ver > sh.known+1 {
+		if len(sh.own) < maxOwn {
+			sh.own = append(sh.own, ver)
+		}
+		return
+	}
+	sh.known = ver
+	sh.advanceLocked()
+}
+
+// advanceLocked moves known over the own changes that follow it, and
+// forgets those it passed.
+func (sh *sharedState) advanceLocked() {
+	for moved := true; moved && len(sh.own) > 0; {
+		moved = false
+		kept := sh.own[:0]
+		for _, v := range sh.own {
+			switch {
+			case v == sh.known+1:
+				sh.known, moved = v, true
+			case v > sh.known:
+				kept = append(kept, v)
+			}
+		}
+		sh.own = kept
+	}
+}
+
+// ownWait is the longest the pump waits for this mirror's own Appends
+// under way to return their versions before it reads a change it was told
+// of (wakeNeedsRead).
+const ownWait = 10 * time.Millisecond
 
 // touchGap is the least time between two Touches of a session the client
 // keeps in contact with: at most a tenth of its TTL (a session expires at
@@ -555,6 +648,9 @@ func (s *Session) sendShared(ctx context.Context, m Message) error {
 		}
 		w = s.waitLocked()
 		fence, n, taken := s.sh.lease.Token, s.sh.nextOut+1, s.sh.taken
+		if fence != 0 {
+			s.sh.appendingLocked(1)
+		}
 		s.mu.Unlock()
 		if fence == 0 {
 			return ErrMoved
@@ -564,6 +660,11 @@ func (s *Session) sendShared(ctx context.Context, m Message) error {
 		_, appended, err := s.sh.st.Append(sctx, s.id, ToClient, StoredMessage{Seq: n, Binary: m.Binary, Data: m.Data},
 			AppendOptions{MaxBytes: s.h.opts.MaxBufferedBytes, Fence: fence, AckIn: taken, Version: &ver})
 		cancel()
+		if err != nil {
+			s.mu.Lock()
+			s.sh.appendingLocked(-1)
+			s.mu.Unlock()
+		}
 		switch {
 		case err == nil:
 			s.mu.Lock()
@@ -576,13 +677,14 @@ func (s *Session) sendShared(ctx context.Context, m Message) error {
 			// the budget grants the mirror's ticket, when it refused it).
 			if n == s.out.Last()+1 {
 				took := s.mirrorLocked([]StoredMessage{{Seq: n, Binary: m.Binary, Data: m.Data}})
-				if appended && ver == s.sh.known+1 && (took || s.sh.ticket != nil) {
+				if appended && (took || s.sh.ticket != nil) {
 					// This mirror has the change, or waits for the budget to
 					// read it: its wake-up needs no read.
-					s.sh.known = ver
+					s.sh.ownLocked(ver)
 				}
 			}
-			s.sig.Done(w) // given back, not dropped by the change below: the next call makes no channel
+			s.sh.appendingLocked(-1) // after ownLocked: a wake-up waiting for it finds its version known
+			s.sig.Done(w)            // given back, not dropped by the change below: the next call makes no channel
 			s.signalLocked()
 			s.mu.Unlock()
 			return nil
@@ -731,22 +833,27 @@ func (s *Session) deliverShared(ctx context.Context, f *wire.Frame) error {
 		s.sig.Done(w)
 		w = s.waitLocked()
 		recv, ended := s.in.Recv(), s.ended
-		s.mu.Unlock()
 		if f.Seq <= recv || ended != nil {
+			s.mu.Unlock()
 			return nil // duplicate, or the session ended: the client learns of the end
 		}
+		s.sh.appendingLocked(1)
+		s.mu.Unlock()
 		sctx, cancel := storeCtx(ctx)
 		var ver uint64
 		_, appended, err := s.sh.st.Append(sctx, s.id, ToServer, StoredMessage{Seq: f.Seq, Binary: f.Kind == wire.KindBinary, Data: f.Data},
 			AppendOptions{MaxBytes: s.h.opts.MaxBufferedBytes, Version: &ver})
 		cancel()
+		s.mu.Lock()
+		if err == nil && appended {
+			s.sh.ownLocked(ver) // this mirror has the change: its wake-up needs no read
+		}
+		s.sh.appendingLocked(-1)
+		s.mu.Unlock()
 		switch {
 		case err == nil:
 			s.mu.Lock()
 			s.in.Advance(f.Seq)
-			if appended && ver == s.sh.known+1 {
-				s.sh.known = ver // this mirror has the change: its wake-up needs no read
-			}
 			s.sig.Done(w)
 			s.signalLocked()
 			s.mu.Unlock()
