@@ -40,8 +40,7 @@ func (h *Handler) readSend(w http.ResponseWriter, r *http.Request, s *Session) (
 			// MaxSessions x maxUnchargedSendBody bytes outside the budget.
 			charged = 0
 		} else {
-			w.Header().Set("Connection", "close")
-			h.failStatus(w, wire.CodeInternal, http.StatusServiceUnavailable, "the server is overloaded (memory budget spent); retry later", 2*time.Second)
+			h.budgetSpent(w)
 			return nil, 0, false
 		}
 	}
@@ -56,6 +55,13 @@ func (h *Handler) readSend(w http.ResponseWriter, r *http.Request, s *Session) (
 	// body deadline must not cancel the request meanwhile.
 	rc.SetReadDeadline(time.Time{})
 	return body, charged, true
+}
+
+// budgetSpent answers a send whose body the budget cannot take: 503 with
+// Retry-After, and the connection closed (its body is not read).
+func (h *Handler) budgetSpent(w http.ResponseWriter) {
+	w.Header().Set("Connection", "close")
+	h.failStatus(w, wire.CodeInternal, http.StatusServiceUnavailable, "the server is overloaded (memory budget spent); retry later", 2*time.Second)
 }
 
 // sendBodyLost ends a send whose body did not arrive: too slow
@@ -88,8 +94,7 @@ func (h *Handler) readChunkedSend(w http.ResponseWriter, r *http.Request, s *Ses
 		return nil, 0, false
 	case errors.Is(err, errBodyBudget):
 		h.budget.release(charged)
-		w.Header().Set("Connection", "close")
-		h.failStatus(w, wire.CodeInternal, http.StatusServiceUnavailable, "the server is overloaded (memory budget spent); retry later", 2*time.Second)
+		h.budgetSpent(w)
 		return nil, 0, false
 	case err != nil:
 		h.budget.release(charged)

@@ -127,6 +127,18 @@ func unacked(t *testing.T, h *Handler) int64 {
 
 // checkCharged asserts, at a quiescent point, that h's budget is charged
 // with exactly what its mirrors hold, within its bound.
+// checkDrained checks that nothing stays charged or waits for the budget
+// on the nodes hs once every message was acked.
+func checkDrained(t *testing.T, hs ...*Handler) {
+	t.Helper()
+	for _, h := range hs {
+		checkCharged(t, h, "all acked")
+		if u, w := h.budget.inUse(), h.budget.waiting(); u != 0 || w != 0 {
+			t.Fatalf("node %s: %d bytes charged, %d waiting for the budget after every message was acked", h.opts.Node, u, w)
+		}
+	}
+}
+
 func checkCharged(t *testing.T, h *Handler, when string) {
 	t.Helper()
 	used, held, max := h.budget.inUse(), mirrored(h), h.opts.MaxTotalBufferedBytes
@@ -192,12 +204,7 @@ func TestSharedMirrorsHoldOnlyChargedBytes(t *testing.T) {
 						break
 					}
 				}
-				for _, h := range []*Handler{owner, via} {
-					checkCharged(t, h, "all acked")
-					if u, w := h.budget.inUse(), h.budget.waiting(); u != 0 || w != 0 {
-						t.Fatalf("node %s: %d bytes charged, %d waiting for the budget after every message was acked", h.opts.Node, u, w)
-					}
-				}
+				checkDrained(t, owner, via)
 				if !time.Now().Equal(start) {
 					t.Fatalf("%v passed: the mirrors waited for a re-read, not for the budget", time.Since(start))
 				}
@@ -249,12 +256,7 @@ func TestSharedAckPastTheMirror(t *testing.T) {
 			t.Fatalf("acked %d of x, %d of y, want %d", x.acked, y.acked, n)
 		}
 		synctest.Wait()
-		for _, h := range []*Handler{a, b} {
-			checkCharged(t, h, "all acked")
-			if u, w := h.budget.inUse(), h.budget.waiting(); u != 0 || w != 0 {
-				t.Fatalf("node %s: %d bytes charged, %d waiting for the budget after every message was acked", h.opts.Node, u, w)
-			}
-		}
+		checkDrained(t, a, b)
 		if !time.Now().Equal(start) {
 			t.Fatalf("%v passed", time.Since(start))
 		}
